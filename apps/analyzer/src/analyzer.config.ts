@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { booleanFromEnv } from '#common';
+
+export const analyzerConfigSchema = z.object({
+  NATS_URL: z.string().optional(),
+  SERVERGEM_HOME: z.string().optional(),
+  /** Local folders and repositories: set only by the all-in-one server on loopback. */
+  ALLOW_LOCAL_SOURCES: booleanFromEnv,
+  GIT_ALLOWED_HOSTS: z
+    .string()
+    .default('github.com')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  CLONE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(300),
+  CLONE_MAX_MB: z.coerce.number().int().positive().default(1024),
+  CLONE_MAX_FILES: z.coerce.number().int().positive().default(100_000),
+});
+export type AnalyzerConfig = z.output<typeof analyzerConfigSchema>;
+export const ANALYZER_CONFIG = Symbol('ANALYZER_CONFIG');

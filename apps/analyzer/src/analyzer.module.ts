@@ -1,0 +1,18 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { SecretBox, secretKey } from '#common';
+import { MessagingModule, type InProcessBus } from '#messaging';
+import { AnalyzeController } from './analyze.controller.js';
+import { ANALYZER_CONFIG, type AnalyzerConfig } from './analyzer.config.js';
+import { AnalyzerService } from './analyzer.service.js';
+
+@Module({})
+export class AnalyzerModule {
+  static forRoot(config: AnalyzerConfig, bus?: InProcessBus): DynamicModule {
+    return {
+      module: AnalyzerModule,
+      imports: [MessagingModule.forRoot('analyzer', { natsUrl: config.NATS_URL, bus })],
+      controllers: [AnalyzeController],
+      providers: [{ provide: ANALYZER_CONFIG, useValue: config }, { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) }, AnalyzerService],
+    };
+  }
+}

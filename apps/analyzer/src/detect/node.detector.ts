@@ -1,0 +1,226 @@
+import type { EnvVar, Evidence, ServiceReport } from '#contracts';
+import type { Detector } from './detector.js';
+import { classifyEnv } from './env-vars.js';
+import { lineOf, type SourceTree } from './source-tree.js';
+
+interface PackageJson {
+  name?: string;
+  main?: string;
+  packageManager?: string;
+  engines?: { node?: string };
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+const LOCKFILES: [file: string, manager: string][] = [
+  ['bun.lock', 'bun'],
+  ['bun.lockb', 'bun'],
+  ['pnpm-lock.yaml', 'pnpm'],
+  ['yarn.lock', 'yarn'],
+  ['package-lock.json', 'npm'],
+  ['npm-shrinkwrap.json', 'npm'],
+];
+
+/** Most specific first: a Next.js app also depends on react, a NestJS app on express. */
+const FRAMEWORKS: [dependency: string, slug: string, defaultPort: number | null][] = [
+  ['next', 'nextjs', 3000],
+  ['nuxt', 'nuxt', 3000],
+  ['@remix-run/node', 'remix', 3000],
+  ['@react-router/dev', 'react-router', 3000],
+  ['@sveltejs/kit', 'sveltekit', 3000],
+  ['astro', 'astro', 4321],
+  ['@nestjs/core', 'nestjs', 3000],
+  ['@angular/core', 'angular', null],
+  ['fastify', 'fastify', 3000],
+  ['hono', 'hono', 3000],
+  ['koa', 'koa', 3000],
+  ['express', 'express', 3000],
+  ['vite', 'vite', null],
+];
+
+const ENTRY_FALLBACKS = ['server.js', 'index.js', 'app.js', 'main.js', 'server.mjs', 'index.mjs', 'src/server.js', 'src/index.js'];
+const SOURCE_FILE = /\.(c|m)?(j|t)sx?$/;
+
+export class NodeDetector implements Detector {
+  readonly name = 'node';
+
+  async matches(tree: SourceTree): Promise<boolean> {
+    return (await tree.exists('package.json')) || (await tree.exists('server.js'));
+  }
+
+  async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
+    const evidence: Evidence[] = [];
+    const warnings: string[] = [];
+    const pkg = (await tree.readJson<PackageJson>('package.json')) ?? {};
+    const pkgText = (await tree.read('package.json')) ?? '';
+    const scripts = pkg.scripts ?? {};
+    const deps = { ...pkg.devDependencies, ...pkg.dependencies };
+
+    const manager = await this.packageManager(tree, pkg, evidence);
+    const hasDependencies = Object.keys(deps).length > 0;
+    const install = hasDependencies || manager.lockfile ? await this.installCommands(tree, manager.name, manager.lockfile) : [];
+    const build = scripts.build ? [`${manager.name} run build`] : [];
+    if (scripts.build)
+      evidence.push({ field: 'commands.build', file: 'package.json', line: lineOf(pkgText, '"build"'), reason: `scripts.build is "${scripts.build}"` });
+
+    const entry = await this.entryFile(tree, pkg);
+    let start: string | null = null;
+    if (scripts.start) {
+      start = manager.name === 'npm' ? 'npm start' : manager.name === 'bun' ? 'bun run start' : `${manager.name} start`;
+      evidence.push({ field: 'commands.start', file: 'package.json', line: lineOf(pkgText, '"start"'), reason: `scripts.start is "${scripts.start}"` });
+    } else if (entry) {
+      start = `node ${entry.file}`;
+      evidence.push({ field: 'commands.start', file: entry.file, reason: entry.reason });
+    } else {
+      warnings.push('No start script, "main" or server.js was found; set a start script in package.json.');
+    }
+
+    const framework = FRAMEWORKS.find(([dep]) => dep in deps);
+    if (framework) {
+      evidence.push({ field: 'framework', file: 'package.json', line: lineOf(pkgText, `"${framework[0]}"`), reason: `depends on ${framework[0]}` });
+    }
+
+    const scan = await this.scanSources(tree, entry?.file, scripts.start);
+    evidence.push(...scan.evidence);
+    let port = scan.port;
+    if (port === null && framework?.[2]) {
+      port = framework[2];
+      evidence.push({ field: 'port', file: 'package.json', reason: `${framework[1]} listens on ${port} by default` });
+    }
+
+    const version = await this.nodeVersion(tree, pkg, pkgText, evidence);
+    let confidence = 0.5;
+    if (start) confidence += 0.25;
+    if (port !== null || scan.portFromEnv) confidence += 0.15;
+    if (await tree.exists('package.json')) confidence += 0.1;
+
+    return {
+      language: 'node',
+      framework: framework?.[1] ?? null,
+      runtime: { name: 'node', version },
+      packageManager: manager.name,
+      commands: { install, build, start },
+      port,
+      portFromEnv: scan.portFromEnv,
+      env: scan.env,
+      appPath,
+      evidence,
+      confidence: Math.min(1, Number(confidence.toFixed(2))),
+      warnings,
+    };
+  }
+
+  private async packageManager(tree: SourceTree, pkg: PackageJson, evidence: Evidence[]): Promise<{ name: string; lockfile: string | null }> {
+    let lockfile: string | null = null;
+    let name: string | null = null;
+    for (const [file, manager] of LOCKFILES) {
+      if (await tree.exists(file)) {
+        lockfile = file;
+        name = manager;
+        evidence.push({ field: 'packageManager', file, reason: `${file} is ${manager}'s lockfile` });
+        break;
+      }
+    }
+    const declared = /^(npm|yarn|pnpm|bun)@/.exec(pkg.packageManager ?? '')?.[1];
+    if (declared && declared !== name) {
+      name = declared;
+      evidence.push({ field: 'packageManager', file: 'package.json', reason: `packageManager is "${pkg.packageManager}"` });
+    }
+    if (!name) evidence.push({ field: 'packageManager', file: 'package.json', reason: 'no lockfile; npm is the default' });
+    return { name: name ?? 'npm', lockfile };
+  }
+
+  private async installCommands(tree: SourceTree, manager: string, lockfile: string | null): Promise<string[]> {
+    if (!(await tree.exists('package.json'))) return [];
+    switch (manager) {
+      case 'yarn':
+        return [(await tree.exists('.yarnrc.yml')) ? 'yarn install --immutable' : 'yarn install --frozen-lockfile'];
+      case 'pnpm':
+        return ['pnpm install --frozen-lockfile'];
+      case 'bun':
+        return ['bun install --frozen-lockfile'];
+      default:
+        return [lockfile ? 'npm ci' : 'npm install'];
+    }
+  }
+
+  private async entryFile(tree: SourceTree, pkg: PackageJson): Promise<{ file: string; reason: string } | null> {
+    if (pkg.main && (await tree.exists(pkg.main))) return { file: pkg.main, reason: `"main" is ${pkg.main}` };
+    for (const file of ENTRY_FALLBACKS) {
+      if (await tree.exists(file)) return { file, reason: `${file} exists and package.json names no start script` };
+    }
+    return null;
+  }
+
+  /** Reads the entry file first, then the rest of the sources, for the port and env vars. */
+  private async scanSources(tree: SourceTree, entry: string | undefined, startScript: string | undefined) {
+    const evidence: Evidence[] = [];
+    const env = new Map<string, EnvVar>();
+    let port: number | null = null;
+    let portFromEnv = false;
+    const scripted = startScript ? /(?:node|tsx|ts-node)\s+([\w./-]+\.(?:c|m)?[jt]s)/.exec(startScript)?.[1] : undefined;
+    const firsts = [scripted, entry].filter((f): f is string => Boolean(f));
+    const rest = (await tree.files()).filter((f) => SOURCE_FILE.test(f) && !firsts.includes(f) && !/(\.test|\.spec)\./.test(f));
+    for (const file of [...firsts, ...rest].slice(0, 300)) {
+      const text = await tree.read(file);
+      if (!text) continue;
+      for (const match of text.matchAll(/process\.env(?:\.([A-Z_][A-Z0-9_]*)|\[\s*['"]([A-Z_][A-Z0-9_]*)['"]\s*\])/g)) {
+        const name = match[1] ?? match[2]!;
+        if (name === 'NODE_ENV') continue;
+        if (!env.has(name)) env.set(name, classifyEnv(name, `${file}:${lineOf(text, match[0])}`));
+      }
+      if (!portFromEnv && /process\.env(\.PORT\b|\[\s*['"]PORT['"]\s*\])/.test(text)) {
+        portFromEnv = true;
+        evidence.push({
+          field: 'portFromEnv',
+          file,
+          line: lineOf(text, /process\.env(\.PORT\b|\[\s*['"]PORT['"]\s*\])/),
+          reason: 'reads PORT from the environment',
+        });
+      }
+      if (port === null) {
+        const found = findPort(text);
+        if (found) {
+          port = found.port;
+          evidence.push({ field: 'port', file, line: lineOf(text, found.match), reason: found.reason });
+        }
+      }
+    }
+    return { evidence, env: [...env.values()], port, portFromEnv };
+  }
+
+  private async nodeVersion(tree: SourceTree, pkg: PackageJson, pkgText: string, evidence: Evidence[]): Promise<string | null> {
+    for (const file of ['.nvmrc', '.node-version']) {
+      const text = (await tree.read(file))?.trim();
+      const version = text ? /^v?(\d+(?:\.\d+){0,2})/.exec(text)?.[1] : undefined;
+      if (version) {
+        evidence.push({ field: 'runtime.version', file, line: 1, reason: `${file} says ${text}` });
+        return version;
+      }
+    }
+    const range = pkg.engines?.node;
+    const major = range ? /(\d+)/.exec(range)?.[1] : undefined;
+    if (range && major) {
+      evidence.push({ field: 'runtime.version', file: 'package.json', line: lineOf(pkgText, '"engines"'), reason: `engines.node is "${range}"` });
+      return major;
+    }
+    return null;
+  }
+}
+
+const PORT_PATTERNS: [RegExp, string][] = [
+  [/process\.env\.PORT\s*(?:\|\||\?\?)\s*['"]?(\d{2,5})/, 'falls back to this port when PORT is unset'],
+  [/\bPORT\s*=\s*(?:Number\(|parseInt\()?[^;\n]*?(?:\|\||\?\?)\s*['"]?(\d{2,5})/, 'falls back to this port when PORT is unset'],
+  [/\.listen\(\s*(\d{2,5})\b/, 'listens on this literal port'],
+  [/\bport\s*:\s*(\d{2,5})\b/, 'configures this port'],
+];
+
+function findPort(text: string): { port: number; match: string; reason: string } | null {
+  for (const [pattern, reason] of PORT_PATTERNS) {
+    const match = pattern.exec(text);
+    const port = match ? Number(match[1]) : NaN;
+    if (match && port > 0 && port < 65536) return { port, match: match[0], reason };
+  }
+  return null;
+}

@@ -1,0 +1,18 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { SecretBox, secretKey } from '#common';
+import { MessagingModule, type InProcessBus } from '#messaging';
+import { BuildController } from './build.controller.js';
+import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
+import { BuilderService } from './builder.service.js';
+
+@Module({})
+export class BuilderModule {
+  static forRoot(config: BuilderConfig, bus?: InProcessBus): DynamicModule {
+    return {
+      module: BuilderModule,
+      imports: [MessagingModule.forRoot('builder', { natsUrl: config.NATS_URL, bus })],
+      controllers: [BuildController],
+      providers: [{ provide: BUILDER_CONFIG, useValue: config }, { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) }, BuilderService],
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import type { INestApplication, INestMicroservice, LogLevel } from '@nestjs/common';
+import { loadConfig, servergemHome } from '#common';
+import { InProcessBus, startMicroservice } from '#messaging';
+import { analyzerConfigSchema } from '../../analyzer/src/analyzer.config.js';
+import { AnalyzerModule } from '../../analyzer/src/analyzer.module.js';
+import { builderConfigSchema } from '../../builder/src/builder.config.js';
+import { BuilderModule } from '../../builder/src/builder.module.js';
+import { deployerConfigSchema } from '../../deployer/src/deployer.config.js';
+import { DeployerModule } from '../../deployer/src/deployer.module.js';
+import { startGateway } from '../../gateway/src/gateway.bootstrap.js';
+import { gatewayConfigSchema, isLoopback } from '../../gateway/src/gateway.config.js';
+import { orchestratorConfigSchema } from '../../orchestrator/src/orchestrator.config.js';
+import { OrchestratorModule } from '../../orchestrator/src/orchestrator.module.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
+
+export interface AllInOne {
+  url: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root of the all-in-one mode: the five services in one process, wired by the
+ * in-process transport (or NATS when NATS_URL is set), with an embedded PostgreSQL unless
+ * DATABASE_URL is set. Nothing imports this but the CLI and the tests.
+ */
+export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): Promise<AllInOne> {
+  const home = servergemHome(env);
+  let database: EmbeddedDatabase | undefined;
+  const apps: (INestApplication | INestMicroservice)[] = [];
+  try {
+    if (!env.DATABASE_URL) database = await startEmbeddedDatabase(home, log);
+    const gatewayConfig = loadConfig(gatewayConfigSchema, env);
+    const shared: NodeJS.ProcessEnv = {
+      ...env,
+      SERVERGEM_HOME: home,
+      DATABASE_URL: env.DATABASE_URL ?? database!.url,
+      // Local folders are only for a server no one else can reach.
+      ALLOW_LOCAL_SOURCES: env.ALLOW_LOCAL_SOURCES ?? String(isLoopback(gatewayConfig.HOST)),
+    };
+    const bus = new InProcessBus();
+    const settings = { natsUrl: env.NATS_URL, bus };
+    // Start-up chatter of five services would bury what matters; warnings and errors still show.
+    const quiet = { shutdownHooks: false, logger: ['warn', 'error'] as LogLevel[] };
+    apps.push(await startMicroservice(OrchestratorModule.forRoot(loadConfig(orchestratorConfigSchema, shared), bus), 'orchestrator', settings, quiet));
+    apps.push(await startMicroservice(AnalyzerModule.forRoot(loadConfig(analyzerConfigSchema, shared), bus), 'analyzer', settings, quiet));
+    apps.push(await startMicroservice(BuilderModule.forRoot(loadConfig(builderConfigSchema, shared), bus), 'builder', settings, quiet));
+    apps.push(await startMicroservice(DeployerModule.forRoot(loadConfig(deployerConfigSchema, shared), bus), 'deployer', settings, quiet));
+    const gateway = await startGateway(loadConfig(gatewayConfigSchema, shared), bus, quiet);
+    apps.push(gateway);
+    const url = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');
+    return {
+      url,
+      databaseUrl: shared.DATABASE_URL!,
+      stop: async () => {
+        await closeAll(apps);
+        await database?.stop();
+      },
+    };
+  } catch (error) {
+    await closeAll(apps);
+    await database?.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function closeAll(apps: (INestApplication | INestMicroservice)[]): Promise<void> {
+  // The gateway first, the orchestrator (and its database pool) last.
+  for (const app of [...apps].reverse()) await app.close().catch(() => undefined);
+}

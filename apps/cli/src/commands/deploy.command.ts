@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  DeploymentComplete,
+  DeploymentError,
+  DeploymentUpdate,
+  RequestError,
+  ServerMessage,
+  ServerToClientEvents,
+} from '#contracts';
+
+export interface DeployOptions {
+  branch?: string;
+  appPath?: string;
+  server: string;
+  json: boolean;
+  token?: string;
+  githubToken?: string;
+}
+
+/**
+ * `servergem deploy`: sends the deploy message over Socket.IO like the web UI, prints every stage
+ * and log line as it comes, and survives reconnections by replaying from the last `seq`.
+ * Resolves with the exit code: 0 live, 1 failed.
+ */
+export function deployCommand(target: string, options: DeployOptions): Promise<number> {
+  const repoUrl = existsSync(target) ? resolve(target) : target;
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  const emitJson = (payload: unknown) => out(JSON.stringify(payload));
+
+  return new Promise((done) => {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(options.server, {
+      auth: options.token ? { token: options.token } : {},
+      transports: ['websocket'],
+      reconnectionDelayMax: 2000,
+    });
+    let deploymentId: string | undefined;
+    let lastSeq = 0;
+    let lastStage = '';
+    let connectedOnce = false;
+    let finished = false;
+    const finish = (code: number) => {
+      if (finished) return;
+      finished = true;
+      socket.close();
+      done(code);
+    };
+
+    socket.on('connect', () => {
+      if (!connectedOnce) {
+        connectedOnce = true;
+        socket.emit('message', {
+          type: 'message',
+          message: `deploy ${repoUrl}`,
+          context: { action: 'deploy', repoUrl, branch: options.branch, appPath: options.appPath, githubToken: options.githubToken },
+          clientMessageId: randomUUID(),
+        });
+      } else if (deploymentId) {
+        if (!options.json) err('(reconnected; catching up)');
+        socket.emit('subscribe', { deploymentId, afterSeq: lastSeq });
+      }
+    });
+    socket.on('connect_error', (error) => {
+      if (connectedOnce) return; // Socket.IO keeps retrying; the deployment goes on server-side.
+      err(`Could not connect to ServerGem at ${options.server}: ${error.message}`);
+      err('hint: start it with `npm start` (or `npx servergem up`), or pass --server <url>.');
+      finish(1);
+    });
+    socket.on('message', (payload: ServerMessage) => {
+      if (options.json) emitJson(payload);
+      const id = payload.data.metadata.deploymentId;
+      if (typeof id === 'string') {
+        deploymentId = id;
+        if (!options.json) out(`Deployment ${id}`);
+      } else if (!options.json) out(payload.data.content);
+    });
+    socket.on('deployment_update', (payload: DeploymentUpdate) => {
+      const update = payload.data;
+      if (update.deploymentId !== deploymentId || update.seq <= lastSeq) return;
+      lastSeq = update.seq;
+      if (options.json) return emitJson(payload);
+      if (update.stage !== lastStage) {
+        lastStage = update.stage;
+        out(`\n▸ ${update.stage} (${update.progress}%)`);
+      }
+      if (update.message) out(`  ${update.message}`);
+      for (const line of update.logs) out(`  │ ${line}`);
+    });
+    socket.on('deployment_complete', (payload: DeploymentComplete) => {
+      if (payload.data.deploymentId !== deploymentId) return;
+      if (options.json) emitJson(payload);
+      else {
+        out(`\n✔ ${payload.data.service_name} is live`);
+        out(payload.data.url);
+      }
+      finish(0);
+    });
+    socket.on('deployment_error', (payload: DeploymentError) => {
+      if (payload.data.deploymentId !== deploymentId) return;
+      if (options.json) emitJson(payload);
+      else {
+        err(`\n✖ ${payload.data.stage} failed (${payload.data.code}): ${payload.data.message}`);
+        if (payload.data.hint) err(`hint: ${payload.data.hint}`);
+      }
+      finish(1);
+    });
+    socket.on('request_error', (payload: RequestError) => {
+      if (options.json) emitJson(payload);
+      else {
+        err(`✖ ${payload.data.code}: ${payload.data.message}`);
+        if (payload.data.hint) err(`hint: ${payload.data.hint}`);
+      }
+      finish(1);
+    });
+  });
+}

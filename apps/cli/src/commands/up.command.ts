@@ -1,0 +1,17 @@
+import { startAllInOne } from '../all-in-one.js';
+
+/** `servergem up`: the all-in-one server, until Ctrl-C. */
+export async function upCommand(): Promise<number> {
+  const server = await startAllInOne(process.env);
+  console.log(`\nServerGem is running at ${server.url}`);
+  console.log('Deploy from another terminal:  npx servergem deploy examples/node-hello');
+  console.log('Stop with Ctrl-C.\n');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log('Stopping ServerGem…');
+  await server.stop();
+  return 0;
+}

@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { DomainError } from '#common';
+import { analyzeCommand } from './commands/analyze.command.js';
+import { deployCommand } from './commands/deploy.command.js';
+import { upCommand } from './commands/up.command.js';
+
+const USAGE = `servergem — from a repository to a live URL
+
+Usage:
+  servergem up                                   start the all-in-one server (http://127.0.0.1:8000)
+  servergem deploy <git-url-or-path> [options]   deploy and stream every stage and log line
+      --branch <name>     the branch to deploy (default: the repository's default branch)
+      --app-path <dir>    the app's folder inside the repository
+      --server <url>      the ServerGem server (default: $SERVERGEM_URL or http://127.0.0.1:8000)
+      --json              one JSON object per event on stdout
+  servergem analyze <path> [--json] [--app-path <dir>]
+                                                 what ServerGem detects in a local folder
+
+Environment: SERVERGEM_TOKEN (the server's access token), GITHUB_TOKEN (for private repositories).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      branch: { type: 'string' },
+      'app-path': { type: 'string' },
+      server: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, target] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'up':
+      return upCommand();
+    case 'deploy':
+      if (!target) return usage('deploy needs a git URL or a folder');
+      return deployCommand(target, {
+        branch: values.branch,
+        appPath: values['app-path'],
+        server: values.server ?? process.env.SERVERGEM_URL ?? 'http://127.0.0.1:8000',
+        json: values.json ?? false,
+        token: process.env.SERVERGEM_TOKEN,
+        githubToken: process.env.GITHUB_TOKEN,
+      });
+    case 'analyze':
+      if (!target) return usage('analyze needs a folder');
+      return analyzeCommand(target, { json: values.json ?? false, appPath: values['app-path'] });
+    default:
+      return usage(`unknown command "${command}"`);
+  }
+}
+
+function usage(problem: string): number {
+  console.error(`servergem: ${problem}\n\n${USAGE}`);
+  return 2;
+}
+
+let code: number;
+try {
+  code = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof DomainError) {
+    console.error(`✖ ${error.code}: ${error.message}`);
+    if (error.hint) console.error(`hint: ${error.hint}`);
+  } else {
+    console.error(`✖ ${error instanceof Error ? error.message : String(error)}`);
+  }
+  code = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+}
+// Open handles (sockets, pools) must not keep a finished command alive.
+process.exit(code);

@@ -1,0 +1,17 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule, type InProcessBus } from '#messaging';
+import { DeployController } from './deploy.controller.js';
+import { DEPLOYER_CONFIG, type DeployerConfig } from './deployer.config.js';
+import { DeployerService } from './deployer.service.js';
+
+@Module({})
+export class DeployerModule {
+  static forRoot(config: DeployerConfig, bus?: InProcessBus): DynamicModule {
+    return {
+      module: DeployerModule,
+      imports: [MessagingModule.forRoot('deployer', { natsUrl: config.NATS_URL, bus })],
+      controllers: [DeployController],
+      providers: [{ provide: DEPLOYER_CONFIG, useValue: config }, DeployerService],
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { deploySubject, RequestOf, ResponseOf } from '#contracts';
+import { DomainError } from '#common';
+import { MessageBus, ProgressReporter } from '#messaging';
+import { DEPLOYER_CONFIG, type DeployerConfig } from './deployer.config.js';
+import type { DeployDriver } from './drivers/deploy-driver.js';
+import { LocalDeployDriver } from './drivers/local-deploy.driver.js';
+
+@Injectable()
+export class DeployerService implements OnApplicationShutdown {
+  private readonly drivers: Record<string, DeployDriver>;
+
+  constructor(
+    @Inject(DEPLOYER_CONFIG) config: DeployerConfig,
+    private readonly bus: MessageBus,
+  ) {
+    this.drivers = { local: new LocalDeployDriver(config) };
+  }
+
+  async deploy(request: RequestOf<typeof deploySubject>): Promise<ResponseOf<typeof deploySubject>> {
+    const driver = this.drivers[request.target];
+    if (!driver) {
+      throw new DomainError(
+        'DEPLOY_FAILED',
+        `The ${request.target} target is not configured on this deployer.`,
+        'Deploy with the local target, or configure Google Cloud.',
+      );
+    }
+    const reporter = new ProgressReporter(this.bus, request.deploymentId, 'deploying');
+    try {
+      const result = await driver.deploy({ ...request, reporter });
+      await reporter.flush();
+      return result;
+    } catch (error) {
+      await reporter.flush().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(Object.values(this.drivers).map((d) => d.stopAll()));
+  }
+}

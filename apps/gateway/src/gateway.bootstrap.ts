@@ -1,0 +1,25 @@
+import type { INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { serverStrategy, type InProcessBus } from '#messaging';
+import { assertSafeBinding, type GatewayConfig } from './gateway.config.js';
+import { GatewayModule } from './gateway.module.js';
+import { HttpErrorFilter } from './http/http-error.filter.js';
+import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
+
+/** Socket.IO and REST on one port, plus the transport on which deployment events arrive. */
+export async function startGateway(
+  config: GatewayConfig,
+  bus?: InProcessBus,
+  options: { shutdownHooks?: boolean; logger?: LogLevel[] } = {},
+): Promise<INestApplication> {
+  assertSafeBinding(config);
+  const app = await NestFactory.create(GatewayModule.forRoot(config, bus), { logger: options.logger ?? ['log', 'warn', 'error'] });
+  app.useWebSocketAdapter(new GatewayIoAdapter(app, config));
+  app.useGlobalFilters(new HttpErrorFilter());
+  // Every gateway replica must see every event: no queue group.
+  app.connectMicroservice(serverStrategy('gateway', { natsUrl: config.NATS_URL, bus }, { queue: false }));
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
+  await app.startAllMicroservices();
+  await app.listen(config.PORT, config.HOST);
+  return app;
+}

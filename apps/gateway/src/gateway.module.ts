@@ -1,0 +1,30 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { SecretBox, secretKey } from '#common';
+import { MessagingModule, type InProcessBus } from '#messaging';
+import { DeploymentEventsController } from './deployment-events.controller.js';
+import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config.js';
+import { DeploymentsController } from './http/deployments.controller.js';
+import { HealthController } from './http/health.controller.js';
+import { OwnerGuard } from './http/owner.guard.js';
+import { ConnectionStats } from './socket/connection-stats.js';
+import { DeployGateway } from './socket/deploy.gateway.js';
+import { DeploymentStreams } from './socket/deployment-streams.service.js';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig, bus?: InProcessBus): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [MessagingModule.forRoot('gateway', { natsUrl: config.NATS_URL, bus })],
+      controllers: [HealthController, DeploymentsController, DeploymentEventsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) },
+        ConnectionStats,
+        DeploymentStreams,
+        DeployGateway,
+        OwnerGuard,
+      ],
+    };
+  }
+}

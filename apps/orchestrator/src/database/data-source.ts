@@ -1,0 +1,43 @@
+import { DataSource } from 'typeorm';
+import { ChatMessageEntity, ChatSessionEntity } from './chat.entity.js';
+import { DeploymentEventEntity } from './deployment-event.entity.js';
+import { DeploymentEntity } from './deployment.entity.js';
+import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
+
+export const ENTITIES = [DeploymentEntity, DeploymentEventEntity, ChatSessionEntity, ChatMessageEntity];
+export const MIGRATIONS = [InitialSchema1764230400000];
+
+/** Any number to lock on: only one orchestrator migrates at a time. */
+const MIGRATION_LOCK = 7_301_734;
+
+export function createDataSource(url: string, schema: string): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    extra: { options: `-c search_path=${schema}`, max: 10, connectionTimeoutMillis: 5000 },
+  });
+}
+
+/** Connects, creates the schema if needed and applies pending migrations under an advisory lock. */
+export async function openDatabase(url: string, schema: string): Promise<DataSource> {
+  const dataSource = createDataSource(url, schema);
+  await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await runner.release();
+  }
+  return dataSource;
+}

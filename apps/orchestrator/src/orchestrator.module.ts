@@ -1,0 +1,42 @@
+import { Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { MessagingModule, type InProcessBus } from '#messaging';
+import { ChatController } from './chat/chat.controller.js';
+import { ChatService } from './chat/chat.service.js';
+import { openDatabase } from './database/data-source.js';
+import { DeploymentsController } from './deployments/deployments.controller.js';
+import { EventLog } from './deployments/event-log.service.js';
+import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from './orchestrator.config.js';
+import { WorkflowService } from './workflow/workflow.service.js';
+
+/** Closes the pool once every handler has stopped. */
+@Injectable()
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(private readonly db: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.db.isInitialized) await this.db.destroy();
+  }
+}
+
+@Module({})
+export class OrchestratorModule {
+  static forRoot(config: OrchestratorConfig, bus?: InProcessBus): DynamicModule {
+    return {
+      module: OrchestratorModule,
+      imports: [MessagingModule.forRoot('orchestrator', { natsUrl: config.NATS_URL, bus })],
+      controllers: [ChatController, DeploymentsController],
+      providers: [
+        { provide: ORCHESTRATOR_CONFIG, useValue: config },
+        {
+          provide: DataSource,
+          useFactory: () => openDatabase(config.DATABASE_URL, config.DATABASE_SCHEMA),
+        },
+        DatabaseLifecycle,
+        EventLog,
+        WorkflowService,
+        ChatService,
+      ],
+    };
+  }
+}

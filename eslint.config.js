@@ -1,0 +1,42 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const APPS = ['gateway', 'orchestrator', 'analyzer', 'builder', 'deployer'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'examples/**', 'coverage/**', '.servergem/**', 'apps/web/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  // Apps import libs, never one another (the CLI, the all-in-one composition root, is the exception).
+  ...APPS.map((app) => ({
+    files: [`apps/${app}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: APPS.filter((other) => other !== app).map((other) => ({
+            group: [`**/${other}/src/**`, `**/apps/${other}/**`],
+            message: `apps/${app} may not import apps/${other}: share code through libs/ instead.`,
+          })),
+        },
+      ],
+    },
+  })),
+  {
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**'], message: 'libs/ never import apps/.' }] }],
+    },
+  },
+  {
+    files: ['bin/**/*.js', 'eslint.config.js', 'examples/**/*.js', 'test/fixtures/**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', URL: 'readonly', setInterval: 'readonly' } },
+  },
+);

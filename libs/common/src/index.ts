@@ -1,0 +1,5 @@
+export * from './config.js';
+export * from './domain-error.js';
+export * from './names.js';
+export * from './run-process.js';
+export * from './secrets.js';

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+export const envVarSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['runtime', 'build', 'secret']),
+  source: z.string(),
+});
+export type EnvVar = z.infer<typeof envVarSchema>;
+
+export const evidenceSchema = z.object({
+  field: z.string(),
+  file: z.string(),
+  line: z.number().int().positive().optional(),
+  reason: z.string(),
+});
+export type Evidence = z.infer<typeof evidenceSchema>;
+
+export const commandsSchema = z.object({
+  install: z.array(z.string()),
+  build: z.array(z.string()),
+  start: z.string().nullable(),
+});
+export type Commands = z.infer<typeof commandsSchema>;
+
+const reportFields = {
+  language: z.string(),
+  framework: z.string().nullable(),
+  runtime: z.object({ name: z.string(), version: z.string().nullable() }),
+  packageManager: z.string().nullable(),
+  commands: commandsSchema,
+  port: z.number().int().min(1).max(65535).nullable(),
+  portFromEnv: z.boolean(),
+  env: z.array(envVarSchema),
+  appPath: z.string(),
+  evidence: z.array(evidenceSchema),
+  confidence: z.number().min(0).max(1),
+  warnings: z.array(z.string()),
+};
+
+export const serviceReportSchema = z.object(reportFields);
+export type ServiceReport = z.infer<typeof serviceReportSchema>;
+
+/** What `servergem analyze <path> --json` prints (shared/DESIGN.md). */
+export const analysisReportSchema = z.object({
+  ...reportFields,
+  services: z.array(serviceReportSchema),
+});
+export type AnalysisReport = z.infer<typeof analysisReportSchema>;

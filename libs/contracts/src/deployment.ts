@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { errorCodeSchema } from './errors.js';
+import { deploymentStatusSchema, stageSchema, targetSchema } from './stages.js';
+
+export const sourceSpecSchema = z.object({
+  /** An https git URL, or (all-in-one on loopback only) an absolute local path. */
+  repoUrl: z.string().min(1).max(2048),
+  branch: z.string().max(255).optional(),
+  /** Sub-folder of the repository holding the app. */
+  appPath: z.string().max(1024).optional(),
+});
+export type SourceSpec = z.infer<typeof sourceSpecSchema>;
+
+export const deploymentOutcomeSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('complete'),
+    url: z.string(),
+    serviceName: z.string(),
+    region: z.string(),
+    image: z.string(),
+  }),
+  z.object({
+    kind: z.literal('error'),
+    stage: stageSchema,
+    code: errorCodeSchema,
+    message: z.string(),
+    hint: z.string(),
+  }),
+]);
+export type DeploymentOutcome = z.infer<typeof deploymentOutcomeSchema>;
+
+/** One stored event of a deployment's log; `seq` counts from 1 with no gaps. */
+export const deploymentEventSchema = z.object({
+  deploymentId: z.uuid(),
+  seq: z.number().int().positive(),
+  stage: stageSchema,
+  progress: z.number().int().min(0).max(100),
+  message: z.string(),
+  logs: z.array(z.string()),
+  createdAt: z.string(),
+  outcome: deploymentOutcomeSchema.nullable(),
+});
+export type DeploymentEvent = z.infer<typeof deploymentEventSchema>;
+
+export const deploymentSummarySchema = z.object({
+  id: z.uuid(),
+  status: deploymentStatusSchema,
+  stage: stageSchema,
+  progress: z.number().int(),
+  repoUrl: z.string(),
+  branch: z.string().nullable(),
+  appPath: z.string().nullable(),
+  commitSha: z.string().nullable(),
+  target: targetSchema,
+  serviceName: z.string().nullable(),
+  url: z.string().nullable(),
+  error: z.object({ code: errorCodeSchema, message: z.string(), hint: z.string() }).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type DeploymentSummary = z.infer<typeof deploymentSummarySchema>;

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { defineEvent, defineRequest } from './subject.js';
+import { deploymentEventSchema, deploymentSummarySchema } from './deployment.js';
+import { deploymentStatusSchema, stageSchema } from './stages.js';
+
+/** Who is asking: the gateway derives it from the connection, never from the message. */
+const ownerSchema = z.string().min(1).max(128);
+
+export const chatSubject = defineRequest({
+  subject: 'orchestrator.chat.v1',
+  service: 'orchestrator',
+  timeoutMs: 15_000,
+  request: z.object({
+    owner: ownerSchema,
+    sessionId: z.uuid().optional(),
+    message: z.string().max(10_000),
+    context: z
+      .object({
+        action: z.enum(['deploy', 'analyze', 'chat']).optional(),
+        repoUrl: z.string().max(2048).optional(),
+        branch: z.string().max(255).optional(),
+        appPath: z.string().max(1024).optional(),
+        /** The GitHub token, sealed by the gateway; never travels in clear. */
+        sealedToken: z.string().max(2048).optional(),
+      })
+      .default({}),
+    clientMessageId: z.string().min(1).max(128).optional(),
+  }),
+  response: z.object({
+    sessionId: z.uuid(),
+    content: z.string(),
+    actions: z.array(z.object({ id: z.string(), label: z.string(), type: z.string() })),
+    metadata: z.record(z.string(), z.unknown()),
+  }),
+});
+
+/** Workers report progress and real log lines; the orchestrator stores them with a `seq`. */
+export const progressSubject = defineRequest({
+  subject: 'orchestrator.progress.v1',
+  service: 'orchestrator',
+  timeoutMs: 10_000,
+  request: z.object({
+    deploymentId: z.uuid(),
+    stage: stageSchema,
+    message: z.string().max(2000).default(''),
+    /** Progress within the stage, 0..1; mapped onto the deployment's 0–100 scale. */
+    fraction: z.number().min(0).max(1).optional(),
+    logs: z.array(z.string().max(8192)).max(1000).default([]),
+  }),
+  response: z.object({ seq: z.number().int().nullable() }),
+});
+
+export const listDeploymentsSubject = defineRequest({
+  subject: 'orchestrator.deployments.list.v1',
+  service: 'orchestrator',
+  timeoutMs: 10_000,
+  request: z.object({ owner: ownerSchema, limit: z.number().int().min(1).max(200).default(50) }),
+  response: z.object({ deployments: z.array(deploymentSummarySchema) }),
+});
+
+export const getDeploymentSubject = defineRequest({
+  subject: 'orchestrator.deployments.get.v1',
+  service: 'orchestrator',
+  timeoutMs: 10_000,
+  request: z.object({ owner: ownerSchema, id: z.uuid() }),
+  response: z.object({ deployment: deploymentSummarySchema, events: z.array(deploymentEventSchema) }),
+});
+
+export const deploymentEventsSubject = defineRequest({
+  subject: 'orchestrator.deployments.events.v1',
+  service: 'orchestrator',
+  timeoutMs: 10_000,
+  request: z.object({ owner: ownerSchema, id: z.uuid(), afterSeq: z.number().int().min(0) }),
+  response: z.object({ events: z.array(deploymentEventSchema) }),
+});
+
+export const healthSubject = defineRequest({
+  subject: 'orchestrator.health.v1',
+  service: 'orchestrator',
+  timeoutMs: 3_000,
+  request: z.object({}),
+  response: z.object({ database: z.enum(['up', 'down']) }),
+});
+
+export const statsSubject = defineRequest({
+  subject: 'orchestrator.stats.v1',
+  service: 'orchestrator',
+  timeoutMs: 5_000,
+  request: z.object({}),
+  response: z.object({ deploymentsByStatus: z.record(deploymentStatusSchema, z.number().int()) }),
+});
+
+/** Every stored deployment event, fanned out to every gateway. */
+export const deploymentEventPublished = defineEvent({
+  subject: 'gateway.deployment-event.v1',
+  payload: deploymentEventSchema,
+});

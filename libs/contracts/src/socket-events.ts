@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { errorCodeSchema } from './errors.js';
+import { stageSchema } from './stages.js';
+
+/** client -> server `message` */
+export const clientMessageSchema = z.object({
+  type: z.literal('message'),
+  message: z.string().max(10_000),
+  context: z
+    .object({
+      action: z.enum(['deploy', 'analyze', 'chat']).optional(),
+      repoUrl: z.string().max(2048).optional(),
+      branch: z.string().max(255).optional(),
+      githubToken: z.string().max(512).optional(),
+      appPath: z.string().max(1024).optional(),
+    })
+    .optional(),
+  clientMessageId: z.string().min(1).max(128).optional(),
+});
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+/** client -> server `subscribe` */
+export const subscribeSchema = z.object({
+  deploymentId: z.uuid(),
+  afterSeq: z.number().int().min(0).default(0),
+});
+export type SubscribeRequest = z.infer<typeof subscribeSchema>;
+
+/** server -> client `message` */
+export const serverMessageSchema = z.object({
+  type: z.literal('message'),
+  data: z.object({
+    content: z.string(),
+    actions: z.array(z.object({ id: z.string(), label: z.string(), type: z.string() })),
+    metadata: z.record(z.string(), z.unknown()),
+  }),
+});
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** server -> client `deployment_update` */
+export const deploymentUpdateSchema = z.object({
+  type: z.literal('deployment_update'),
+  data: z.object({
+    deploymentId: z.uuid(),
+    seq: z.number().int().positive(),
+    stage: stageSchema,
+    progress: z.number().int().min(0).max(100),
+    message: z.string(),
+    logs: z.array(z.string()),
+  }),
+});
+export type DeploymentUpdate = z.infer<typeof deploymentUpdateSchema>;
+
+/** server -> client `deployment_complete` */
+export const deploymentCompleteSchema = z.object({
+  type: z.literal('deployment_complete'),
+  data: z.object({
+    deploymentId: z.uuid(),
+    url: z.string(),
+    service_name: z.string(),
+    region: z.string(),
+    image: z.string(),
+  }),
+});
+export type DeploymentComplete = z.infer<typeof deploymentCompleteSchema>;
+
+/** server -> client `deployment_error` */
+export const deploymentErrorSchema = z.object({
+  type: z.literal('deployment_error'),
+  data: z.object({
+    deploymentId: z.uuid(),
+    stage: stageSchema,
+    code: errorCodeSchema,
+    message: z.string(),
+    hint: z.string(),
+  }),
+});
+export type DeploymentError = z.infer<typeof deploymentErrorSchema>;
+
+/** server -> client `request_error`: a message or subscription the server refused. */
+export const requestErrorSchema = z.object({
+  type: z.literal('request_error'),
+  data: z.object({
+    event: z.string(),
+    code: errorCodeSchema,
+    message: z.string(),
+    hint: z.string().optional(),
+  }),
+});
+export type RequestError = z.infer<typeof requestErrorSchema>;
+
+export interface ServerToClientEvents {
+  message: (payload: ServerMessage) => void;
+  deployment_update: (payload: DeploymentUpdate) => void;
+  deployment_complete: (payload: DeploymentComplete) => void;
+  deployment_error: (payload: DeploymentError) => void;
+  request_error: (payload: RequestError) => void;
+}
+
+export interface ClientToServerEvents {
+  message: (payload: ClientMessage) => void;
+  subscribe: (payload: SubscribeRequest) => void;
+}
+
+export const SOCKET_EVENTS = {
+  message: 'message',
+  subscribe: 'subscribe',
+  deploymentUpdate: 'deployment_update',
+  deploymentComplete: 'deployment_complete',
+  deploymentError: 'deployment_error',
+  requestError: 'request_error',
+} as const;

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { analysisReportSchema } from './analysis-report.js';
+import { sourceSpecSchema } from './deployment.js';
+import { defineRequest } from './subject.js';
+import { targetSchema } from './stages.js';
+
+export const analyzeSubject = defineRequest({
+  subject: 'analyzer.analyze.v1',
+  service: 'analyzer',
+  timeoutMs: 10 * 60_000,
+  request: z.object({
+    deploymentId: z.uuid().optional(),
+    source: sourceSpecSchema,
+    sealedToken: z.string().max(2048).optional(),
+  }),
+  response: z.object({
+    commitSha: z.string().nullable(),
+    /** The repository's or folder's name, the base of the service name. */
+    sourceName: z.string(),
+    report: analysisReportSchema,
+  }),
+});
+
+export const buildArtifactSchema = z.discriminatedUnion('kind', [
+  /** A release folder on this machine, ready to run (the `local` target). */
+  z.object({ kind: z.literal('local'), releaseDir: z.string(), appDir: z.string() }),
+  /** A container image in a registry (the `cloudbuild` driver). */
+  z.object({ kind: z.literal('image'), image: z.string() }),
+]);
+export type BuildArtifact = z.infer<typeof buildArtifactSchema>;
+
+export const buildSubject = defineRequest({
+  subject: 'builder.build.v1',
+  service: 'builder',
+  timeoutMs: 30 * 60_000,
+  request: z.object({
+    deploymentId: z.uuid(),
+    source: sourceSpecSchema,
+    commitSha: z.string().nullable(),
+    serviceName: z.string(),
+    report: analysisReportSchema,
+    target: targetSchema,
+    sealedToken: z.string().max(2048).optional(),
+  }),
+  response: z.object({
+    artifact: buildArtifactSchema,
+    dockerfile: z.string(),
+    dockerignore: z.string(),
+  }),
+});
+
+export const deploySubject = defineRequest({
+  subject: 'deployer.deploy.v1',
+  service: 'deployer',
+  timeoutMs: 10 * 60_000,
+  request: z.object({
+    deploymentId: z.uuid(),
+    serviceName: z.string(),
+    artifact: buildArtifactSchema,
+    report: analysisReportSchema,
+    target: targetSchema,
+  }),
+  response: z.object({
+    url: z.string(),
+    serviceName: z.string(),
+    region: z.string(),
+    image: z.string(),
+  }),
+});

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { BaseRpcContext, ClientProxy, Server, type CustomTransportStrategy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
+
+type Respond = (packet: WritePacket) => void;
+
+export class InProcessContext extends BaseRpcContext<[string]> {
+  getPattern(): string {
+    return this.args[0];
+  }
+}
+
+/**
+ * The in-process stand-in for a broker: servers attach, requests go to one server that handles the
+ * pattern (round robin, like a NATS queue group), events to every server that handles it.
+ * Payloads are copied through JSON, exactly as a real transport would serialise them.
+ */
+export class InProcessBus {
+  private readonly servers: InProcessServer[] = [];
+  private turn = 0;
+
+  attach(server: InProcessServer): void {
+    if (!this.servers.includes(server)) this.servers.push(server);
+  }
+
+  detach(server: InProcessServer): void {
+    const index = this.servers.indexOf(server);
+    if (index >= 0) this.servers.splice(index, 1);
+  }
+
+  request(pattern: string, data: unknown, respond: Respond): () => void {
+    const candidates = this.servers.filter((s) => s.handles(pattern));
+    if (candidates.length === 0) {
+      respond({ err: new EmptyResponseException(pattern), isDisposed: true });
+      return () => undefined;
+    }
+    const server = candidates[this.turn++ % candidates.length]!;
+    let cancelled = false;
+    setImmediate(() => {
+      if (cancelled) return;
+      void server.receiveRequest(pattern, copy(data), (packet) => {
+        if (!cancelled) respond(copy(packet));
+      });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }
+
+  async emit(pattern: string, data: unknown): Promise<void> {
+    const targets = this.servers.filter((s) => s.handles(pattern));
+    await Promise.all(targets.map((s) => s.receiveEvent(pattern, copy(data))));
+  }
+}
+
+function copy<T>(value: T): T {
+  if (value === undefined) return value;
+  if (value instanceof Error) return value;
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** The default bus of this process: what the all-in-one server wires every service to. */
+export const defaultInProcessBus = new InProcessBus();
+
+export class InProcessServer extends Server implements CustomTransportStrategy {
+  override readonly transportId = Symbol('in-process');
+
+  constructor(private readonly bus: InProcessBus = defaultInProcessBus) {
+    super();
+    this.initializeSerializer({});
+    this.initializeDeserializer({});
+  }
+
+  listen(callback: () => void): void {
+    this.bus.attach(this);
+    callback();
+  }
+
+  close(): void {
+    this.bus.detach(this);
+  }
+
+  on(): void {
+    // The bus raises no transport events.
+  }
+
+  unwrap<T>(): T {
+    return this.bus as T;
+  }
+
+  handles(pattern: string): boolean {
+    return this.getHandlerByPattern(pattern) !== null;
+  }
+
+  async receiveRequest(pattern: string, data: unknown, respond: Respond): Promise<void> {
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) {
+      respond({ err: new EmptyResponseException(pattern), isDisposed: true });
+      return;
+    }
+    const context = new InProcessContext([pattern]);
+    this.handleRequest(
+      context,
+      async () => this.transformToObservable(await handler(data, context)),
+      (packet) => respond(packet),
+    );
+  }
+
+  async receiveEvent(pattern: string, data: unknown): Promise<void> {
+    await this.handleEvent(pattern, { pattern, data }, new InProcessContext([pattern]));
+  }
+}
+
+export class InProcessClient extends ClientProxy {
+  constructor(private readonly bus: InProcessBus = defaultInProcessBus) {
+    super();
+    this.initializeSerializer({});
+    this.initializeDeserializer({});
+  }
+
+  async connect(): Promise<void> {
+    // Nothing to connect to: the bus lives in this process.
+  }
+
+  close(): void {
+    // Nothing to release.
+  }
+
+  unwrap<T>(): T {
+    return this.bus as T;
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const id = randomUUID();
+    const pattern = this.normalizePattern(packet.pattern);
+    return this.bus.request(pattern, packet.data, (reply) => callback({ ...reply, id } as WritePacket));
+  }
+
+  protected dispatchEvent<T>(packet: ReadPacket): Promise<T> {
+    return this.bus.emit(this.normalizePattern(packet.pattern), packet.data) as Promise<T>;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './fetch-source.js';
+export * from './source-policy.js';

@@ -1,0 +1,3 @@
+export * from './git-fixture.js';
+export * from './http.js';
+export * from './socket-deploy.js';

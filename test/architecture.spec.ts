@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const SERVICES = ['gateway', 'orchestrator', 'analyzer', 'builder', 'deployer'];
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(full);
+    return entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+}
+
+/** Which top-level part (apps/x or libs/x) a relative import lands in. */
+function partOf(file: string, specifier: string): string | null {
+  if (!specifier.startsWith('.')) return null;
+  const target = relative(root, resolve(dirname(file), specifier)).split('/');
+  return target[0] === 'apps' || target[0] === 'libs' ? `${target[0]}/${target[1]}` : null;
+}
+
+describe('architecture', () => {
+  it.each(SERVICES)('apps/%s imports no other app', (service) => {
+    const offending = sources(join(root, 'apps', service, 'src')).flatMap((file) =>
+      importsOf(file)
+        .map((spec) => partOf(file, spec))
+        .filter((part): part is string => part !== null && part.startsWith('apps/') && part !== `apps/${service}`)
+        .map((part) => `${relative(root, file)} → ${part}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('libs import no app', () => {
+    const offending = sources(join(root, 'libs')).flatMap((file) =>
+      importsOf(file)
+        .map((spec) => partOf(file, spec))
+        .filter((part): part is string => part !== null && part.startsWith('apps/'))
+        .map((part) => `${relative(root, file)} → ${part}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('libs/contracts depends on zod only', () => {
+    const external = sources(join(root, 'libs/contracts/src'))
+      .flatMap(importsOf)
+      .filter((spec) => !spec.startsWith('.'));
+    expect([...new Set(external)]).toEqual(['zod']);
+  });
+
+  it('no production code imports the test fakes', () => {
+    const offending = [...sources(join(root, 'apps')), ...sources(join(root, 'libs'))]
+      .filter((file) => !file.endsWith('.spec.ts') && !file.includes('/libs/testing/'))
+      .filter((file) => importsOf(file).includes('#testing'));
+    expect(offending).toEqual([]);
+  });
+});
