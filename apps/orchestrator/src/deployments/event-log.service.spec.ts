@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import type { MessageBus } from '#messaging';
+import { openDatabase } from '../database/data-source.js';
+import { DeploymentEntity } from '../database/deployment.entity.js';
+import { EventLog } from './event-log.service.js';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+describe(EventLog.name, () => {
+  const schema = `unit_${randomBytes(4).toString('hex')}`;
+  const published: number[] = [];
+  let db: DataSource;
+  let sut: EventLog;
+
+  beforeAll(async () => {
+    db = await openDatabase(DATABASE_URL, schema);
+    const bus = { emit: async (_def: unknown, event: { seq: number }) => void published.push(event.seq) } as unknown as MessageBus;
+    sut = new EventLog(db, bus);
+  });
+
+  afterAll(async () => {
+    await db.query(`DROP SCHEMA ${schema} CASCADE`);
+    await db.destroy();
+  });
+
+  async function newDeployment(): Promise<string> {
+    const id = randomUUID();
+    await db.getRepository(DeploymentEntity).insert({ id, owner: 'local', status: 'queued', stage: 'queued', progress: 0, repoUrl: '/x', target: 'local' });
+    return id;
+  }
+
+  it('gives 200 concurrent appends a gap-free seq, published in order', async () => {
+    const id = await newDeployment();
+    published.length = 0;
+    await Promise.all(Array.from({ length: 200 }, (_, i) => sut.append(id, { stage: 'building', message: `line ${i}` })));
+    const rows: { seq: number }[] = await db.query(`SELECT seq FROM deployment_events WHERE deployment_id = $1 ORDER BY seq`, [id]);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(published).toEqual(rows.map((r) => r.seq));
+  });
+
+  it('never moves the stage back nor the progress down', async () => {
+    const id = await newDeployment();
+    const a = await sut.append(id, { stage: 'building', message: '', fraction: 0.5 });
+    const b = await sut.append(id, { stage: 'cloning', message: 'a late line from the analyzer' });
+    const c = await sut.append(id, { stage: 'building', message: '', fraction: 0.1 });
+    expect(b.stage).toBe('building');
+    expect(b.progress).toBeGreaterThanOrEqual(a.progress);
+    expect(c.progress).toBeGreaterThanOrEqual(b.progress);
+  });
+
+  it('reaches 100 when live and marks the deployment running once work starts', async () => {
+    const id = await newDeployment();
+    await sut.append(id, { stage: 'cloning', message: '' });
+    expect((await db.getRepository(DeploymentEntity).findOneByOrFail({ id })).status).toBe('running');
+    const live = await sut.append(id, { stage: 'live', message: '', outcome: { kind: 'complete', url: 'u', serviceName: 's', region: 'r', image: 'i' } });
+    expect(live.progress).toBe(100);
+  });
+});

@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DomainError } from '#common';
+import { fetchSource } from './fetch-source.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'servergem-fetch-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function repoWith(files: (dir: string) => void): string {
+  const dir = tempDir();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      stdio: 'pipe',
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+    });
+  git('init', '--quiet', '--initial-branch=main');
+  files(dir);
+  git('add', '-A');
+  git('commit', '--quiet', '-m', 'one');
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe(fetchSource.name, () => {
+  it('fetches a branch shallowly and returns its commit', async () => {
+    const repo = repoWith((d) => writeFileSync(join(d, 'server.js'), 'console.log(1)'));
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo }).toString().trim();
+    const dest = join(tempDir(), 'out');
+    const lines: string[] = [];
+    const { commitSha } = await fetchSource({ source: { kind: 'git-local', path: repo, name: 'r' }, branch: 'main', dest, onLine: (l) => lines.push(l) });
+    expect(commitSha).toBe(head);
+    expect(existsSync(join(dest, 'server.js'))).toBe(true);
+    expect(existsSync(join(dest, '.git'))).toBe(false);
+  });
+
+  it('fetches an exact commit (what the builder does after the analyzer)', async () => {
+    const repo = repoWith((d) => writeFileSync(join(d, 'a.txt'), 'a'));
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo }).toString().trim();
+    const { commitSha } = await fetchSource({ source: { kind: 'git-local', path: repo, name: 'r' }, commitSha: head, dest: join(tempDir(), 'out') });
+    expect(commitSha).toBe(head);
+  });
+
+  it('never fetches submodules', async () => {
+    const other = repoWith((d) => writeFileSync(join(d, 'secret.txt'), 'x'));
+    const repo = repoWith((d) => {
+      writeFileSync(join(d, 'server.js'), '');
+      execFileSync('git', ['-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', other, 'vendored'], { cwd: d, stdio: 'pipe' });
+    });
+    const dest = join(tempDir(), 'out');
+    await fetchSource({ source: { kind: 'git-local', path: repo, name: 'r' }, dest });
+    expect(existsSync(join(dest, 'vendored', 'secret.txt'))).toBe(false);
+  });
+
+  it('keeps a symlink to /etc/passwd a link, never a copy of the file', async () => {
+    const repo = repoWith((d) => symlinkSync('/etc/passwd', join(d, 'passwd')));
+    const dest = join(tempDir(), 'out');
+    await fetchSource({ source: { kind: 'git-local', path: repo, name: 'r' }, dest });
+    expect(lstatSync(join(dest, 'passwd')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dest, 'passwd'))).toBe('/etc/passwd');
+  });
+
+  it('copies a plain folder without node_modules or .git', async () => {
+    const folder = tempDir();
+    writeFileSync(join(folder, 'index.js'), '');
+    mkdirSync(join(folder, 'node_modules', 'x'), { recursive: true });
+    writeFileSync(join(folder, 'node_modules', 'x', 'i.js'), '');
+    const dest = join(tempDir(), 'out');
+    const { commitSha } = await fetchSource({ source: { kind: 'folder', path: folder, name: 'f' }, dest });
+    expect(commitSha).toBeNull();
+    expect(existsSync(join(dest, 'index.js'))).toBe(true);
+    expect(existsSync(join(dest, 'node_modules'))).toBe(false);
+  });
+
+  it('stops past the file cap with a clear error', async () => {
+    const repo = repoWith((d) => {
+      for (let i = 0; i < 20; i++) writeFileSync(join(d, `f${i}.txt`), String(i));
+    });
+    const error = await fetchSource({
+      source: { kind: 'git-local', path: repo, name: 'r' },
+      dest: join(tempDir(), 'out'),
+      limits: { timeoutMs: 60_000, maxBytes: 1024 ** 3, maxFiles: 10 },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('SOURCE_TOO_LARGE');
+  });
+});

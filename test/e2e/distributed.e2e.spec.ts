@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployOverSocket, getText, isGapFree, startDistributed, type Distributed } from '#testing';
+
+const root = resolve(import.meta.dirname, '../..');
+const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+describe('distributed: each service its own process, real NATS and PostgreSQL', () => {
+  const schema = `e2e_${randomBytes(4).toString('hex')}`;
+  let sut: Distributed;
+  let home: string;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'servergem-dist-'));
+    sut = await startDistributed(root, {
+      NATS_URL,
+      DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      SERVERGEM_HOME: home,
+      SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
+      // This test deploys the repository's example folders, so it opts in to local sources.
+      ALLOW_LOCAL_SOURCES: 'true',
+      APP_START_TIMEOUT_SECONDS: '30',
+    });
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+    rmSync(home, { recursive: true, force: true });
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  it('is ready: transport and database reachable', async () => {
+    const ready = (await (await fetch(`${sut.url}/ready`)).json()) as Record<string, string>;
+    expect(ready).toMatchObject({ status: 'ready', transport: 'up', database: 'up' });
+  });
+
+  it.each(['node-hello', 'node-express'])('deploys examples/%s to a URL that answers 200, with a gap-free log', async (example) => {
+    const transcript = await deployOverSocket(sut.url, { repoUrl: join(root, 'examples', example) });
+    expect(transcript.error).toBeUndefined();
+    expect((await getText(transcript.complete!.url)).status).toBe(200);
+    const { events } = (await (await fetch(`${sut.url}/api/deployments/${transcript.deploymentId}`)).json()) as { events: { seq: number }[] };
+    expect(isGapFree(events.map((e) => e.seq))).toBe(true);
+    expect(transcript.updates.map((u) => u.seq)).toEqual(events.map((e) => e.seq));
+  });
+
+  it('refuses a non-https URL with a clear error', async () => {
+    const transcript = await deployOverSocket(sut.url, { repoUrl: 'http://github.com/owner/repo' });
+    expect(transcript.error).toMatchObject({ code: 'INVALID_SOURCE' });
+    expect(transcript.error!.message).toMatch(/https/);
+  });
+
+  it('counts deployments by status in /stats', async () => {
+    const stats = (await (await fetch(`${sut.url}/stats`)).json()) as { deploymentsByStatus: Record<string, number> };
+    expect(stats.deploymentsByStatus.live).toBeGreaterThanOrEqual(2);
+    expect(stats.deploymentsByStatus.failed).toBeGreaterThanOrEqual(1);
+  });
+});
