@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, getText } from '#testing';
+import type { DeploymentUpdate } from '#contracts';
+import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const cli = join(root, 'bin/servergem.js');
+const run = promisify(execFile);
+
+async function servergem(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { cwd: root, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('servergem CLI against a running server', () => {
+  let server: AllInOne;
+  let home: string;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'servergem-cli-'));
+    server = await startAllInOne({ PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0' }, () => undefined);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('deploy prints stages and real log lines, then the URL as its last line, and exits 0', async () => {
+    const result = await servergem(['deploy', 'examples/node-hello', '--server', server.url]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(result.stdout).toContain('▸ building');
+    expect(result.stdout).toContain('node-hello listening on port');
+    const url = lines.at(-1)!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await getText(url)).status).toBe(200);
+  });
+
+  it('deploy --json prints one JSON object per event, the last one deployment_complete', async () => {
+    const result = await servergem(['deploy', 'examples/node-hello', '--server', server.url, '--json']);
+    expect(result.code).toBe(0);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; data: { seq?: number } });
+    expect(events[0]!.type).toBe('message');
+    expect(events.at(-1)!.type).toBe('deployment_complete');
+    const seqs = events.filter((e) => e.type === 'deployment_update').map((e) => e.data.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  it('deploy of a broken source prints the error and hint and exits non-zero', async () => {
+    const result = await servergem(['deploy', join(home, 'missing'), '--server', server.url]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/REPO_NOT_FOUND/);
+    expect(result.stderr).toMatch(/hint:/);
+  });
+
+  it('deploy with no server running says how to start one', async () => {
+    const result = await servergem(['deploy', 'examples/node-hello', '--server', 'http://127.0.0.1:9']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Could not connect to ServerGem/);
+  });
+
+  it('analyze --json prints the report with no server', async () => {
+    const result = await servergem(['analyze', 'examples/node-express', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ language: 'node', framework: 'express', commands: { start: 'npm start' } });
+  });
+
+  it('subscribe replays exactly the events after afterSeq', async () => {
+    const result = await servergem(['deploy', 'examples/node-hello', '--server', server.url, '--json']);
+    const first = JSON.parse(result.stdout.split('\n')[0]!) as { data: { metadata: { deploymentId: string } } };
+    const deploymentId = first.data.metadata.deploymentId;
+    const socket = connect(server.url);
+    const replayed: DeploymentUpdate['data'][] = [];
+    await new Promise<void>((done) => {
+      socket.on('deployment_update', (u) => replayed.push(u.data));
+      socket.on('deployment_complete', () => done());
+      socket.emit('subscribe', { deploymentId, afterSeq: 3 });
+    });
+    socket.close();
+    expect(replayed[0]!.seq).toBe(4);
+    expect(replayed.map((u) => u.seq)).toEqual(replayed.map((_, i) => i + 4));
+    expect(replayed.at(-1)!.stage).toBe('live');
+  });
+});
