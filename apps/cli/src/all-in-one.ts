@@ -12,6 +12,7 @@ import { gatewayConfigSchema, isLoopback } from '../../gateway/src/gateway.confi
 import { orchestratorConfigSchema } from '../../orchestrator/src/orchestrator.config.js';
 import { OrchestratorModule } from '../../orchestrator/src/orchestrator.module.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
+import { lockHome } from './home-lock.js';
 
 export interface AllInOne {
   url: string;
@@ -26,6 +27,7 @@ export interface AllInOne {
  */
 export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): Promise<AllInOne> {
   const home = servergemHome(env);
+  const unlock = lockHome(home);
   let database: EmbeddedDatabase | undefined;
   const apps: (INestApplication | INestMicroservice)[] = [];
   try {
@@ -55,11 +57,13 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (
       stop: async () => {
         await closeAll(apps);
         await database?.stop();
+        unlock();
       },
     };
   } catch (error) {
     await closeAll(apps);
     await database?.stop().catch(() => undefined);
+    unlock();
     throw error;
   }
 }

@@ -14,6 +14,8 @@ interface RunningApp {
   url: string;
   lines: string[];
   exited: boolean;
+  /** Set when ServerGem stops it on purpose (replaced by a new release, or shutting down). */
+  stopping: boolean;
 }
 
 const KEEP_LINES = 500;
@@ -49,7 +51,15 @@ export class LocalDeployDriver implements DeployDriver {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    const app: RunningApp = { deploymentId: job.deploymentId, serviceName: job.serviceName, child, url: `http://${host}:${port}`, lines: [], exited: false };
+    const app: RunningApp = {
+      deploymentId: job.deploymentId,
+      serviceName: job.serviceName,
+      child,
+      url: `http://${host}:${port}`,
+      lines: [],
+      exited: false,
+      stopping: false,
+    };
     let live = false;
     const onLine = (line: string) => {
       app.lines.push(line);
@@ -96,7 +106,9 @@ export class LocalDeployDriver implements DeployDriver {
     reporter.log(`${app.url} answered HTTP ${outcome.status}`);
     if (current) this.stop(current);
     this.services.set(job.serviceName, app);
-    void exit.then(({ code, signal }) => this.logger.warn(`${job.serviceName} exited (${code ?? signal})`));
+    void exit.then(({ code, signal }) => {
+      if (!app.stopping) this.logger.warn(`${job.serviceName} exited unexpectedly (${code ?? signal})`);
+    });
     return this.result(app);
   }
 
@@ -143,6 +155,7 @@ export class LocalDeployDriver implements DeployDriver {
 
   private async stop(app: RunningApp): Promise<void> {
     if (app.exited) return;
+    app.stopping = true;
     killGroup(app.child.pid, 'SIGTERM');
     const timer = setTimeout(() => killGroup(app.child.pid, 'SIGKILL'), 5000);
     await once(app.child, 'exit').catch(() => undefined);
