@@ -5,7 +5,9 @@ import tseslint from 'typescript-eslint';
 const APPS = ['gateway', 'orchestrator', 'analyzer', 'builder', 'deployer'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'examples/**', 'coverage/**', '.servergem/**', 'apps/web/dist/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'examples/**', 'apps/analyzer/fixtures/**', 'test/fixtures/**', 'coverage/**', '.servergem/**', 'apps/web/dist/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

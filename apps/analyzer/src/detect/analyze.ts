@@ -4,6 +4,10 @@ import type { Detector } from './detector.js';
 import { NodeDetector } from './node.detector.js';
 import { SourceTree } from './source-tree.js';
 
+/**
+ * Language detectors, most specific manifest first: a Rails, Laravel, Django or Phoenix app often
+ * carries a package.json for its assets, so Node.js is asked after them.
+ */
 export const DETECTORS: readonly Detector[] = [new NodeDetector()];
 
 /** Analyzes a checked-out repository (or one app of it) into the report of shared/DESIGN.md. */
@@ -19,7 +23,7 @@ export async function analyzeSource(root: string, appPath = '.', detectors: read
     throw new DomainError(
       'UNSUPPORTED_APP',
       `ServerGem could not tell what kind of app this is (it found: ${seen}).`,
-      'Supported so far: Node.js apps with a package.json or server.js. Point at the app folder with appPath if it lives in a sub-folder.',
+      'Point at the app folder with appPath if it lives in a sub-folder, or add a Dockerfile.',
     );
   }
   return { ...report, services: [] };
