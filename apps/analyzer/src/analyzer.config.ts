@@ -18,6 +18,11 @@ export const analyzerConfigSchema = z.object({
   CLONE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(300),
   CLONE_MAX_MB: z.coerce.number().int().positive().default(1024),
   CLONE_MAX_FILES: z.coerce.number().int().positive().default(100_000),
+  /** The GitHub REST API; a GitHub Enterprise Server's `https://host/api/v3`, or a fake in tests. */
+  GITHUB_API_URL: z
+    .url()
+    .default('https://api.github.com')
+    .transform((v) => v.replace(/\/+$/, '')),
 });
 export type AnalyzerConfig = z.output<typeof analyzerConfigSchema>;
 export const ANALYZER_CONFIG = Symbol('ANALYZER_CONFIG');

@@ -4,6 +4,8 @@ import { MessagingModule, type InProcessBus } from '#messaging';
 import { AnalyzeController } from './analyze.controller.js';
 import { ANALYZER_CONFIG, type AnalyzerConfig } from './analyzer.config.js';
 import { AnalyzerService } from './analyzer.service.js';
+import { GithubController } from './github/github.controller.js';
+import { GithubService } from './github/github.service.js';
 
 @Module({})
 export class AnalyzerModule {
@@ -11,8 +13,13 @@ export class AnalyzerModule {
     return {
       module: AnalyzerModule,
       imports: [MessagingModule.forRoot('analyzer', { natsUrl: config.NATS_URL, bus })],
-      controllers: [AnalyzeController],
-      providers: [{ provide: ANALYZER_CONFIG, useValue: config }, { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) }, AnalyzerService],
+      controllers: [AnalyzeController, GithubController],
+      providers: [
+        { provide: ANALYZER_CONFIG, useValue: config },
+        { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) },
+        AnalyzerService,
+        GithubService,
+      ],
     };
   }
 }

@@ -9,6 +9,7 @@ import { OwnerGuard } from './http/owner.guard.js';
 import { ConnectionStats } from './socket/connection-stats.js';
 import { DeployGateway } from './socket/deploy.gateway.js';
 import { DeploymentStreams } from './socket/deployment-streams.service.js';
+import { GithubGateway } from './socket/github.gateway.js';
 
 @Module({})
 export class GatewayModule {
@@ -23,6 +24,7 @@ export class GatewayModule {
         ConnectionStats,
         DeploymentStreams,
         DeployGateway,
+        GithubGateway,
         OwnerGuard,
       ],
     };

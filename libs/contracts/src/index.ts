@@ -1,6 +1,7 @@
 export * from './analysis-report.js';
 export * from './deployment.js';
 export * from './errors.js';
+export * from './github.subjects.js';
 export * from './orchestrator.subjects.js';
 export * from './socket-events.js';
 export * from './stages.js';

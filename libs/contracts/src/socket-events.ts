@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errorCodeSchema } from './errors.js';
+import type { ClientGithubBranches, ClientGithubRepos, ServerGithubBranches, ServerGithubRepos } from './github.subjects.js';
 import { stageSchema } from './stages.js';
 
 /** client -> server `message` */
@@ -95,11 +96,15 @@ export interface ServerToClientEvents {
   deployment_complete: (payload: DeploymentComplete) => void;
   deployment_error: (payload: DeploymentError) => void;
   request_error: (payload: RequestError) => void;
+  github_repos: (payload: ServerGithubRepos) => void;
+  github_branches: (payload: ServerGithubBranches) => void;
 }
 
 export interface ClientToServerEvents {
   message: (payload: ClientMessage) => void;
   subscribe: (payload: SubscribeRequest) => void;
+  github_repos: (payload: ClientGithubRepos) => void;
+  github_branches: (payload: ClientGithubBranches) => void;
 }
 
 export const SOCKET_EVENTS = {
@@ -109,4 +114,6 @@ export const SOCKET_EVENTS = {
   deploymentComplete: 'deployment_complete',
   deploymentError: 'deployment_error',
   requestError: 'request_error',
+  githubRepos: 'github_repos',
+  githubBranches: 'github_branches',
 } as const;

@@ -1,3 +1,4 @@
+export * from './fake-github.js';
 export * from './git-fixture.js';
 export * from './http.js';
 export * from './socket-deploy.js';
