@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DomainError } from '#common';
 import { analyzeCommand } from './commands/analyze.command.js';
 import { deployCommand } from './commands/deploy.command.js';
+import { evalCorpusCommand } from './commands/eval-corpus.command.js';
 import { upCommand } from './commands/up.command.js';
 
 const USAGE = `servergem — from a repository to a live URL
@@ -16,6 +17,8 @@ Usage:
       --json              one JSON object per event on stdout
   servergem analyze <path> [--json] [--app-path <dir>]
                                                  what ServerGem detects in a local folder
+  servergem eval-corpus <examples-dir> <expected.json> [--json]
+                                                 score the analyzer against a peer's corpus
 
 Environment: SERVERGEM_TOKEN (the server's access token), GITHUB_TOKEN (for private repositories).`;
 
@@ -52,6 +55,11 @@ async function main(argv: string[]): Promise<number> {
     case 'analyze':
       if (!target) return usage('analyze needs a folder');
       return analyzeCommand(target, { json: values.json ?? false, appPath: values['app-path'] });
+    case 'eval-corpus': {
+      const expected = positionals[2];
+      if (!target || !expected) return usage('eval-corpus needs an examples folder and an expected.json');
+      return evalCorpusCommand(target, expected, { json: values.json ?? false });
+    }
     default:
       return usage(`unknown command "${command}"`);
   }

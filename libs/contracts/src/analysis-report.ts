@@ -32,6 +32,10 @@ const reportFields = {
   portFromEnv: z.boolean(),
   env: z.array(envVarSchema),
   appPath: z.string(),
+  /** For sites served as files after the build: the folder to serve (e.g. `dist`); null otherwise. */
+  staticDir: z.string().nullable().optional(),
+  /** The repository's own Dockerfile, relative to appPath, when it has one (used as it is). */
+  dockerfile: z.string().nullable().optional(),
   evidence: z.array(evidenceSchema),
   confidence: z.number().min(0).max(1),
   warnings: z.array(z.string()),

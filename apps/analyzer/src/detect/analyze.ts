@@ -1,14 +1,43 @@
 import type { AnalysisReport, ServiceReport } from '#contracts';
 import { DomainError } from '#common';
 import type { Detector } from './detector.js';
+import { DotnetDetector } from './dotnet.detector.js';
+import { ElixirDetector } from './elixir.detector.js';
+import { GoDetector } from './go.detector.js';
+import { JavaDetector } from './java.detector.js';
 import { NodeDetector } from './node.detector.js';
+import { PhpDetector } from './php.detector.js';
+import { PythonDetector } from './python.detector.js';
+import { RubyDetector } from './ruby.detector.js';
+import { RustDetector } from './rust.detector.js';
+import { DenoDetector } from './deno.detector.js';
+import { OtherLanguagesDetector } from './other-languages.detector.js';
+import { applyOverlays, dockerOnlyReport } from './overlays.js';
+import { ShellDetector } from './shell.detector.js';
 import { SourceTree } from './source-tree.js';
+import { StaticDetector } from './static.detector.js';
+import { workspaceFolders } from './workspaces.js';
 
 /**
  * Language detectors, most specific manifest first: a Rails, Laravel, Django or Phoenix app often
  * carries a package.json for its assets, so Node.js is asked after them.
  */
-export const DETECTORS: readonly Detector[] = [new NodeDetector()];
+export const DETECTORS: readonly Detector[] = [
+  new DenoDetector(),
+  new StaticDetector('generators'),
+  new PythonDetector(),
+  new RubyDetector(),
+  new PhpDetector(),
+  new GoDetector(),
+  new RustDetector(),
+  new JavaDetector(),
+  new DotnetDetector(),
+  new ElixirDetector(),
+  new NodeDetector(),
+  new StaticDetector('plain-html'),
+  new ShellDetector(),
+  new OtherLanguagesDetector(),
+];
 
 /** Analyzes a checked-out repository (or one app of it) into the report of shared/DESIGN.md. */
 export async function analyzeSource(root: string, appPath = '.', detectors: readonly Detector[] = DETECTORS): Promise<AnalysisReport> {
@@ -18,20 +47,70 @@ export async function analyzeSource(root: string, appPath = '.', detectors: read
     throw new DomainError('UNSUPPORTED_APP', `The repository has no folder "${appPath}".`, 'Check the app path and try again.');
   }
   const report = await detectWith(tree, appPath, detectors);
-  if (!report) {
-    const seen = (await tree.files(40)).slice(0, 12).join(', ') || 'no files';
-    throw new DomainError(
-      'UNSUPPORTED_APP',
-      `ServerGem could not tell what kind of app this is (it found: ${seen}).`,
-      'Point at the app folder with appPath if it lives in a sub-folder, or add a Dockerfile.',
-    );
+  const services = appPath === '.' ? await detectServices(repo, detectors) : [];
+  if (report && (isDeployable(report) || services.length === 0)) return { ...withServicePort(report, services), services };
+  if (services.length > 0) {
+    const [first] = services;
+    return {
+      ...first!,
+      services,
+      warnings: [
+        ...first!.warnings,
+        `This repository holds ${services.length} apps (${services.map((s) => s.appPath).join(', ')}); analyzed ${first!.appPath}. Choose one with appPath.`,
+      ],
+    };
   }
-  return { ...report, services: [] };
+  const seen = (await tree.files(40)).slice(0, 12).join(', ') || 'no files';
+  throw new DomainError(
+    'UNSUPPORTED_APP',
+    `ServerGem could not tell what kind of app this is (it found: ${seen}).`,
+    'Point at the app folder with appPath if it lives in a sub-folder, or add a Dockerfile.',
+  );
 }
 
 async function detectWith(tree: SourceTree, appPath: string, detectors: readonly Detector[]): Promise<ServiceReport | null> {
   for (const detector of detectors) {
-    if (await detector.matches(tree)) return detector.detect(tree, appPath);
+    if (await detector.matches(tree)) return finish(await applyOverlays(tree, await detector.detect(tree, appPath)));
   }
-  return null;
+  const docker = await dockerOnlyReport(tree, appPath);
+  return docker ? finish(await applyOverlays(tree, docker)) : null;
+}
+
+/** Every deployable app of a monorepo, each analyzed in its own folder. */
+async function detectServices(repo: SourceTree, detectors: readonly Detector[]): Promise<ServiceReport[]> {
+  const workspace = await workspaceFolders(repo);
+  if (!workspace) return [];
+  const services: ServiceReport[] = [];
+  for (const folder of workspace.folders.slice(0, 50)) {
+    const sub = await repo.sub(folder);
+    const report = sub ? await detectWith(sub, folder, detectors) : null;
+    if (report && isDeployable(report)) {
+      services.push({
+        ...report,
+        evidence: [...report.evidence, { field: 'appPath', file: folder, reason: `a deployable app listed by ${workspace.source}` }],
+      });
+    }
+  }
+  return services;
+}
+
+/** A root that starts its workspace apps (`turbo run start`) listens where its one web app does. */
+function withServicePort(report: ServiceReport, services: ServiceReport[]): ServiceReport {
+  const web = services.filter((s) => s.port !== null && !s.staticDir);
+  if (report.port !== null || web.length !== 1) return report;
+  const [app] = web;
+  return {
+    ...report,
+    port: app!.port,
+    portFromEnv: report.portFromEnv || app!.portFromEnv,
+    evidence: [...report.evidence, { field: 'port', file: app!.appPath, reason: `the workspace's one web app, ${app!.appPath}, listens on ${app!.port}` }],
+  };
+}
+
+function isDeployable(report: ServiceReport): boolean {
+  return report.commands.start !== null || Boolean(report.staticDir) || Boolean(report.dockerfile);
+}
+
+function finish(report: ServiceReport): ServiceReport {
+  return { ...report, staticDir: report.staticDir ?? null, dockerfile: report.dockerfile ?? null };
 }

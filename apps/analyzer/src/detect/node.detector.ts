@@ -1,17 +1,9 @@
 import type { EnvVar, Evidence, ServiceReport } from '#contracts';
+import { parseJsonc } from './deno.detector.js';
 import type { Detector } from './detector.js';
+import { detectFramework, type PackageJson } from './node-frameworks.js';
 import { classifyEnv } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
-
-interface PackageJson {
-  name?: string;
-  main?: string;
-  packageManager?: string;
-  engines?: { node?: string };
-  scripts?: Record<string, string>;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-}
 
 const LOCKFILES: [file: string, manager: string][] = [
   ['bun.lock', 'bun'],
@@ -22,38 +14,25 @@ const LOCKFILES: [file: string, manager: string][] = [
   ['npm-shrinkwrap.json', 'npm'],
 ];
 
-/** Most specific first: a Next.js app also depends on react, a NestJS app on express. */
-const FRAMEWORKS: [dependency: string, slug: string, defaultPort: number | null][] = [
-  ['next', 'nextjs', 3000],
-  ['nuxt', 'nuxt', 3000],
-  ['@remix-run/node', 'remix', 3000],
-  ['@react-router/dev', 'react-router', 3000],
-  ['@sveltejs/kit', 'sveltekit', 3000],
-  ['astro', 'astro', 4321],
-  ['@nestjs/core', 'nestjs', 3000],
-  ['@angular/core', 'angular', null],
-  ['fastify', 'fastify', 3000],
-  ['hono', 'hono', 3000],
-  ['koa', 'koa', 3000],
-  ['express', 'express', 3000],
-  ['vite', 'vite', null],
-];
-
 const ENTRY_FALLBACKS = ['server.js', 'index.js', 'app.js', 'main.js', 'server.mjs', 'index.mjs', 'src/server.js', 'src/index.js'];
+const BUN_ENTRY_FALLBACKS = ['index.ts', 'src/index.ts', 'server.ts', 'main.ts', 'index.js'];
 const SOURCE_FILE = /\.(c|m)?(j|t)sx?$/;
 
 export class NodeDetector implements Detector {
   readonly name = 'node';
 
   async matches(tree: SourceTree): Promise<boolean> {
-    return (await tree.exists('package.json')) || (await tree.exists('server.js'));
+    return (
+      (await tree.exists('package.json')) || (await tree.exists('package.json5')) || (await tree.exists('package.yaml')) || (await tree.exists('server.js'))
+    );
   }
 
   async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
     const evidence: Evidence[] = [];
     const warnings: string[] = [];
-    const pkg = (await tree.readJson<PackageJson>('package.json')) ?? {};
-    const pkgText = (await tree.read('package.json')) ?? '';
+    const manifest = await readManifest(tree);
+    const pkg = manifest.pkg;
+    const pkgText = manifest.text;
     const scripts = pkg.scripts ?? {};
     const deps = { ...pkg.devDependencies, ...pkg.dependencies };
 
@@ -64,32 +43,37 @@ export class NodeDetector implements Detector {
     if (scripts.build)
       evidence.push({ field: 'commands.build', file: 'package.json', line: lineOf(pkgText, '"build"'), reason: `scripts.build is "${scripts.build}"` });
 
-    const entry = await this.entryFile(tree, pkg);
+    const bun = manager.name === 'bun';
+    const entry = await this.entryFile(tree, pkg, bun);
+    const framework = await detectFramework(tree, pkg, pkgText);
+    if (framework) evidence.push(...framework.evidence);
     let start: string | null = null;
-    if (scripts.start) {
+    if (framework?.staticDir) {
+      evidence.push({ field: 'staticDir', file: 'package.json', reason: `${framework.slug} builds a static site into ${framework.staticDir}/` });
+    } else if (framework?.start) {
+      start = framework.start;
+      evidence.push({ field: 'commands.start', file: 'package.json', reason: `${framework.slug} runs in production with \`${framework.start}\`` });
+    } else if (scripts.start) {
       start = manager.name === 'npm' ? 'npm start' : manager.name === 'bun' ? 'bun run start' : `${manager.name} start`;
       evidence.push({ field: 'commands.start', file: 'package.json', line: lineOf(pkgText, '"start"'), reason: `scripts.start is "${scripts.start}"` });
     } else if (entry) {
-      start = `node ${entry.file}`;
+      start = `${bun ? 'bun' : 'node'} ${entry.file}`;
       evidence.push({ field: 'commands.start', file: entry.file, reason: entry.reason });
     } else {
       warnings.push('No start script, "main" or server.js was found; set a start script in package.json.');
     }
 
-    const framework = FRAMEWORKS.find(([dep]) => dep in deps);
-    if (framework) {
-      evidence.push({ field: 'framework', file: 'package.json', line: lineOf(pkgText, `"${framework[0]}"`), reason: `depends on ${framework[0]}` });
-    }
-
     const scan = await this.scanSources(tree, entry?.file, scripts.start);
     evidence.push(...scan.evidence);
-    let port = scan.port;
-    if (port === null && framework?.[2]) {
-      port = framework[2];
-      evidence.push({ field: 'port', file: 'package.json', reason: `${framework[1]} listens on ${port} by default` });
+    let port = framework?.staticDir ? framework.port : scan.port;
+    if (port === null && framework?.port) {
+      port = framework.port;
+      evidence.push({ field: 'port', file: 'package.json', reason: `${framework.slug} listens on ${port} by default` });
+    } else if (framework?.staticDir) {
+      evidence.push({ field: 'port', file: 'package.json', reason: `served by ServerGem's static server on $PORT (${port} by default)` });
     }
 
-    const version = await this.nodeVersion(tree, pkg, pkgText, evidence);
+    const version = bun ? (pkg.engines?.bun ?? null) : await this.nodeVersion(tree, pkg, pkgText, evidence);
     let confidence = 0.5;
     if (start) confidence += 0.25;
     if (port !== null || scan.portFromEnv) confidence += 0.15;
@@ -97,14 +81,15 @@ export class NodeDetector implements Detector {
 
     return {
       language: 'node',
-      framework: framework?.[1] ?? null,
-      runtime: { name: 'node', version },
+      framework: framework?.slug ?? null,
+      runtime: { name: bun ? 'bun' : 'node', version },
       packageManager: manager.name,
       commands: { install, build, start },
       port,
-      portFromEnv: scan.portFromEnv,
+      portFromEnv: framework?.staticDir ? true : scan.portFromEnv,
       env: scan.env,
       appPath,
+      staticDir: framework?.staticDir ?? null,
       evidence,
       confidence: Math.min(1, Number(confidence.toFixed(2))),
       warnings,
@@ -127,6 +112,13 @@ export class NodeDetector implements Detector {
       name = declared;
       evidence.push({ field: 'packageManager', file: 'package.json', reason: `packageManager is "${pkg.packageManager}"` });
     }
+    if (!name) {
+      // No lockfile: the engines a package pins, or the runtime its start script calls.
+      const engine = (['bun', 'pnpm', 'yarn'] as const).find((m) => pkg.engines?.[m]);
+      const scripted = /^bun\b/.test(pkg.scripts?.start ?? '') ? 'bun' : undefined;
+      name = engine ?? scripted ?? null;
+      if (name) evidence.push({ field: 'packageManager', file: 'package.json', reason: engine ? `engines.${engine} is set` : 'the start script runs bun' });
+    }
     if (!name) evidence.push({ field: 'packageManager', file: 'package.json', reason: 'no lockfile; npm is the default' });
     return { name: name ?? 'npm', lockfile };
   }
@@ -145,9 +137,12 @@ export class NodeDetector implements Detector {
     }
   }
 
-  private async entryFile(tree: SourceTree, pkg: PackageJson): Promise<{ file: string; reason: string } | null> {
-    if (pkg.main && (await tree.exists(pkg.main))) return { file: pkg.main, reason: `"main" is ${pkg.main}` };
-    for (const file of ENTRY_FALLBACKS) {
+  private async entryFile(tree: SourceTree, pkg: PackageJson, bun: boolean): Promise<{ file: string; reason: string } | null> {
+    for (const field of ['main', 'module'] as const) {
+      const file = pkg[field];
+      if (file && (await tree.exists(file))) return { file, reason: `"${field}" is ${file}` };
+    }
+    for (const file of bun ? BUN_ENTRY_FALLBACKS : ENTRY_FALLBACKS) {
       if (await tree.exists(file)) return { file, reason: `${file} exists and package.json names no start script` };
     }
     return null;
@@ -223,4 +218,18 @@ function findPort(text: string): { port: number; match: string; reason: string }
     if (match && port > 0 && port < 65536) return { port, match: match[0], reason };
   }
   return null;
+}
+
+/** package.json, or pnpm's package.json5 (read as JSON with comments and trailing commas). */
+async function readManifest(tree: SourceTree): Promise<{ pkg: PackageJson; text: string }> {
+  const json = await tree.read('package.json');
+  if (json !== null) {
+    try {
+      return { pkg: JSON.parse(json) as PackageJson, text: json };
+    } catch {
+      return { pkg: {}, text: json };
+    }
+  }
+  const json5 = await tree.read('package.json5');
+  return json5 !== null ? { pkg: parseJsonc<PackageJson>(json5), text: json5 } : { pkg: {}, text: '' };
 }

@@ -1,0 +1,174 @@
+import type { Evidence, ServiceReport } from '#contracts';
+import type { Detector } from './detector.js';
+import { classifyEnv } from './env-vars.js';
+import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
+import { lineOf, type SourceTree } from './source-tree.js';
+
+const PROJECT_FILE = /\.(cs|fs|vb)proj$/;
+const BUILD_OUTPUT = /(^|\/)(bin|obj)\//;
+const TEST_PROJECT = /Microsoft\.NET\.Test\.Sdk|<IsTestProject>\s*true/i;
+
+const RULES: ScanRules = {
+  env: [
+    /Environment\.GetEnvironmentVariable\(\s*"([A-Za-z_][A-Za-z0-9_]*)"/g,
+    /\b[Cc]onfiguration\[\s*"([A-Za-z_][A-Za-z0-9_:]*)"\s*\]/g,
+    /\b[Cc]onfiguration\.GetValue<[^>]+>\(\s*"([A-Za-z_][A-Za-z0-9_:]*)"/g,
+  ],
+  portEnv: /GetEnvironmentVariable\(\s*"PORT"\s*\)|[Cc]onfiguration\[\s*"PORT"\s*\]/,
+  ports: [
+    [/"PORT"\s*\)\s*\?\?\s*"(\d{2,5})"/, 'falls back to this port when PORT is unset'],
+    [/\b(?:UseUrls|Run|RunAsync|Urls\.Add)\(\s*\$?"https?:\/\/[^:"]+:(\d{2,5})"/, 'listens on this literal URL'],
+    [/\bListen(?:AnyIP|Localhost)?\(\s*(\d{2,5})\s*[,)]/, 'Kestrel listens on this literal port'],
+    [/"Url"\s*:\s*"https?:\/\/[^:"]+:(\d{2,5})"/, 'Kestrel endpoint in appsettings'],
+  ],
+};
+
+const CONNECTION_STRINGS: ScanRules = { env: [/\bGetConnectionString\(\s*"(\w+)"\s*\)/g], portEnv: /$^/, ports: [] };
+
+interface Project {
+  file: string;
+  text: string;
+  web: boolean;
+}
+
+export class DotnetDetector implements Detector {
+  readonly name = 'dotnet';
+
+  async matches(tree: SourceTree): Promise<boolean> {
+    return (await tree.files()).some((f) => !f.includes('/') && (PROJECT_FILE.test(f) || f.endsWith('.sln') || f.endsWith('.slnx')));
+  }
+
+  async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
+    const evidence: Evidence[] = [];
+    const warnings: string[] = [];
+    const files = (await tree.files()).filter((f) => !BUILD_OUTPUT.test(f));
+    const projects: Project[] = [];
+    for (const file of files.filter((f) => PROJECT_FILE.test(f))) {
+      const text = await tree.read(file);
+      if (text && !TEST_PROJECT.test(text)) projects.push({ file, text, web: /Sdk\s*=\s*"Microsoft\.NET\.Sdk\.Web"|Microsoft\.AspNetCore\.App/.test(text) });
+    }
+    const project = this.chooseProject(projects, warnings);
+    const rootEntries = files.filter((f) => !f.includes('/') && (PROJECT_FILE.test(f) || /\.slnx?$/.test(f)));
+    evidence.push({
+      field: 'packageManager',
+      file: project?.file ?? rootEntries[0] ?? '.',
+      line: 1,
+      reason: 'an MSBuild project is restored and published with the dotnet CLI',
+    });
+
+    let install: string[] = [];
+    let build: string[] = [];
+    let start: string | null = null;
+    if (project) {
+      // `dotnet restore` without a path refuses a folder holding more than one project or solution.
+      const target = rootEntries.length === 1 && rootEntries[0] === project.file ? '' : ` ${project.file}`;
+      const assembly = this.assemblyName(project);
+      install = [`dotnet restore${target}`];
+      build = [`dotnet publish${target} --no-restore -c Release -o out`];
+      start = `dotnet out/${assembly}.dll`;
+      evidence.push({ field: 'commands.build', file: project.file, reason: `publishes ${project.file} to out/` });
+      evidence.push({
+        field: 'commands.start',
+        file: project.file,
+        line: lineOf(project.text, '<AssemblyName>'),
+        reason: `the published assembly is ${assembly}.dll`,
+      });
+    } else {
+      warnings.push('No runnable .csproj/.fsproj was found (test projects are skipped).');
+    }
+
+    const framework = project?.web ? 'aspnet-core' : null;
+    if (project && framework) {
+      evidence.push({
+        field: 'framework',
+        file: project.file,
+        line: lineOf(project.text, /Microsoft\.NET\.Sdk\.Web|Microsoft\.AspNetCore\.App/),
+        reason: 'uses the ASP.NET Core web SDK',
+      });
+    }
+
+    const version = project ? await this.targetVersion(tree, project, evidence) : null;
+    const projectDir = project?.file.includes('/') ? project.file.slice(0, project.file.lastIndexOf('/') + 1) : '';
+    const sources = sourceFiles(files, /\.(cs|fs|vb)$/, /(^|\/)tests?\/|Tests?\.(cs|fs)$/);
+    const settings = files.filter((f) => f.startsWith(projectDir) && /(^|\/)appsettings(\.Production)?\.json$/.test(f));
+    const ordered = [...sources.filter((f) => f.startsWith(projectDir)), ...settings, ...sources];
+    const scan = await scanSources(tree, ordered, RULES);
+    evidence.push(...scan.evidence);
+    // Configuration keys map to env vars with `__` for `:`; connection strings hold credentials.
+    const env = scan.env.map((e) => (e.name.includes(':') ? classifyEnv(e.name.replace(/:/g, '__'), e.source) : e));
+    for (const conn of (await scanSources(tree, ordered, CONNECTION_STRINGS)).env) {
+      env.push({ name: `ConnectionStrings__${conn.name}`, kind: 'secret', source: conn.source });
+    }
+
+    let port = scan.port;
+    if (port === null && framework) {
+      const major = version ? Number(version.split('.')[0]) : 8;
+      port = major >= 8 ? 8080 : 80;
+      evidence.push({
+        field: 'port',
+        file: project!.file,
+        line: lineOf(project!.text, /<TargetFrameworks?>/),
+        reason: major >= 8 ? 'ASP.NET Core 8+ listens on 8080 (ASPNETCORE_HTTP_PORTS)' : 'ASP.NET Core images before .NET 8 listen on 80',
+      });
+      if (!scan.portFromEnv) warnings.push(`Kestrel takes its port from ASPNETCORE_HTTP_PORTS/ASPNETCORE_URLS, not PORT; ServerGem routes to ${port}.`);
+    }
+
+    let confidence = 0.6;
+    if (start) confidence += 0.25;
+    if (port !== null) confidence += 0.1;
+    if (version) confidence += 0.05;
+
+    return {
+      language: 'dotnet',
+      framework,
+      runtime: { name: 'dotnet', version },
+      packageManager: 'dotnet',
+      commands: { install, build, start },
+      port,
+      portFromEnv: scan.portFromEnv,
+      env,
+      appPath,
+      evidence,
+      confidence: clampConfidence(confidence),
+      warnings,
+    };
+  }
+
+  private chooseProject(projects: Project[], warnings: string[]): Project | null {
+    if (projects.length <= 1) return projects[0] ?? null;
+    const web = projects.filter((p) => p.web);
+    const pool = web.length > 0 ? web : projects.filter((p) => /<OutputType>\s*Exe/i.test(p.text));
+    if (pool.length === 1) return pool[0]!;
+    const candidates = pool.length > 0 ? pool : projects;
+    const pick = candidates.find((p) => !p.file.includes('/')) ?? candidates.find((p) => /(Api|Web|Server)\.\w+proj$/.test(p.file)) ?? candidates[0]!;
+    warnings.push(`Several projects (${candidates.map((p) => p.file).join(', ')}); publishing ${pick.file}. Set appPath to choose another.`);
+    return pick;
+  }
+
+  private assemblyName(project: Project): string {
+    const declared = /<AssemblyName>\s*([^<\s$]+)\s*<\/AssemblyName>/.exec(project.text)?.[1];
+    return declared ?? project.file.split('/').pop()!.replace(PROJECT_FILE, '');
+  }
+
+  /** `net8.0` → `8.0`; with several target frameworks, the newest. */
+  private async targetVersion(tree: SourceTree, project: Project, evidence: Evidence[]): Promise<string | null> {
+    const sources = [
+      { file: project.file, text: project.text },
+      { file: 'Directory.Build.props', text: (await tree.read('Directory.Build.props')) ?? '' },
+    ];
+    for (const { file, text } of sources) {
+      const match = /<TargetFrameworks?>\s*([^<]+)<\/TargetFrameworks?>/.exec(text);
+      if (!match) continue;
+      const versions = match[1]!
+        .split(';')
+        .map((t) => /^(?:net|netcoreapp)(\d+\.\d+)/.exec(t.trim())?.[1])
+        .filter((v): v is string => Boolean(v))
+        .sort((a, b) => Number(b.split('.')[0]) - Number(a.split('.')[0]));
+      if (versions[0]) {
+        evidence.push({ field: 'runtime.version', file, line: lineOf(text, match[0]), reason: `targets ${match[1]!.trim()}` });
+        return versions[0];
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,155 @@
+import type { Evidence, ServiceReport } from '#contracts';
+import { DomainError } from '#common';
+import type { Detector } from './detector.js';
+import { javaBuild, javaCommands, javaFramework, javaVersion, type JavaFramework } from './java-build.js';
+import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
+import { lineOf, type SourceTree } from './source-tree.js';
+
+const CONFIG_FILES = [
+  'src/main/resources/application.properties',
+  'src/main/resources/application.yml',
+  'src/main/resources/application.yaml',
+  'src/main/resources/application-prod.properties',
+  'src/main/resources/application-prod.yml',
+];
+
+/** The property each framework reads its HTTP port from, dotted and as YAML nesting. */
+const PORT_KEYS: Record<JavaFramework, string[]> = {
+  'spring-boot': ['server', 'port'],
+  quarkus: ['quarkus', 'http', 'port'],
+  micronaut: ['micronaut', 'server', 'port'],
+};
+
+const DEFAULT_PORT = 8080;
+
+const RULES: ScanRules = {
+  env: [/System\.getenv\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g, /\$\{([A-Z][A-Z0-9_]*)(?::[^}]*)?\}/g],
+  portEnv: /System\.getenv\(\s*"PORT"\s*\)/,
+  ports: [],
+};
+
+export class JavaDetector implements Detector {
+  readonly name = 'java';
+
+  async matches(tree: SourceTree): Promise<boolean> {
+    for (const file of ['pom.xml', 'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts']) if (await tree.exists(file)) return true;
+    return false;
+  }
+
+  async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
+    const evidence: Evidence[] = [];
+    const warnings: string[] = [];
+    const build = await javaBuild(tree, evidence);
+    if (!build) {
+      throw new DomainError(
+        'UNSUPPORTED_APP',
+        'The Java app has no pom.xml or build.gradle that ServerGem can read.',
+        'Add a Maven or Gradle build, or a Dockerfile.',
+      );
+    }
+    const framework = javaFramework(build, evidence);
+
+    let config = '';
+    const configs: { file: string; text: string }[] = [];
+    for (const file of CONFIG_FILES.map((f) => `${build.module}${f}`)) {
+      const text = await tree.read(file);
+      if (text !== null) {
+        configs.push({ file, text });
+        config += text + '\n';
+      }
+    }
+    const commands = javaCommands(build, framework, config, evidence, warnings);
+
+    const files = await tree.files();
+    const sources = sourceFiles(files, /\.(java|kt)$/, /(^|\/)src\/test\//);
+    const scan = await scanSources(tree, [...configs.map((c) => c.file), ...sources], RULES);
+    evidence.push(...scan.evidence);
+
+    const configured = framework ? this.configuredPort(configs, PORT_KEYS[framework]) : null;
+    let port: number | null = null;
+    let portFromEnv = scan.portFromEnv;
+    if (configured) {
+      evidence.push({ field: 'port', file: configured.file, line: configured.line, reason: `${PORT_KEYS[framework!].join('.')} is ${configured.value}` });
+      port = configured.port ?? DEFAULT_PORT;
+      if (configured.fromEnv) {
+        portFromEnv = true;
+        evidence.push({ field: 'portFromEnv', file: configured.file, line: configured.line, reason: `${PORT_KEYS[framework!].join('.')} reads PORT` });
+      }
+    } else if (framework) {
+      port = DEFAULT_PORT;
+      evidence.push({ field: 'port', file: build.file, reason: `${framework} listens on ${DEFAULT_PORT} by default` });
+    }
+    if (framework && !portFromEnv) {
+      warnings.push(`${framework} does not read PORT here; ServerGem will route to port ${port}.`);
+    }
+
+    const version = await javaVersion(tree, build, evidence);
+    let confidence = 0.6;
+    if (framework) confidence += 0.2;
+    if (port !== null) confidence += 0.1;
+    if (version) confidence += 0.1;
+
+    return {
+      language: 'java',
+      framework,
+      runtime: { name: 'java', version },
+      packageManager: build.tool,
+      commands: { install: [], build: commands.build, start: commands.start },
+      port,
+      portFromEnv,
+      env: scan.env,
+      appPath,
+      evidence,
+      confidence: clampConfidence(confidence),
+      warnings,
+    };
+  }
+
+  /** The port property from application.properties or .yml: `8081`, `${PORT:8080}` or `${PORT}`. */
+  private configuredPort(
+    configs: { file: string; text: string }[],
+    keys: string[],
+  ): { file: string; line: number | undefined; value: string; port: number | null; fromEnv: boolean } | null {
+    for (const { file, text } of configs) {
+      const raw = file.endsWith('.properties') ? this.propertyValue(text, keys.join('.')) : this.yamlValue(text, keys);
+      if (!raw) continue;
+      const placeholder = /^\$\{([A-Za-z_][\w.-]*)(?::(\d+))?\}$/.exec(raw.value);
+      const port = placeholder ? (placeholder[2] ? Number(placeholder[2]) : null) : /^\d+$/.test(raw.value) ? Number(raw.value) : null;
+      return { file, line: raw.line, value: raw.value, port, fromEnv: placeholder?.[1] === 'PORT' };
+    }
+    return null;
+  }
+
+  private propertyValue(text: string, key: string): { value: string; line: number | undefined } | null {
+    const pattern = new RegExp(`^\\s*${key.replace(/\./g, '\\.')}\\s*[=:]\\s*(.+?)\\s*$`, 'm');
+    const match = pattern.exec(text);
+    return match ? { value: match[1]!, line: lineOf(text, pattern) } : null;
+  }
+
+  /** Follows nested keys by indentation; enough for the port settings these frameworks document. */
+  private yamlValue(text: string, keys: string[]): { value: string; line: number } | null {
+    const lines = text.split('\n');
+    let depth = 0;
+    let indent = -1;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!.replace(/\s+#.*$/, '');
+      if (!line.trim() || line.trim().startsWith('#') || line.trim() === '---') continue;
+      const current = line.length - line.trimStart().length;
+      if (depth > 0 && current <= indent) {
+        depth = 0;
+        indent = -1;
+      }
+      const match = /^\s*([\w.-]+)\s*:\s*(.*)$/.exec(line);
+      if (!match) continue;
+      // A dotted key like `http.port` stands for several levels at once.
+      const path = match[1]!.split('.');
+      const wanted = keys.slice(depth, depth + path.length);
+      if (current > indent && path.join('.') === wanted.join('.')) {
+        depth += path.length;
+        indent = current;
+        if (depth === keys.length && match[2]) return { value: match[2].replace(/^["']|["']$/g, ''), line: i + 1 };
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,158 @@
+import type { Evidence } from '#contracts';
+import { lineOf, type SourceTree } from './source-tree.js';
+
+export interface PackageJson {
+  name?: string;
+  main?: string;
+  module?: string;
+  packageManager?: string;
+  workspaces?: string[] | { packages?: string[] };
+  engines?: { node?: string; bun?: string; pnpm?: string; yarn?: string };
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+/** What a framework means for how the app runs in production. */
+export interface FrameworkPlan {
+  slug: string;
+  dependency: string;
+  /** The production port when the app does not say otherwise. */
+  port: number | null;
+  /** A production start command that replaces the package's start script, if the framework has one. */
+  start?: string;
+  /** Served as static files from this folder after the build: no server process of its own. */
+  staticDir?: string;
+  evidence: Evidence[];
+}
+
+type Rule = (ctx: RuleContext) => Promise<FrameworkPlan | null>;
+
+interface RuleContext {
+  tree: SourceTree;
+  deps: Record<string, string>;
+  scripts: Record<string, string>;
+  pkgText: string;
+}
+
+const CONFIG_EXTENSIONS = ['ts', 'mjs', 'js', 'cjs', 'mts'];
+
+async function readConfig(tree: SourceTree, base: string): Promise<{ file: string; text: string } | null> {
+  for (const ext of CONFIG_EXTENSIONS) {
+    const text = await tree.read(`${base}.${ext}`);
+    if (text !== null) return { file: `${base}.${ext}`, text };
+  }
+  return null;
+}
+
+function depEvidence(ctx: RuleContext, dependency: string): Evidence {
+  return { field: 'framework', file: 'package.json', line: lineOf(ctx.pkgText, `"${dependency}"`), reason: `depends on ${dependency}` };
+}
+
+const next: Rule = async (ctx) => {
+  if (!('next' in ctx.deps)) return null;
+  const config = await readConfig(ctx.tree, 'next.config');
+  const evidence = [depEvidence(ctx, 'next')];
+  const output = config ? /output\s*:\s*['"](standalone|export)['"]/.exec(config.text)?.[1] : undefined;
+  if (config && output) {
+    evidence.push({ field: 'commands.start', file: config.file, line: lineOf(config.text, /output\s*:/), reason: `next.config sets output: '${output}'` });
+  }
+  if (output === 'export') return { slug: 'nextjs', dependency: 'next', port: 8080, staticDir: 'out', evidence };
+  if (output === 'standalone') return { slug: 'nextjs', dependency: 'next', port: 3000, start: 'node .next/standalone/server.js', evidence };
+  return { slug: 'nextjs', dependency: 'next', port: 3000, evidence };
+};
+
+const nuxt: Rule = async (ctx) => {
+  if (!('nuxt' in ctx.deps)) return null;
+  const generate = /nuxi? generate/.test(ctx.scripts.build ?? '');
+  if (generate) return { slug: 'nuxt', dependency: 'nuxt', port: 8080, staticDir: '.output/public', evidence: [depEvidence(ctx, 'nuxt')] };
+  return { slug: 'nuxt', dependency: 'nuxt', port: 3000, start: 'node .output/server/index.mjs', evidence: [depEvidence(ctx, 'nuxt')] };
+};
+
+const sveltekit: Rule = async (ctx) => {
+  if (!('@sveltejs/kit' in ctx.deps)) return null;
+  const evidence = [depEvidence(ctx, '@sveltejs/kit')];
+  if ('@sveltejs/adapter-static' in ctx.deps) return { slug: 'sveltekit', dependency: '@sveltejs/kit', port: 8080, staticDir: 'build', evidence };
+  return { slug: 'sveltekit', dependency: '@sveltejs/kit', port: 3000, start: 'node build', evidence };
+};
+
+const astro: Rule = async (ctx) => {
+  if (!('astro' in ctx.deps)) return null;
+  const config = await readConfig(ctx.tree, 'astro.config');
+  const evidence = [depEvidence(ctx, 'astro')];
+  const server = '@astrojs/node' in ctx.deps || (config !== null && /output\s*:\s*['"](server|hybrid)['"]/.test(config.text));
+  if (!server) return { slug: 'astro', dependency: 'astro', port: 8080, staticDir: 'dist', evidence };
+  return { slug: 'astro', dependency: 'astro', port: 4321, start: ctx.scripts.start ? undefined : 'node ./dist/server/entry.mjs', evidence };
+};
+
+const reactRouter: Rule = async (ctx) => {
+  if (!('@react-router/dev' in ctx.deps)) return null;
+  const config = await readConfig(ctx.tree, 'react-router.config');
+  const evidence = [depEvidence(ctx, '@react-router/dev')];
+  if (config && /ssr\s*:\s*false/.test(config.text)) {
+    return { slug: 'react-router', dependency: '@react-router/dev', port: 8080, staticDir: 'build/client', evidence };
+  }
+  return { slug: 'react-router', dependency: '@react-router/dev', port: 3000, evidence };
+};
+
+const angular: Rule = async (ctx) => {
+  if (!('@angular/core' in ctx.deps)) return null;
+  const evidence = [depEvidence(ctx, '@angular/core')];
+  if ('@angular/ssr' in ctx.deps) return { slug: 'angular', dependency: '@angular/core', port: 4000, evidence };
+  const workspace = await ctx.tree.readJson<{
+    projects?: Record<string, { architect?: { build?: { options?: { outputPath?: string | { base?: string } } } } }>;
+  }>('angular.json');
+  const project = Object.entries(workspace?.projects ?? {})[0];
+  const outputPath = project?.[1].architect?.build?.options?.outputPath;
+  const base = typeof outputPath === 'string' ? outputPath : (outputPath?.base ?? `dist/${project?.[0] ?? 'app'}`);
+  // Angular 17+ (the application builder) writes the browser bundle one level down.
+  const staticDir = '@angular/build' in ctx.deps || '@angular-devkit/build-angular' in ctx.deps ? `${base}/browser` : base;
+  return { slug: 'angular', dependency: '@angular/core', port: 8080, staticDir, evidence };
+};
+
+function simple(dependency: string, slug: string, port: number | null): Rule {
+  return async (ctx) => (dependency in ctx.deps ? { slug, dependency, port, evidence: [depEvidence(ctx, dependency)] } : null);
+}
+
+/** A Vite, Create React App or Expo web app with no server of its own is a static site. */
+const spa: Rule = async (ctx) => {
+  const serverStart = ctx.scripts.start && !/\b(vite|react-scripts|expo)\b/.test(ctx.scripts.start);
+  if (serverStart) return null;
+  if ('react-scripts' in ctx.deps)
+    return { slug: 'create-react-app', dependency: 'react-scripts', port: 8080, staticDir: 'build', evidence: [depEvidence(ctx, 'react-scripts')] };
+  if ('expo' in ctx.deps && /expo export/.test(ctx.scripts.build ?? '')) {
+    return { slug: 'expo', dependency: 'expo', port: 8080, staticDir: 'dist', evidence: [depEvidence(ctx, 'expo')] };
+  }
+  if ('vite' in ctx.deps && /\bvite build\b/.test(ctx.scripts.build ?? '')) {
+    return { slug: 'vite', dependency: 'vite', port: 8080, staticDir: 'dist', evidence: [depEvidence(ctx, 'vite')] };
+  }
+  return null;
+};
+
+/** Most specific first: a Next.js app also depends on react, a NestJS app on express. */
+const RULES: Rule[] = [
+  next,
+  nuxt,
+  simple('@remix-run/node', 'remix', 3000),
+  simple('@remix-run/serve', 'remix', 3000),
+  reactRouter,
+  sveltekit,
+  astro,
+  simple('@tanstack/react-start', 'tanstack-start', 3000),
+  simple('@nestjs/core', 'nestjs', 3000),
+  angular,
+  simple('fastify', 'fastify', 3000),
+  simple('hono', 'hono', 3000),
+  simple('koa', 'koa', 3000),
+  simple('express', 'express', 3000),
+  spa,
+];
+
+export async function detectFramework(tree: SourceTree, pkg: PackageJson, pkgText: string): Promise<FrameworkPlan | null> {
+  const ctx: RuleContext = { tree, deps: { ...pkg.devDependencies, ...pkg.dependencies }, scripts: pkg.scripts ?? {}, pkgText };
+  for (const rule of RULES) {
+    const plan = await rule(ctx);
+    if (plan) return plan;
+  }
+  return null;
+}

@@ -1,0 +1,61 @@
+import type { ServiceReport } from '#contracts';
+import { lineOf, type SourceTree } from './source-tree.js';
+
+/**
+ * What a repository says about itself beyond its language: its own Dockerfile (used as it is, its
+ * port read from EXPOSE) and a Procfile `web:` process (the start command the author chose).
+ */
+export async function applyOverlays(tree: SourceTree, report: ServiceReport): Promise<ServiceReport> {
+  let out = { ...report, evidence: [...report.evidence], warnings: [...report.warnings] };
+  const procfile = await tree.read('Procfile');
+  const web = procfile ? /^web:\s*(.+)$/m.exec(procfile) : null;
+  if (procfile && web) {
+    out = { ...out, commands: { ...out.commands, start: web[1]!.trim() } };
+    out.evidence.push({ field: 'commands.start', file: 'Procfile', line: lineOf(procfile, web[0]), reason: 'the Procfile names the web process' });
+    if (/\$\{?PORT\b/.test(web[1]!)) out.portFromEnv = true;
+  }
+  const dockerfile = await tree.read('Dockerfile');
+  if (dockerfile !== null) {
+    out.dockerfile = 'Dockerfile';
+    out.evidence.push({ field: 'dockerfile', file: 'Dockerfile', reason: "the repository's own Dockerfile is used as it is" });
+    const expose = /^\s*EXPOSE\s+(\d{2,5})/im.exec(dockerfile);
+    if (expose) {
+      out.port = Number(expose[1]);
+      out.evidence.push({ field: 'port', file: 'Dockerfile', line: lineOf(dockerfile, expose[0].trim()), reason: 'the Dockerfile exposes this port' });
+    }
+  }
+  return out;
+}
+
+/** A repository with only a Dockerfile: everything is in the image it describes. */
+export async function dockerOnlyReport(tree: SourceTree, appPath: string): Promise<ServiceReport | null> {
+  const dockerfile = await tree.read('Dockerfile');
+  if (dockerfile === null) return null;
+  const cmd = /^\s*(?:CMD|ENTRYPOINT)\s+(.+)$/im.exec(dockerfile);
+  let start: string | null = null;
+  if (cmd) {
+    try {
+      const parsed: unknown = JSON.parse(cmd[1]!);
+      start = Array.isArray(parsed) ? parsed.join(' ') : String(parsed);
+    } catch {
+      start = cmd[1]!.trim();
+    }
+  }
+  const base = /^\s*FROM\s+(\S+)/im.exec(dockerfile)?.[1] ?? 'unknown';
+  return {
+    language: 'docker',
+    framework: null,
+    runtime: { name: base, version: null },
+    packageManager: null,
+    commands: { install: [], build: [], start },
+    port: null,
+    portFromEnv: /\$\{?PORT\b/.test(dockerfile),
+    env: [],
+    appPath,
+    evidence: cmd
+      ? [{ field: 'commands.start', file: 'Dockerfile', line: lineOf(dockerfile, cmd[0].trim()), reason: 'the Dockerfile says how the container starts' }]
+      : [],
+    confidence: 0.7,
+    warnings: [],
+  };
+}

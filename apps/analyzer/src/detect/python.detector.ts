@@ -1,0 +1,310 @@
+import type { EnvVar, Evidence, ServiceReport } from '#contracts';
+import type { Detector } from './detector.js';
+import { classifyEnv } from './env-vars.js';
+import {
+  detectPythonFramework,
+  findAppObject,
+  findDjangoProject,
+  importPattern,
+  PYTHON_ENTRY_FILES,
+  PYTHON_FRAMEWORKS,
+  portFromCommand,
+  portFromSource,
+  type PythonFramework,
+} from './python-app.js';
+import {
+  findDependency,
+  procfileWeb,
+  pythonInstallCommands,
+  pythonPackageManager,
+  pythonVersion,
+  readPythonManifests,
+  type PythonManifests,
+} from './python-project.js';
+import { lineOf, type SourceTree } from './source-tree.js';
+
+const MARKERS = ['requirements.txt', 'pyproject.toml', 'Pipfile', 'setup.py', 'manage.py'];
+const OTHER_MANIFESTS = [
+  'package.json',
+  'go.mod',
+  'Cargo.toml',
+  'pom.xml',
+  'build.gradle',
+  'build.gradle.kts',
+  'mix.exs',
+  'Gemfile',
+  'composer.json',
+  'deno.json',
+];
+const ENV_READ = /\b(?:os\.)?(?:environ\[\s*|environ\.get\(\s*|getenv\(\s*)["']([A-Z_][A-Z0-9_]*)["']/g;
+const TEST_FILE = /(?:^|\/)(?:tests?\/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)|\/migrations\//;
+/** Where gunicorn and uvicorn listen unless told otherwise; also the fallback in our start commands. */
+const SERVER_PORT = 8000;
+
+interface Start {
+  command: string | null;
+  evidence: Evidence | null;
+  /** The file to read for the port when the app binds it itself (`python app.py`). */
+  entry: string | null;
+  /** The port when the command binds no port itself, e.g. Gradio's default. */
+  defaultPort: number | null;
+}
+
+export class PythonDetector implements Detector {
+  readonly name = 'python';
+
+  async matches(tree: SourceTree): Promise<boolean> {
+    for (const file of MARKERS) if (await tree.exists(file)) return true;
+    const topLevel = (await tree.files()).filter((f) => /^[^/]+\.py$/.test(f));
+    // A bare script is only claimed when nothing else claims the app or it imports a web framework, so stray
+    // tooling scripts in a Node.js app are not.
+    const otherManifest = topLevel.length > 0 && (await Promise.all(OTHER_MANIFESTS.map((f) => tree.exists(f)))).some(Boolean);
+    if (!otherManifest && topLevel.some((f) => PYTHON_ENTRY_FILES.includes(f))) return true;
+    for (const file of topLevel) {
+      const text = await tree.read(file);
+      if (text && PYTHON_FRAMEWORKS.some((f) => importPattern(f.importName).test(text))) return true;
+    }
+    return false;
+  }
+
+  async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
+    const evidence: Evidence[] = [];
+    const warnings: string[] = [];
+    const manifests = await readPythonManifests(tree);
+    const sources = (await tree.files()).filter((f) => f.endsWith('.py') && !TEST_FILE.test(f));
+
+    const manager = await pythonPackageManager(tree, manifests, evidence);
+    const install = pythonInstallCommands(manager.name, manager.lockfile, manifests);
+    if (install.length === 0) warnings.push('No requirements.txt or pyproject.toml was found; nothing will be installed.');
+    const framework = await detectPythonFramework(tree, manifests, sources, evidence);
+    const build: string[] = [];
+
+    const procfile = await procfileWeb(tree);
+    let start: Start;
+    if (procfile) {
+      const python = /^python3?\s+([\w./-]+\.py)\b/.exec(procfile.command);
+      start = {
+        command: procfile.command,
+        evidence: { field: 'commands.start', file: 'Procfile', line: procfile.line, reason: 'the Procfile declares the web process' },
+        entry: python?.[1] ?? null,
+        defaultPort: null,
+      };
+    } else {
+      start = await this.startCommand(tree, framework, manifests, sources, warnings);
+    }
+    if (start.evidence) evidence.push(start.evidence);
+    else warnings.push('No entry file (main.py, app.py, ...) was found; add a Procfile with a web process.');
+    if (framework?.slug === 'gradio' && start.entry && !/server_name\s*=\s*["']0\.0\.0\.0["']/.test((await tree.read(start.entry)) ?? '')) {
+      warnings.push('Gradio listens on localhost unless told otherwise; set GRADIO_SERVER_NAME=0.0.0.0 or launch(server_name="0.0.0.0").');
+    }
+
+    if (framework?.slug === 'django') build.push(...(await this.djangoBuild(tree, sources, evidence, warnings)));
+
+    const ports = await this.port(tree, start, framework, sources);
+    evidence.push(...ports.evidence);
+    const version = await pythonVersion(tree, manifests, evidence);
+    const env = await this.envVars(tree, sources);
+
+    let confidence = 0.5;
+    if (start.command) confidence += 0.25;
+    if (ports.port !== null || ports.portFromEnv) confidence += 0.15;
+    if (manifests.texts.size > 0) confidence += 0.1;
+
+    return {
+      language: 'python',
+      framework: framework?.slug ?? null,
+      runtime: { name: 'python', version },
+      packageManager: manager.name,
+      commands: { install, build, start: start.command },
+      port: ports.port,
+      portFromEnv: ports.portFromEnv,
+      env,
+      appPath,
+      evidence,
+      confidence: Math.min(1, Number(confidence.toFixed(2))),
+      warnings,
+    };
+  }
+
+  private async startCommand(
+    tree: SourceTree,
+    framework: PythonFramework | null,
+    manifests: PythonManifests,
+    sources: readonly string[],
+    warnings: string[],
+  ): Promise<Start> {
+    const has = (dependency: string) => findDependency(manifests, dependency) !== null;
+    const slug = framework?.slug;
+    const gunicorn = (target: string) => `gunicorn --bind 0.0.0.0:\${PORT:-${SERVER_PORT}} ${target}`;
+    const uvicorn = (target: string) => `uvicorn ${target} --host 0.0.0.0 --port \${PORT:-${SERVER_PORT}}`;
+
+    if (slug === 'django') {
+      const project = await findDjangoProject(tree, sources);
+      if (project) {
+        const asgi = has('uvicorn') && !has('gunicorn') && sources.includes(`${project.module.split('.').join('/')}/asgi.py`);
+        if (!asgi && !has('gunicorn')) warnings.push('gunicorn is not in the dependencies; add it so the app can be served in production.');
+        return {
+          command: asgi ? uvicorn(`${project.module}.asgi:application`) : gunicorn(`${project.module}.wsgi:application`),
+          evidence: {
+            field: 'commands.start',
+            file: project.file,
+            line: project.line,
+            reason: `${project.reason}; served by ${asgi ? 'uvicorn' : 'gunicorn'}`,
+          },
+          entry: null,
+          defaultPort: null,
+        };
+      }
+      warnings.push('The Django project module (WSGI_APPLICATION) was not found.');
+    }
+
+    if (slug === 'streamlit' || slug === 'gradio') {
+      const entry = await this.fileImporting(tree, sources, slug === 'streamlit' ? 'streamlit' : 'gradio');
+      if (entry) {
+        const command = slug === 'streamlit' ? `streamlit run ${entry.file} --server.port \${PORT:-8501} --server.address 0.0.0.0` : `python ${entry.file}`;
+        return {
+          command,
+          evidence: { field: 'commands.start', file: entry.file, line: entry.line, reason: `${entry.file} imports ${slug}` },
+          entry: slug === 'gradio' ? entry.file : null,
+          defaultPort: slug === 'streamlit' ? 8501 : 7860,
+        };
+      }
+    }
+
+    if (slug === 'flask' || slug === 'fastapi' || slug === 'starlette' || slug === 'fasthtml') {
+      const app = await findAppObject(tree, slug, sources);
+      if (app) {
+        const wsgi = slug === 'flask';
+        const server = wsgi ? 'gunicorn' : 'uvicorn';
+        const hasServer = has(server) || (slug === 'fastapi' && /fastapi\[[^\]]*standard/i.test([...manifests.texts.values()].join('\n')));
+        const text = (await tree.read(app.file)) ?? '';
+        // Without a production server installed, an app that runs itself on 0.0.0.0 is started as it is.
+        const selfRun = wsgi ? /\.run\([^)]*host\s*=\s*["']0\.0\.0\.0["']/.test(text) : /\buvicorn\.run\(/.test(text);
+        if (!hasServer && selfRun) {
+          return {
+            command: `python ${app.file}`,
+            evidence: { field: 'commands.start', file: app.file, line: app.line, reason: `${app.file} runs its own server and ${server} is not a dependency` },
+            entry: app.file,
+            defaultPort: wsgi ? 5000 : SERVER_PORT,
+          };
+        }
+        if (!hasServer) warnings.push(`${server} is not in the dependencies; add it so the app can be served in production.`);
+        return {
+          command: wsgi ? gunicorn(app.target) : uvicorn(app.target),
+          evidence: { field: 'commands.start', file: app.file, line: app.line, reason: `the ${slug} app object is ${app.target}; served by ${server}` },
+          entry: null,
+          defaultPort: null,
+        };
+      }
+      warnings.push(`The ${slug} application object was not found; set the start command by hand.`);
+    }
+
+    const script = this.projectScript(manifests);
+    if (script) return { command: script.name, evidence: script.evidence, entry: null, defaultPort: null };
+    const entry = PYTHON_ENTRY_FILES.find((f) => sources.includes(f));
+    if (entry) {
+      return {
+        command: `python ${entry}`,
+        evidence: { field: 'commands.start', file: entry, reason: `${entry} is the conventional entry file` },
+        entry,
+        defaultPort: null,
+      };
+    }
+    return { command: null, evidence: null, entry: null, defaultPort: null };
+  }
+
+  /** A console script declared in [project.scripts], run by name once the project is installed. */
+  private projectScript(manifests: PythonManifests): { name: string; evidence: Evidence } | null {
+    const text = manifests.texts.get('pyproject.toml');
+    const match = text ? /^\[project\.scripts\]\s*\n\s*([\w.-]+)\s*=/m.exec(text) : null;
+    if (!text || !match) return null;
+    return {
+      name: match[1]!,
+      evidence: { field: 'commands.start', file: 'pyproject.toml', line: lineOf(text, '[project.scripts]'), reason: `[project.scripts] declares ${match[1]}` },
+    };
+  }
+
+  private async fileImporting(tree: SourceTree, sources: readonly string[], module: string): Promise<{ file: string; line: number | undefined } | null> {
+    const pattern = importPattern(module);
+    const ordered = [`streamlit_app.py`, ...PYTHON_ENTRY_FILES, 'Home.py'].filter((f) => sources.includes(f));
+    for (const file of [...ordered, ...sources.filter((f) => !ordered.includes(f) && !f.includes('/'))]) {
+      const text = await tree.read(file);
+      if (text && pattern.test(text)) return { file, line: lineOf(text, pattern) };
+    }
+    return null;
+  }
+
+  private async port(tree: SourceTree, start: Start, framework: PythonFramework | null, sources: readonly string[]) {
+    const evidence: Evidence[] = [];
+    let port: number | null = null;
+    let portFromEnv = false;
+    if (start.command && start.evidence) {
+      const bound = portFromCommand(start.command);
+      if (bound.port !== null || bound.portFromEnv) {
+        port = bound.port;
+        portFromEnv = bound.portFromEnv;
+        const reason = `the start command binds ${/\$\{?PORT[^\s]*/.exec(start.command)?.[0] ?? `port ${bound.port}`}`;
+        evidence.push({ field: bound.port !== null ? 'port' : 'portFromEnv', file: start.evidence.file, line: start.evidence.line, reason });
+      }
+    }
+    if (port === null && start.entry) {
+      const text = (await tree.read(start.entry)) ?? '';
+      const found = portFromSource(start.entry, text);
+      evidence.push(...found.evidence);
+      port = found.port;
+      portFromEnv ||= found.portFromEnv;
+    }
+    if (port === null && start.defaultPort !== null && start.evidence) {
+      port = start.defaultPort;
+      evidence.push({
+        field: 'port',
+        file: start.evidence.file,
+        line: start.evidence.line,
+        reason: `${framework?.slug ?? 'the app'} listens on ${port} by default`,
+      });
+    }
+    if (!portFromEnv) {
+      for (const file of sources.slice(0, 300)) {
+        const text = await tree.read(file);
+        const found = text ? portFromSource(file, text) : null;
+        if (found?.portFromEnv) {
+          portFromEnv = true;
+          evidence.push(...found.evidence.filter((e) => e.field === 'portFromEnv'));
+          break;
+        }
+      }
+    }
+    return { port, portFromEnv, evidence };
+  }
+
+  private async djangoBuild(tree: SourceTree, sources: readonly string[], evidence: Evidence[], warnings: string[]): Promise<string[]> {
+    warnings.push('Database migrations are not run at start; run `python manage.py migrate` as a release step.');
+    if (!sources.includes('manage.py')) return [];
+    for (const file of sources.filter((f) => /settings(?:\/[\w]+)?\.py$|settings\.py$/.test(f))) {
+      const text = await tree.read(file);
+      if (text && /^STATIC_ROOT\s*=/m.test(text)) {
+        evidence.push({
+          field: 'commands.build',
+          file,
+          line: lineOf(text, /^STATIC_ROOT\s*=/m),
+          reason: 'STATIC_ROOT is set, so static files are collected at build time',
+        });
+        return ['python manage.py collectstatic --noinput'];
+      }
+    }
+    return [];
+  }
+
+  private async envVars(tree: SourceTree, sources: readonly string[]): Promise<EnvVar[]> {
+    const env = new Map<string, EnvVar>();
+    for (const file of sources.slice(0, 300)) {
+      const text = await tree.read(file);
+      if (!text) continue;
+      for (const match of text.matchAll(ENV_READ)) {
+        const name = match[1]!;
+        if (!env.has(name)) env.set(name, classifyEnv(name, `${file}:${lineOf(text, match[0])}`));
+      }
+    }
+    return [...env.values()];
+  }
+}

@@ -1,0 +1,113 @@
+import type { Evidence, ServiceReport } from '#contracts';
+import type { Detector } from './detector.js';
+import { lineOf, type SourceTree } from './source-tree.js';
+
+const HUGO_CONFIGS = ['hugo.toml', 'hugo.yaml', 'hugo.json', 'config.toml', 'config.yaml'];
+
+/**
+ * Static sites, served as files by a small static server. Site generators (Hugo, Jekyll) and a
+ * Staticfile are strong signals and are asked first; plain HTML only once no language claimed the
+ * repository.
+ */
+export class StaticDetector implements Detector {
+  readonly name: string;
+
+  constructor(private readonly which: 'generators' | 'plain-html') {
+    this.name = `static:${which}`;
+  }
+
+  async matches(tree: SourceTree): Promise<boolean> {
+    return (await this.kind(tree)) !== null;
+  }
+
+  async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
+    const kind = (await this.kind(tree))!;
+    const evidence: Evidence[] = [{ field: 'framework', file: kind.file, reason: kind.reason }, ...kind.evidence];
+    evidence.push({ field: 'port', file: kind.file, reason: "served by ServerGem's static server on $PORT (8080 by default)" });
+    return {
+      language: 'static',
+      framework: kind.framework,
+      runtime: { name: kind.runtime, version: null },
+      packageManager: kind.packageManager,
+      commands: { install: kind.install, build: kind.build, start: null },
+      port: 8080,
+      portFromEnv: true,
+      env: [],
+      appPath,
+      staticDir: kind.staticDir,
+      evidence,
+      confidence: 0.9,
+      warnings: [],
+    };
+  }
+
+  private async kind(tree: SourceTree) {
+    if (this.which === 'plain-html') return this.plain(tree);
+    for (const file of HUGO_CONFIGS) {
+      const text = await tree.read(file);
+      if (text !== null && (/baseURL|baseurl/.test(text) || file.startsWith('hugo.')) && ((await tree.exists('content')) || (await tree.exists('layouts')))) {
+        return {
+          framework: 'hugo',
+          runtime: 'hugo',
+          file,
+          reason: `${file} configures Hugo`,
+          packageManager: null,
+          install: [],
+          build: ['hugo --minify'],
+          staticDir: 'public',
+          evidence: [],
+        };
+      }
+    }
+    const gemfile = await tree.read('Gemfile');
+    if ((await tree.exists('_config.yml')) && gemfile !== null && /['"]jekyll['"]|github-pages/.test(gemfile)) {
+      return {
+        framework: 'jekyll',
+        runtime: 'ruby',
+        file: 'Gemfile',
+        reason: 'the Gemfile depends on jekyll',
+        packageManager: 'bundler',
+        install: ['bundle install'],
+        build: ['bundle exec jekyll build'],
+        staticDir: '_site',
+        evidence: [{ field: 'packageManager', file: 'Gemfile', line: lineOf(gemfile, 'jekyll'), reason: 'Jekyll is installed with Bundler' }],
+      };
+    }
+    const staticfile = await tree.read('Staticfile');
+    if (staticfile !== null) {
+      const root = /^root:\s*(\S+)/m.exec(staticfile)?.[1] ?? '.';
+      return {
+        framework: null,
+        runtime: 'static',
+        file: 'Staticfile',
+        reason: `Staticfile serves ${root}`,
+        packageManager: null,
+        install: [],
+        build: [],
+        staticDir: root,
+        evidence: [],
+      };
+    }
+    return null;
+  }
+
+  private async plain(tree: SourceTree) {
+    for (const dir of ['.', 'public', 'dist', 'site', 'www']) {
+      const index = dir === '.' ? 'index.html' : `${dir}/index.html`;
+      if ((await tree.exists(index)) && !(await tree.exists('package.json'))) {
+        return {
+          framework: null,
+          runtime: 'static',
+          file: index,
+          reason: `${index} with no build tooling`,
+          packageManager: null,
+          install: [],
+          build: [],
+          staticDir: dir,
+          evidence: [],
+        };
+      }
+    }
+    return null;
+  }
+}
