@@ -84,7 +84,7 @@ async function detectServices(repo: SourceTree, detectors: readonly Detector[]):
   for (const folder of workspace.folders.slice(0, 50)) {
     const sub = await repo.sub(folder);
     const report = sub ? await detectWith(sub, folder, detectors) : null;
-    if (report && isDeployable(report)) {
+    if (report && isDeployable(report) && !isLibrary(report)) {
       services.push({
         ...report,
         evidence: [...report.evidence, { field: 'appPath', file: folder, reason: `a deployable app listed by ${workspace.source}` }],
@@ -105,6 +105,12 @@ function withServicePort(report: ServiceReport, services: ServiceReport[]): Serv
     portFromEnv: report.portFromEnv || app!.portFromEnv,
     evidence: [...report.evidence, { field: 'port', file: app!.appPath, reason: `the workspace's one web app, ${app!.appPath}, listens on ${app!.port}` }],
   };
+}
+
+/** A workspace package whose only "start" is its `main` entry, with no port: a library, not an app. */
+function isLibrary(report: ServiceReport): boolean {
+  const start = report.evidence.find((e) => e.field === 'commands.start');
+  return Boolean(start?.reason.startsWith('"main" is')) && report.port === null && !report.portFromEnv;
 }
 
 function isDeployable(report: ServiceReport): boolean {

@@ -5,7 +5,8 @@ import { analyzeSource } from './analyze.js';
 
 /**
  * The fixture corpus: `apps/analyzer/fixtures/<ecosystem>/<app>/` holds a small real app and an
- * `expected.json` with the report fields it must produce (any subset of the report).
+ * `expected.json` with the report fields it must produce (any subset of the report). The app is
+ * analyzed from its root; an `"analyze": { "appPath": … }` entry analyzes one sub-folder instead.
  */
 const corpus = resolve(import.meta.dirname, '../../fixtures');
 
@@ -25,8 +26,10 @@ describe('analyzer fixture corpus', () => {
 
   it.each(cases)('%s', async (name) => {
     const dir = join(corpus, name);
-    const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, unknown> & { appPath?: string };
-    const report = await analyzeSource(dir, expected.appPath ?? '.');
+    const { analyze, ...expected } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, unknown> & {
+      analyze?: { appPath: string };
+    };
+    const report = await analyzeSource(dir, analyze?.appPath ?? '.');
     expect(report).toMatchObject(expected);
     // Every field the detector set has evidence behind it.
     const fields = new Set(report.evidence.map((e) => e.field.split('.')[0]));

@@ -205,7 +205,7 @@ export class NodeDetector implements Detector {
 }
 
 const PORT_PATTERNS: [RegExp, string][] = [
-  [/process\.env\.PORT\s*(?:\|\||\?\?)\s*['"]?(\d{2,5})/, 'falls back to this port when PORT is unset'],
+  [/process\.env\.PORT\)?\s*(?:\|\||\?\?)\s*['"]?(\d{2,5})/, 'falls back to this port when PORT is unset'],
   [/\bPORT\s*=\s*(?:Number\(|parseInt\()?[^;\n]*?(?:\|\||\?\?)\s*['"]?(\d{2,5})/, 'falls back to this port when PORT is unset'],
   [/\.listen\(\s*(\d{2,5})\b/, 'listens on this literal port'],
   [/\bport\s*:\s*(\d{2,5})\b/, 'configures this port'],
