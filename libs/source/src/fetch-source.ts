@@ -19,6 +19,8 @@ export interface FetchRequest {
   commitSha?: string | null;
   dest: string;
   token?: string;
+  /** Extra CA certificates for https remotes (a company's own git host). */
+  caFile?: string;
   limits?: FetchLimits;
   onLine?: (line: string) => void;
 }
@@ -41,7 +43,7 @@ export async function fetchSource(request: FetchRequest): Promise<{ commitSha: s
   }
   const home = await mkdtemp(join(tmpdir(), 'servergem-git-'));
   try {
-    const env = gitEnvironment(home, request.source.kind === 'git-local', request.token);
+    const env = gitEnvironment(home, request.source.kind === 'git-local', request.token, request.caFile);
     const git = (args: string[], onLine?: (line: string) => void, timeoutMs = 60_000) => runProcess('git', args, { cwd: request.dest, env, timeoutMs, onLine });
     await expectOk(await git(['init', '--quiet', '--template=', '.']), 'git init');
     const url = request.source.kind === 'git-local' ? `file://${request.source.path}` : request.source.url;
@@ -72,7 +74,7 @@ export async function fetchSource(request: FetchRequest): Promise<{ commitSha: s
 }
 
 /** Git configured through the environment only: nothing in argv, no user or system config. */
-function gitEnvironment(home: string, allowFile: boolean, token?: string): NodeJS.ProcessEnv {
+function gitEnvironment(home: string, allowFile: boolean, token?: string, caFile?: string): NodeJS.ProcessEnv {
   const config: [string, string][] = [
     ['protocol.allow', 'never'],
     ['protocol.https.allow', 'always'],
@@ -101,6 +103,7 @@ function gitEnvironment(home: string, allowFile: boolean, token?: string): NodeJ
     GIT_ASKPASS: 'true',
     GIT_LFS_SKIP_SMUDGE: '1',
     GIT_CONFIG_COUNT: String(config.length),
+    ...(caFile ? { GIT_SSL_CAINFO: caFile } : {}),
   };
   config.forEach(([key, value], i) => {
     env[`GIT_CONFIG_KEY_${i}`] = key;

@@ -3,3 +3,4 @@ export * from './git-fixture.js';
 export * from './http.js';
 export * from './socket-deploy.js';
 export * from './distributed.js';
+export * from './git-http-server.js';
