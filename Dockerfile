@@ -16,6 +16,7 @@ WORKDIR /servergem
 COPY --from=build /servergem/package.json ./
 COPY --from=build /servergem/node_modules ./node_modules
 COPY --from=build /servergem/dist ./dist
+COPY --from=build /servergem/apps/web/dist ./apps/web/dist
 RUN mkdir -p /var/lib/servergem && chown node:node /var/lib/servergem
 USER node
 CMD ["node", "dist/apps/gateway/src/main.js"]

@@ -16,7 +16,8 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['apps/*/src/**/*.spec.ts', 'libs/*/src/**/*.spec.ts', 'test/**/*.spec.ts'],
+    // The web UI's component tests (.spec.tsx) choose jsdom with a `// @vitest-environment jsdom` line.
+    include: ['apps/*/src/**/*.spec.ts', 'apps/web/src/**/*.spec.tsx', 'libs/*/src/**/*.spec.ts', 'test/**/*.spec.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // End-to-end files start whole servers; on two cores they are kinder run one at a time.

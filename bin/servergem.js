@@ -18,12 +18,12 @@ function run(command, args) {
   }
 }
 
-function newestSource(dir) {
+function newestSource(dir, pattern = /\.ts$/) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    if (entry.isDirectory()) newest = entry.name === 'dist' || entry.name === 'node_modules' ? newest : Math.max(newest, newestSource(full, pattern));
+    else if (pattern.test(entry.name)) newest = Math.max(newest, statSync(full).mtimeMs);
   }
   return newest;
 }
@@ -38,6 +38,20 @@ if (!existsSync(entry) || !existsSync(stamp) || statSync(stamp).mtimeMs < source
   console.error('servergem: building…');
   run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')]);
   writeFileSync(stamp, new Date().toISOString());
+}
+
+// The web UI (apps/web) is built by Vite, not tsc; rebuild it when its sources are newer than its bundle.
+const web = join(root, 'apps/web');
+const webIndex = join(web, 'dist/index.html');
+const webSources = Math.max(
+  newestSource(join(web, 'src'), /\.(tsx?|css)$/),
+  newestSource(join(root, 'libs/contracts/src')),
+  statSync(join(web, 'index.html')).mtimeMs,
+  statSync(join(web, 'vite.config.ts')).mtimeMs,
+);
+if (!existsSync(webIndex) || statSync(webIndex).mtimeMs < webSources) {
+  console.error('servergem: building the web UI…');
+  run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn']);
 }
 
 await import(pathToFileURL(entry).href);

@@ -4,6 +4,7 @@ import { serverStrategy, type InProcessBus } from '#messaging';
 import { assertSafeBinding, type GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
+import { serveWebUi } from './http/web-ui.js';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
 
 /** Socket.IO and REST on one port, plus the transport on which deployment events arrive. */
@@ -16,6 +17,7 @@ export async function startGateway(
   const app = await NestFactory.create(GatewayModule.forRoot(config, bus), { logger: options.logger ?? ['log', 'warn', 'error'] });
   app.useWebSocketAdapter(new GatewayIoAdapter(app, config));
   app.useGlobalFilters(new HttpErrorFilter());
+  serveWebUi(app);
   // Every gateway replica must see every event: no queue group.
   app.connectMicroservice(serverStrategy('gateway', { natsUrl: config.NATS_URL, bus }, { queue: false }));
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();

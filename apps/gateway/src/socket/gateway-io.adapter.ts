@@ -17,15 +17,17 @@ export class GatewayIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    const origins = this.allowedOrigins();
+    const extra = this.config.ALLOWED_ORIGINS;
     const server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: 1_000_000,
-      cors: { origin: origins, credentials: false },
+      cors: { origin: extra, credentials: false },
       allowRequest: (req, callback) => {
         const origin = req.headers.origin;
         // Browsers always send Origin; the CLI and other programs send none and rely on the token.
-        callback(null, origin === undefined || origins.includes(origin));
+        // A page we served ourselves has our own host as its origin, whatever port we bound.
+        const sameOrigin = origin !== undefined && (origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`);
+        callback(null, origin === undefined || sameOrigin || extra.includes(origin));
       },
     } as ServerOptions) as Server;
     server.use((socket, next) => {
@@ -35,16 +37,5 @@ export class GatewayIoAdapter extends IoAdapter {
       next();
     });
     return server;
-  }
-
-  private allowedOrigins(): string[] {
-    const port = this.config.PORT;
-    return [
-      `http://127.0.0.1:${port}`,
-      `http://localhost:${port}`,
-      `http://[::1]:${port}`,
-      `http://${this.config.HOST}:${port}`,
-      ...this.config.ALLOWED_ORIGINS,
-    ];
   }
 }

@@ -1,0 +1,76 @@
+import { useCallback, useState } from 'react';
+import { useServerGem } from '../hooks/use-servergem';
+import { accessTokenStore, githubTokenStore } from '../lib/browser-storage';
+import { Chat } from './Chat';
+import { ConnectionStatus } from './ConnectionStatus';
+import { DeployForm } from './DeployForm';
+import { DeploymentView } from './DeploymentView';
+import { History } from './History';
+import { SecretField } from './SecretField';
+
+export function App() {
+  const [accessToken, setAccessToken] = useState(accessTokenStore.get);
+  const [githubToken, setGithubToken] = useState(githubTokenStore.get);
+  const { connection, chat, awaitingReply, deployment, send, clearDeployment } = useServerGem(accessToken);
+  const connected = connection.state === 'connected';
+
+  const saveAccessToken = useCallback((token: string) => {
+    accessTokenStore.set(token);
+    setAccessToken(token);
+  }, []);
+  const saveGithubToken = useCallback((token: string) => {
+    githubTokenStore.set(token);
+    setGithubToken(token);
+  }, []);
+
+  // The history refreshes when the watched deployment starts and when it ends.
+  const historyKey = deployment ? `${deployment.deploymentId}:${deployment.complete || deployment.error ? 'done' : 'running'}` : 'none';
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1 className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          ServerGem
+        </h1>
+        <ConnectionStatus connection={connection} />
+        <div className="topbar-settings">
+          <SecretField
+            name="Access token"
+            connectLabel="Set access token"
+            help="Only needed when the server was started with AUTH_TOKEN. Kept in this browser."
+            isSet={accessToken !== ''}
+            onSave={saveAccessToken}
+            testId="access-token"
+          />
+        </div>
+      </header>
+      <main className="layout">
+        <div className="column">
+          <DeployForm connected={connected} busy={awaitingReply} githubToken={githubToken} onGithubToken={saveGithubToken} onDeploy={send} />
+          <Chat entries={chat} connected={connected} awaitingReply={awaitingReply} githubToken={githubToken} onSend={send} />
+        </div>
+        <div className="column column-wide">
+          <section className="card" aria-labelledby="progress-title">
+            <div className="card-title-row">
+              <h2 id="progress-title">Deployment</h2>
+              {deployment && (
+                <button type="button" className="button button-link" onClick={clearDeployment}>
+                  Close
+                </button>
+              )}
+            </div>
+            {deployment ? (
+              <DeploymentView deployment={deployment} testIdPrefix="deployment" />
+            ) : (
+              <p className="muted">Nothing deploying. Enter a folder or repository and press Deploy, or ask in the chat.</p>
+            )}
+          </section>
+          <History accessToken={accessToken} refreshKey={historyKey} />
+        </div>
+      </main>
+    </div>
+  );
+}

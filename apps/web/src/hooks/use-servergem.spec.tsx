@@ -1,0 +1,88 @@
+// @vitest-environment jsdom
+/// <reference types="node" />
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
+import { Server, type Socket } from 'socket.io';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ClientMessage, SubscribeRequest } from '#contracts';
+import { deploymentStore } from '../lib/browser-storage';
+import { useServerGem } from './use-servergem';
+
+const id = '6f1c2a8e-3b9d-4c1e-9a2f-0d7b5e4c3a21';
+const update = (seq: number, logs: string[]) => ({
+  type: 'deployment_update' as const,
+  data: { deploymentId: id, seq, stage: 'building' as const, progress: 30 + seq, message: 'Building', logs },
+});
+
+describe(useServerGem.name, () => {
+  let http: HttpServer;
+  let io: Server;
+  let url: string;
+  const sockets: Socket[] = [];
+  const messages: ClientMessage[] = [];
+  const subscribes: SubscribeRequest[] = [];
+
+  beforeEach(async () => {
+    sessionStorage.clear();
+    sockets.length = messages.length = subscribes.length = 0;
+    http = createServer();
+    io = new Server(http);
+    io.on('connection', (socket) => {
+      sockets.push(socket);
+      socket.on('message', (payload: ClientMessage) => {
+        messages.push(payload);
+        socket.emit('message', { type: 'message', data: { content: 'Deploying **/srv/app**.', actions: [], metadata: { deploymentId: id } } });
+        socket.emit('deployment_update', update(1, ['$ npm ci']));
+        socket.emit('deployment_update', update(2, ['added 1 package']));
+      });
+      socket.on('subscribe', (payload: SubscribeRequest) => {
+        subscribes.push(payload);
+        // Replays overlap what the page already has; the page must not repeat a line.
+        socket.emit('deployment_update', update(2, ['added 1 package']));
+        socket.emit('deployment_update', update(3, ['$ npm run build']));
+      });
+    });
+    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    cleanup();
+    await io.close();
+  });
+
+  it('resubscribes after its last seq when the connection comes back, and repeats no line', async () => {
+    const { result } = renderHook(() => useServerGem('', url));
+    await waitFor(() => expect(result.current.connection.state).toBe('connected'));
+
+    act(() => void result.current.send('deploy /srv/app', { action: 'deploy', repoUrl: '/srv/app' }));
+    await waitFor(() => expect(result.current.deployment?.lastSeq).toBe(2));
+    expect(messages[0]).toMatchObject({ type: 'message', message: 'deploy /srv/app', context: { action: 'deploy', repoUrl: '/srv/app' } });
+    expect(messages[0].clientMessageId).toBeTruthy();
+
+    sockets[0].disconnect(true);
+    await waitFor(() => expect(result.current.deployment?.lastSeq).toBe(3), { timeout: 5_000 });
+    expect(subscribes).toEqual([{ deploymentId: id, afterSeq: 2 }]);
+    expect(result.current.deployment?.lines).toEqual(['$ npm ci', 'added 1 package', '$ npm run build']);
+    expect(result.current.connection.state).toBe('connected');
+    expect(result.current.chat.map((entry) => entry.from)).toEqual(['user', 'agent']);
+  });
+
+  it('picks up a deployment saved by an earlier page load where it left off', async () => {
+    deploymentStore.save({
+      deploymentId: id,
+      lastSeq: 2,
+      stage: 'building',
+      progress: 32,
+      message: 'Building',
+      lines: ['$ npm ci', 'added 1 package'],
+      complete: null,
+      error: null,
+    });
+    const { result } = renderHook(() => useServerGem('', url));
+    await waitFor(() => expect(result.current.deployment?.lastSeq).toBe(3));
+    expect(subscribes).toEqual([{ deploymentId: id, afterSeq: 2 }]);
+    expect(result.current.deployment?.lines).toEqual(['$ npm ci', 'added 1 package', '$ npm run build']);
+  });
+});
