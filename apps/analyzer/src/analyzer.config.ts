@@ -23,6 +23,14 @@ export const analyzerConfigSchema = z.object({
     .url()
     .default('https://api.github.com')
     .transform((v) => v.replace(/\/+$/, '')),
+  /** Secret: turns on Gemini-assisted analysis. Sent to Gemini only, never logged or forwarded. */
+  GEMINI_API_KEY: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
+  GEMINI_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+  /** The Gemini API's base URL; a fake in tests. */
+  GEMINI_BASE_URL: z.url().optional(),
 });
 export type AnalyzerConfig = z.output<typeof analyzerConfigSchema>;
 export const ANALYZER_CONFIG = Symbol('ANALYZER_CONFIG');

@@ -4,6 +4,7 @@ import { MessagingModule, type InProcessBus } from '#messaging';
 import { AnalyzeController } from './analyze.controller.js';
 import { ANALYZER_CONFIG, type AnalyzerConfig } from './analyzer.config.js';
 import { AnalyzerService } from './analyzer.service.js';
+import { GeminiAdvisor } from './gemini/gemini.advisor.js';
 import { GithubController } from './github/github.controller.js';
 import { GithubService } from './github/github.service.js';
 
@@ -18,6 +19,7 @@ export class AnalyzerModule {
         { provide: ANALYZER_CONFIG, useValue: config },
         { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) },
         AnalyzerService,
+        GeminiAdvisor,
         GithubService,
       ],
     };

@@ -8,6 +8,7 @@ import { MessageBus, ProgressReporter } from '#messaging';
 import { fetchSource, resolveSource, validateAppPath, validateBranch } from '#source';
 import { ANALYZER_CONFIG, type AnalyzerConfig } from './analyzer.config.js';
 import { analyzeSource } from './detect/analyze.js';
+import { GeminiAdvisor } from './gemini/gemini.advisor.js';
 
 @Injectable()
 export class AnalyzerService {
@@ -15,6 +16,7 @@ export class AnalyzerService {
     @Inject(ANALYZER_CONFIG) private readonly config: AnalyzerConfig,
     private readonly bus: MessageBus,
     private readonly secrets: SecretBox,
+    private readonly gemini: GeminiAdvisor,
   ) {}
 
   async analyze(request: RequestOf<typeof analyzeSubject>): Promise<ResponseOf<typeof analyzeSubject>> {
@@ -43,7 +45,8 @@ export class AnalyzerService {
         onLine: reporter.logLine,
       });
       reporter.step('analyzing', commitSha ? `Fetched commit ${commitSha.slice(0, 12)}; analyzing` : 'Copied the folder; analyzing', 0);
-      const report = await analyzeSource(workdir, appPath);
+      let report = await analyzeSource(workdir, appPath);
+      if (this.gemini.enabled) report = await this.gemini.review(workdir, appPath, report, reporter.logLine);
       for (const item of report.evidence) reporter.log(`${item.field}: ${item.reason} (${item.file}${item.line ? `:${item.line}` : ''})`);
       for (const warning of report.warnings) reporter.log(`warning: ${warning}`);
       reporter.step('analyzing', describeReport(report), 1);

@@ -48,5 +48,7 @@ export type ServiceReport = z.infer<typeof serviceReportSchema>;
 export const analysisReportSchema = z.object({
   ...reportFields,
   services: z.array(serviceReportSchema),
+  /** Gemini's plain-language account of the app, shown in chat; absent without Gemini. */
+  explanation: z.string().optional(),
 });
 export type AnalysisReport = z.infer<typeof analysisReportSchema>;

@@ -4,3 +4,4 @@ export * from './http.js';
 export * from './socket-deploy.js';
 export * from './distributed.js';
 export * from './git-http-server.js';
+export * from './fake-gemini.js';

@@ -10,6 +10,7 @@ import { EventLog } from '../deployments/event-log.service.js';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config.js';
 import { WorkflowService } from '../workflow/workflow.service.js';
 import { HELP, parseIntent, type Intent } from './intent.js';
+import { runtimeReply } from './runtime-replies.js';
 
 type ChatReply = ResponseOf<typeof chatSubject>;
 
@@ -33,7 +34,9 @@ export class ChatService {
         ? await this.deploy(request, sessionId, intent)
         : intent.kind === 'analyze'
           ? await this.analyze(request, intent)
-          : { content: HELP, actions: [], metadata: {} };
+          : intent.kind === 'help'
+            ? { content: HELP, actions: [], metadata: {} }
+            : await runtimeReply(this.bus, intent);
     await this.remember(sessionId, 'assistant', reply.content, reply.metadata);
     return { sessionId, ...reply };
   }
@@ -103,6 +106,7 @@ export class ChatService {
 
 function explain(report: AnalysisReport, commitSha: string | null): string {
   const lines = [
+    ...(report.explanation ? [report.explanation, ''] : []),
     `**${report.language}**${report.framework ? ` (${report.framework})` : ''}${commitSha ? ` at \`${commitSha.slice(0, 12)}\`` : ''}`,
     `- package manager: ${report.packageManager ?? 'none'}`,
     `- install: ${report.commands.install.join(' && ') || 'nothing'}`,
