@@ -11,7 +11,7 @@ import { SecretField } from './SecretField';
 export function App() {
   const [accessToken, setAccessToken] = useState(accessTokenStore.get);
   const [githubToken, setGithubToken] = useState(githubTokenStore.get);
-  const { connection, chat, awaitingReply, deployment, send, clearDeployment } = useServerGem(accessToken);
+  const { connection, chat, awaitingReply, deployment, send, clearDeployment, socket } = useServerGem(accessToken);
   const connected = connection.state === 'connected';
 
   const saveAccessToken = useCallback((token: string) => {
@@ -49,7 +49,7 @@ export function App() {
       </header>
       <main className="layout">
         <div className="column">
-          <DeployForm connected={connected} busy={awaitingReply} githubToken={githubToken} onGithubToken={saveGithubToken} onDeploy={send} />
+          <DeployForm connected={connected} busy={awaitingReply} githubToken={githubToken} onGithubToken={saveGithubToken} onDeploy={send} socket={socket} />
           <Chat entries={chat} connected={connected} awaitingReply={awaitingReply} githubToken={githubToken} onSend={send} />
         </div>
         <div className="column column-wide">

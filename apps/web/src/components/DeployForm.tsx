@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import type { MessageContext } from '../hooks/use-servergem';
+import type { AppSocket, MessageContext } from '../hooks/use-servergem';
 import { GitHubRepoPicker } from './GitHubRepoPicker';
 import { SecretField } from './SecretField';
 
@@ -9,10 +9,12 @@ export interface DeployFormProps {
   githubToken: string;
   onGithubToken: (token: string) => void;
   onDeploy: (message: string, context: MessageContext) => void;
+  /** The page's socket, for the GitHub repository picker. */
+  socket?: AppSocket | null;
 }
 
 /** Where a deployment starts: a folder or git URL, an optional branch, and GitHub access for private repositories. */
-export function DeployForm({ connected, busy, githubToken, onGithubToken, onDeploy }: DeployFormProps) {
+export function DeployForm({ connected, busy, githubToken, onGithubToken, onDeploy, socket = null }: DeployFormProps) {
   const [repoUrl, setRepoUrl] = useState('');
   const [branch, setBranch] = useState('');
   const repoId = useId();
@@ -76,6 +78,8 @@ export function DeployForm({ connected, busy, githubToken, onGithubToken, onDepl
         />
         <GitHubRepoPicker
           connected={githubToken !== ''}
+          socket={socket}
+          githubToken={githubToken}
           onSelect={(url, selectedBranch) => {
             setRepoUrl(url);
             setBranch(selectedBranch ?? '');

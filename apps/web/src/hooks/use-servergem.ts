@@ -49,7 +49,7 @@ function deploymentReducer(state: DeploymentState | null, action: DeploymentActi
   }
 }
 
-type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 // After this many failed attempts in a row the server is reported as down (retries continue).
 const DOWN_AFTER_FAILURES = 3;
@@ -62,6 +62,8 @@ export function useServerGem(accessToken: string, serverUrl?: string) {
   const [awaitingReply, setAwaitingReply] = useState(false);
   const [deployment, dispatch] = useReducer(deploymentReducer, null, () => deploymentStore.load());
   const socketRef = useRef<AppSocket | null>(null);
+  // Also kept as state so the GitHub repository picker can send its own requests over it.
+  const [socket, setSocket] = useState<AppSocket | null>(null);
   const deploymentRef = useRef(deployment);
   deploymentRef.current = deployment;
 
@@ -88,6 +90,7 @@ export function useServerGem(accessToken: string, serverUrl?: string) {
     // The page talks to the origin that served it; tests point it at their own server.
     const socket: AppSocket = serverUrl ? io(serverUrl, options) : io(options);
     socketRef.current = socket;
+    setSocket(socket);
     let failures = 0;
     let everConnected = false;
 
@@ -141,8 +144,10 @@ export function useServerGem(accessToken: string, serverUrl?: string) {
     socket.on('request_error', (payload) => {
       const parsed = requestErrorSchema.safeParse(payload);
       if (!parsed.success) return;
-      setAwaitingReply(false);
       const { event, code, message, hint } = parsed.data.data;
+      // The repository picker shows its own errors.
+      if (event === 'github_repos' || event === 'github_branches') return;
+      setAwaitingReply(false);
       // The watched deployment is gone (another server, a fresh database): stop showing it as running.
       if (event === 'subscribe' && code === 'NOT_FOUND') dispatch({ type: 'clear' });
       setChat((entries) => [...entries, { id: newId(), from: 'error', content: message, hint }]);
@@ -152,6 +157,7 @@ export function useServerGem(accessToken: string, serverUrl?: string) {
       socket.removeAllListeners();
       socket.close();
       socketRef.current = null;
+      setSocket(null);
     };
   }, [accessToken, serverUrl]);
 
@@ -167,5 +173,5 @@ export function useServerGem(accessToken: string, serverUrl?: string) {
 
   const clearDeployment = useCallback(() => dispatch({ type: 'clear' }), []);
 
-  return { connection, chat, awaitingReply, deployment, send, clearDeployment };
+  return { connection, chat, awaitingReply, deployment, send, clearDeployment, socket };
 }
