@@ -1,9 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { buildSubject, RequestOf, ResponseOf } from '#contracts';
-import { DomainError, Redactor, SecretBox } from '#common';
+import { DomainError, Redactor, SecretBox, servergemHome } from '#common';
 import { MessageBus, ProgressReporter } from '#messaging';
+import { fetchSource, resolveSource } from '#source';
 import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
-import { DOCKERIGNORE, nodeDockerfile } from './dockerfile/node.dockerfile.js';
+import { lintDockerfile } from './dockerfile/dockerfile-policy.js';
+import { planBuild } from './dockerfile/generate.js';
 import type { BuildDriver } from './drivers/build-driver.js';
 import { LocalBuildDriver } from './drivers/local-build.driver.js';
 
@@ -12,7 +16,7 @@ export class BuilderService {
   private readonly drivers: Record<string, BuildDriver>;
 
   constructor(
-    @Inject(BUILDER_CONFIG) config: BuilderConfig,
+    @Inject(BUILDER_CONFIG) private readonly config: BuilderConfig,
     private readonly bus: MessageBus,
     private readonly secrets: SecretBox,
   ) {
@@ -23,13 +27,7 @@ export class BuilderService {
     const token = request.sealedToken ? this.secrets.open(request.sealedToken) : undefined;
     const reporter = new ProgressReporter(this.bus, request.deploymentId, 'generating', new Redactor([token]));
     try {
-      const report = request.report;
-      if (report.language !== 'node') {
-        throw new DomainError('UNSUPPORTED_APP', `ServerGem cannot build ${report.language} apps yet.`, 'Supported so far: Node.js.');
-      }
-      reporter.step('generating', 'Writing the Dockerfile and .dockerignore');
-      const dockerfile = nodeDockerfile(report);
-      for (const line of dockerfile.split('\n')) reporter.log(line);
+      const { report } = request;
       const driver = this.drivers[request.target === 'local' ? 'local' : 'cloudbuild'];
       if (!driver) {
         throw new DomainError(
@@ -38,9 +36,33 @@ export class BuilderService {
           'Deploy with the local target, or configure Google Cloud.',
         );
       }
-      const artifact = await driver.build({ ...request, token, dockerfile, dockerignore: DOCKERIGNORE, reporter });
+      // Each deployment gets a folder of its own, so a retried build starts clean.
+      const sourceDir = join(servergemHome(), 'releases', request.serviceName, request.deploymentId);
+      const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
+      reporter.step('generating', `Fetching the source at ${request.commitSha ? `commit ${request.commitSha.slice(0, 12)}` : 'the folder as it is now'}`);
+      await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine });
+      const appDir = join(sourceDir, report.appPath);
+
+      const own = report.dockerfile ? await readFile(join(appDir, report.dockerfile), 'utf8').catch(() => null) : null;
+      const plan = planBuild(report, own);
+      reporter.step('generating', plan.own ? "Using the repository's own Dockerfile" : 'Wrote the Dockerfile and .dockerignore');
+      for (const line of plan.dockerfile.split('\n').filter((l) => l.trim() !== '')) reporter.log(line);
+      const findings = lintDockerfile(plan.dockerfile, { port: report.portFromEnv ? 8080 : report.port, strict: !plan.own });
+      for (const finding of findings) reporter.log(`${finding.severity}: Dockerfile line ${finding.line}: ${finding.message}`);
+      const errors = findings.filter((f) => f.severity === 'error');
+      if (errors.length > 0) {
+        throw new DomainError(
+          'BUILD_FAILED',
+          `The Dockerfile breaks ServerGem's policy: ${errors.map((f) => f.message).join(' ')}`,
+          'Fix the Dockerfile and deploy again.',
+        );
+      }
+      if (!plan.own) await writeFile(join(appDir, 'Dockerfile'), plan.dockerfile);
+      await writeFile(join(appDir, '.dockerignore'), plan.dockerignore);
+
+      const artifact = await driver.build({ ...request, sourceDir, appDir, plan, reporter });
       await reporter.flush();
-      return { artifact, dockerfile, dockerignore: DOCKERIGNORE };
+      return { artifact, dockerfile: plan.dockerfile, dockerignore: plan.dockerignore };
     } catch (error) {
       await reporter.flush().catch(() => undefined);
       throw error;

@@ -1,16 +1,17 @@
-import type { AnalysisReport, BuildArtifact, SourceSpec, Target } from '#contracts';
+import type { AnalysisReport, BuildArtifact, Target } from '#contracts';
 import type { ProgressReporter } from '#messaging';
+import type { BuildPlan } from '../dockerfile/generate.js';
 
 export interface BuildJob {
   deploymentId: string;
   serviceName: string;
-  source: SourceSpec;
   commitSha: string | null;
   report: AnalysisReport;
   target: Target;
-  token?: string;
-  dockerfile: string;
-  dockerignore: string;
+  /** The source at its commit, with the Dockerfile and .dockerignore written into the app folder. */
+  sourceDir: string;
+  appDir: string;
+  plan: BuildPlan;
   reporter: ProgressReporter;
 }
 

@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildArtifact } from '#contracts';
-import { DomainError, runProcess, servergemHome, splitCommand } from '#common';
-import { fetchSource, resolveSource } from '#source';
+import { DomainError, runProcess, splitCommand } from '#common';
 import type { BuilderConfig } from '../builder.config.js';
 import type { BuildDriver, BuildJob } from './build-driver.js';
 
 /**
- * The `local` target: the source at its commit in a release folder of its own, with the plan's
- * install and build commands run natively. Each deployment gets a fresh folder, so a retry is safe.
+ * The `local` target: the plan's install and build commands run natively in the release folder
+ * (each deployment has its own, so a retry is safe). Python gets a virtualenv of its own in the
+ * release, so nothing is installed into the machine's Python.
  */
 export class LocalBuildDriver implements BuildDriver {
   readonly name = 'local';
@@ -17,29 +16,20 @@ export class LocalBuildDriver implements BuildDriver {
   constructor(private readonly config: BuilderConfig) {}
 
   async build(job: BuildJob): Promise<BuildArtifact> {
-    const { reporter } = job;
-    const releaseDir = join(servergemHome(), 'releases', job.serviceName, job.deploymentId);
-    const source = resolveSource(job.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
-    reporter.step('building', `Preparing the release folder at ${job.commitSha ? `commit ${job.commitSha.slice(0, 12)}` : 'the folder as it is now'}`, 0);
-    await fetchSource({ source, branch: job.source.branch, commitSha: job.commitSha, dest: releaseDir, token: job.token, onLine: reporter.logLine });
-    const appDir = join(releaseDir, job.report.appPath);
-    if (!existsSync(join(appDir, 'Dockerfile'))) await writeFile(join(appDir, 'Dockerfile'), job.dockerfile);
-    await writeFile(join(appDir, '.dockerignore'), job.dockerignore);
-
+    const { reporter, appDir } = job;
+    const env = localEnvironment(appDir);
     const commands = [...job.report.commands.install, ...job.report.commands.build];
+    if (job.report.language === 'python' && commands.length > 0 && !existsSync(join(appDir, '.venv'))) {
+      commands.unshift(`${await pythonBinary()} -m venv .venv`);
+    }
     const deadline = Date.now() + this.config.BUILD_TIMEOUT_SECONDS * 1000;
     for (const [index, command] of commands.entries()) {
-      const [program, ...args] = splitCommand(command);
+      const [program, ...args] = envPrefixed(splitCommand(command), env);
       if (!program) continue;
-      await this.requireToolchain(program);
+      await requireToolchain(program, env);
       reporter.step('building', `Running ${command}`, index / Math.max(1, commands.length));
       reporter.log(`$ ${command}`);
-      const result = await runProcess(program, args, {
-        cwd: appDir,
-        env: buildEnvironment(),
-        timeoutMs: Math.max(1000, deadline - Date.now()),
-        onLine: reporter.logLine,
-      });
+      const result = await runProcess(program, args, { cwd: appDir, env, timeoutMs: Math.max(1000, deadline - Date.now()), onLine: reporter.logLine });
       if (result.timedOut) {
         throw new DomainError(
           'BUILD_FAILED',
@@ -58,31 +48,59 @@ export class LocalBuildDriver implements BuildDriver {
       }
     }
     reporter.step('building', commands.length ? 'Build finished' : 'Nothing to install or build', 1);
-    return { kind: 'local', releaseDir, appDir };
-  }
-
-  private async requireToolchain(program: string): Promise<void> {
-    const probe = await runProcess(program, ['--version'], { env: buildEnvironment(), timeoutMs: 30_000 }).catch(() => null);
-    if (!probe || probe.code !== 0) {
-      throw new DomainError(
-        'TOOLCHAIN_MISSING',
-        `${program} is not installed on this machine, so the local target cannot build this app.`,
-        `Install ${program} on the ServerGem host (or deploy to Cloud Run, which builds in a container).`,
-      );
-    }
+    return { kind: 'local', releaseDir: job.sourceDir, appDir };
   }
 }
 
-/** The build sees a plain environment: none of ServerGem's own settings or secrets. */
-function buildEnvironment(): NodeJS.ProcessEnv {
+/**
+ * What the build sees: a plain environment with none of ServerGem's own settings or secrets, and
+ * the release's virtualenv first on PATH when it has one.
+ */
+export function localEnvironment(appDir: string): NodeJS.ProcessEnv {
+  const venv = join(appDir, '.venv');
   return {
-    PATH: process.env.PATH,
+    PATH: `${join(venv, 'bin')}:${process.env.PATH}`,
+    VIRTUAL_ENV: venv,
     HOME: process.env.HOME,
     LANG: process.env.LANG ?? 'C.UTF-8',
     CI: 'true',
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
     npm_config_audit: 'false',
     npm_config_progress: 'false',
   };
+}
+
+/** `MIX_ENV=prod mix compile` → runs `mix compile` with MIX_ENV set. */
+function envPrefixed(argv: string[], env: NodeJS.ProcessEnv): string[] {
+  while (argv[0] && /^[A-Z_][A-Z0-9_]*=/.test(argv[0])) {
+    const [name, ...value] = argv.shift()!.split('=');
+    env[name!] = value.join('=');
+  }
+  return argv;
+}
+
+async function pythonBinary(): Promise<string> {
+  for (const candidate of ['python3', 'python']) {
+    const probe = await runProcess(candidate, ['--version'], { timeoutMs: 10_000 }).catch(() => null);
+    if (probe?.code === 0) return candidate;
+  }
+  throw new DomainError(
+    'TOOLCHAIN_MISSING',
+    'Python is not installed on this machine, so the local target cannot build this app.',
+    'Install python3 on the ServerGem host, or deploy to Cloud Run.',
+  );
+}
+
+async function requireToolchain(program: string, env: NodeJS.ProcessEnv): Promise<void> {
+  if (program.startsWith('./') || program === 'mkdir' || program === 'cp') return;
+  const probe = await runProcess(program, ['--version'], { env, timeoutMs: 30_000 }).catch(() => null);
+  if (!probe || probe.code !== 0) {
+    throw new DomainError(
+      'TOOLCHAIN_MISSING',
+      `${program} is not installed on this machine, so the local target cannot build this app.`,
+      `Install ${program} on the ServerGem host (or deploy to Cloud Run, which builds in a container).`,
+    );
+  }
 }

@@ -1,0 +1,54 @@
+import type { AnalysisReport } from '#contracts';
+import { DomainError } from '#common';
+import { dotnetDockerfile, elixirDockerfile, goDockerfile, javaDockerfile, rustDockerfile } from './compiled.dockerfile.js';
+import { dockerignore } from './dockerfile-parts.js';
+import { denoDockerfile, phpDockerfile, rubyDockerfile, shellDockerfile } from './interpreted.dockerfile.js';
+import { nodeDockerfile } from './node.dockerfile.js';
+import { pythonDockerfile } from './python.dockerfile.js';
+import { staticDockerfile } from './static.dockerfile.js';
+
+const GENERATORS: Record<string, (report: AnalysisReport) => string> = {
+  node: nodeDockerfile,
+  deno: denoDockerfile,
+  python: pythonDockerfile,
+  go: goDockerfile,
+  rust: rustDockerfile,
+  java: javaDockerfile,
+  dotnet: dotnetDockerfile,
+  elixir: elixirDockerfile,
+  ruby: rubyDockerfile,
+  php: phpDockerfile,
+  static: staticDockerfile,
+  shell: shellDockerfile,
+};
+
+export interface BuildPlan {
+  dockerfile: string;
+  dockerignore: string;
+  /** True when the repository's own Dockerfile is used as it is. */
+  own: boolean;
+}
+
+/**
+ * The Dockerfile and .dockerignore for an analysis report. A repository's own Dockerfile
+ * (`ownDockerfile`, its text) is used as it is; otherwise one is generated for the language.
+ */
+export function planBuild(report: AnalysisReport, ownDockerfile?: string | null): BuildPlan {
+  if (report.dockerfile && ownDockerfile) return { dockerfile: ownDockerfile, dockerignore: dockerignore(report), own: true };
+  const generate = GENERATORS[report.language];
+  if (!generate) {
+    throw new DomainError(
+      'UNSUPPORTED_APP',
+      `ServerGem cannot build ${report.language} apps yet.`,
+      'Add a Dockerfile to the repository and ServerGem will build it as it is.',
+    );
+  }
+  if (!report.commands.start && !report.staticDir) {
+    throw new DomainError(
+      'UNSUPPORTED_APP',
+      'ServerGem found no way to start this app.',
+      report.warnings[0] ?? 'Add a start command (a start script, a Procfile web: line or a Dockerfile).',
+    );
+  }
+  return { dockerfile: generate(report), dockerignore: dockerignore(report), own: false };
+}
