@@ -25,7 +25,7 @@ export class AnalyzerService {
     const appPath = validateAppPath(request.source.appPath);
     const token = request.sealedToken ? this.secrets.open(request.sealedToken) : undefined;
     const reporter = new ProgressReporter(this.bus, request.deploymentId, 'cloning', new Redactor([token]));
-    const workdir = join(servergemHome(), 'work', `analyze-${request.deploymentId ?? randomUUID()}`);
+    const workdir = join(servergemHome({ SERVERGEM_HOME: this.config.SERVERGEM_HOME }), 'work', `analyze-${request.deploymentId ?? randomUUID()}`);
     try {
       const where = source.kind === 'git-remote' ? source.url : source.path;
       reporter.step(

@@ -4,6 +4,10 @@ import { DomainError } from '#common';
 import { analyzeCommand } from './commands/analyze.command.js';
 import { deployCommand } from './commands/deploy.command.js';
 import { evalCorpusCommand } from './commands/eval-corpus.command.js';
+import { planCommand } from './commands/plan.command.js';
+import { logsCommand } from './commands/logs.command.js';
+import { rollbackCommand } from './commands/rollback.command.js';
+import { statusCommand } from './commands/status.command.js';
 import { upCommand } from './commands/up.command.js';
 
 const USAGE = `servergem — from a repository to a live URL
@@ -17,8 +21,13 @@ Usage:
       --json              one JSON object per event on stdout
   servergem analyze <path> [--json] [--app-path <dir>]
                                                  what ServerGem detects in a local folder
+  servergem plan <path> [--json] [--app-path <dir>]
+                                                 the Dockerfile and .dockerignore it would build, linted
   servergem eval-corpus <examples-dir> <expected.json> [--json]
                                                  score the analyzer against a peer's corpus
+  servergem status [--json]                      the local runtime's services: URL, state, revision
+  servergem logs <service> [-f] [--tail <n>]     the app's last log lines; -f follows them
+  servergem rollback <service> [--to <revision>] serve an earlier revision at the same URL
 
 Environment: SERVERGEM_TOKEN (the server's access token), GITHUB_TOKEN (for private repositories).`;
 
@@ -31,6 +40,9 @@ async function main(argv: string[]): Promise<number> {
       'app-path': { type: 'string' },
       server: { type: 'string' },
       json: { type: 'boolean', default: false },
+      follow: { type: 'boolean', short: 'f', default: false },
+      tail: { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -55,14 +67,32 @@ async function main(argv: string[]): Promise<number> {
     case 'analyze':
       if (!target) return usage('analyze needs a folder');
       return analyzeCommand(target, { json: values.json ?? false, appPath: values['app-path'] });
+    case 'plan':
+      if (!target) return usage('plan needs a folder');
+      return planCommand(target, { json: values.json ?? false, appPath: values['app-path'] });
     case 'eval-corpus': {
       const expected = positionals[2];
       if (!target || !expected) return usage('eval-corpus needs an examples folder and an expected.json');
       return evalCorpusCommand(target, expected, { json: values.json ?? false });
     }
+    case 'status':
+      return statusCommand({ ...serverOf(values.server), json: values.json ?? false });
+    case 'logs': {
+      if (!target) return usage('logs needs a service name');
+      const tail = Number(values.tail ?? 200);
+      if (!Number.isInteger(tail) || tail < 1) return usage('--tail needs a positive number');
+      return logsCommand(target, { ...serverOf(values.server), follow: values.follow ?? false, tail });
+    }
+    case 'rollback':
+      if (!target) return usage('rollback needs a service name');
+      return rollbackCommand(target, { ...serverOf(values.server), to: values.to, json: values.json ?? false });
     default:
       return usage(`unknown command "${command}"`);
   }
+}
+
+function serverOf(server: string | undefined): { server: string; token?: string } {
+  return { server: server ?? process.env.SERVERGEM_URL ?? 'http://127.0.0.1:8000', token: process.env.SERVERGEM_TOKEN };
 }
 
 function usage(problem: string): number {

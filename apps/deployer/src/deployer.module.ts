@@ -3,6 +3,7 @@ import { MessagingModule, type InProcessBus } from '#messaging';
 import { DeployController } from './deploy.controller.js';
 import { DEPLOYER_CONFIG, type DeployerConfig } from './deployer.config.js';
 import { DeployerService } from './deployer.service.js';
+import { RuntimeController } from './runtime.controller.js';
 
 @Module({})
 export class DeployerModule {
@@ -10,7 +11,7 @@ export class DeployerModule {
     return {
       module: DeployerModule,
       imports: [MessagingModule.forRoot('deployer', { natsUrl: config.NATS_URL, bus })],
-      controllers: [DeployController],
+      controllers: [DeployController, RuntimeController],
       providers: [{ provide: DEPLOYER_CONFIG, useValue: config }, DeployerService],
     };
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { deploySubject, RequestOf, ResponseOf } from '#contracts';
 import { DomainError } from '#common';
 import { MessageBus, ProgressReporter } from '#messaging';
@@ -7,14 +7,17 @@ import type { DeployDriver } from './drivers/deploy-driver.js';
 import { LocalDeployDriver } from './drivers/local-deploy.driver.js';
 
 @Injectable()
-export class DeployerService implements OnApplicationShutdown {
+export class DeployerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  /** The local runtime, also answering the `deployer.services.*` subjects. */
+  readonly runtime: LocalDeployDriver;
   private readonly drivers: Record<string, DeployDriver>;
 
   constructor(
     @Inject(DEPLOYER_CONFIG) config: DeployerConfig,
     private readonly bus: MessageBus,
   ) {
-    this.drivers = { local: new LocalDeployDriver(config) };
+    this.runtime = new LocalDeployDriver(config);
+    this.drivers = { local: this.runtime };
   }
 
   async deploy(request: RequestOf<typeof deploySubject>): Promise<ResponseOf<typeof deploySubject>> {
@@ -37,7 +40,13 @@ export class DeployerService implements OnApplicationShutdown {
     }
   }
 
+  /** Apps deployed before this deployer started are re-adopted (or restarted) before it takes work. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runtime.adoptAll();
+  }
+
+  /** Apps keep running while ServerGem is down; stopping one is an explicit operation. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(Object.values(this.drivers).map((d) => d.stopAll()));
+    await Promise.all(Object.values(this.drivers).map((d) => d.close()));
   }
 }

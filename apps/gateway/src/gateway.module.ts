@@ -6,6 +6,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config.js';
 import { DeploymentsController } from './http/deployments.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { OwnerGuard } from './http/owner.guard.js';
+import { ServicesController } from './http/services.controller.js';
 import { ConnectionStats } from './socket/connection-stats.js';
 import { DeployGateway } from './socket/deploy.gateway.js';
 import { DeploymentStreams } from './socket/deployment-streams.service.js';
@@ -17,7 +18,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forRoot('gateway', { natsUrl: config.NATS_URL, bus })],
-      controllers: [HealthController, DeploymentsController, DeploymentEventsController],
+      controllers: [HealthController, DeploymentsController, ServicesController, DeploymentEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) },

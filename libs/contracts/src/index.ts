@@ -3,6 +3,7 @@ export * from './deployment.js';
 export * from './errors.js';
 export * from './github.subjects.js';
 export * from './orchestrator.subjects.js';
+export * from './runtime.subjects.js';
 export * from './socket-events.js';
 export * from './stages.js';
 export * from './subject.js';

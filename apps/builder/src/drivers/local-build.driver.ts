@@ -19,7 +19,8 @@ export class LocalBuildDriver implements BuildDriver {
     const { reporter, appDir } = job;
     const env = localEnvironment(appDir);
     const commands = [...job.report.commands.install, ...job.report.commands.build];
-    if (job.report.language === 'python' && commands.length > 0 && !existsSync(join(appDir, '.venv'))) {
+    // Even a standard-library app gets one: it pins the interpreter the app runs with.
+    if (job.report.language === 'python' && !existsSync(join(appDir, '.venv'))) {
       commands.unshift(`${await pythonBinary()} -m venv .venv`);
     }
     const deadline = Date.now() + this.config.BUILD_TIMEOUT_SECONDS * 1000;

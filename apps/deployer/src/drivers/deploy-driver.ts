@@ -20,5 +20,8 @@ export interface DeployResult {
 export interface DeployDriver {
   readonly name: string;
   deploy(job: DeployJob): Promise<DeployResult>;
+  /** Stops every app the driver runs. */
   stopAll(): Promise<void>;
+  /** Lets go of the apps without stopping them (the deployer is shutting down). */
+  close(): Promise<void>;
 }

@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { AnalysisReport } from '#contracts';
+import { DomainError } from '#common';
+import type { ProgressReporter } from '#messaging';
+import { deployerConfigSchema } from '../deployer.config.js';
+import { processStartTime } from '../runtime/process-info.js';
+import { LocalDeployDriver } from './local-deploy.driver.js';
+
+const home = mkdtempSync(join(tmpdir(), 'servergem-runtime-'));
+const report = { commands: { install: [], build: [], start: 'node server.js' }, port: null, portFromEnv: true } as unknown as AnalysisReport;
+
+function release(service: string, body: string): { deploymentId: string; releaseDir: string } {
+  const deploymentId = randomUUID();
+  const releaseDir = join(home, 'releases', service, deploymentId);
+  mkdirSync(releaseDir, { recursive: true });
+  writeFileSync(
+    join(releaseDir, 'server.js'),
+    body.startsWith('//')
+      ? body
+      : `require('node:http').createServer((q, s) => s.end(${JSON.stringify(body)})).listen(process.env.PORT, () => console.log('listening on', process.env.PORT));`,
+  );
+  return { deploymentId, releaseDir };
+}
+
+function driver(): LocalDeployDriver {
+  return new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home, APP_START_TIMEOUT_SECONDS: '5' }));
+}
+
+async function deploy(sut: LocalDeployDriver, service: string, r: { deploymentId: string; releaseDir: string }, logs: string[] = []) {
+  const reporter = { step: () => undefined, log: (line: string) => logs.push(line) } as unknown as ProgressReporter;
+  return sut.deploy({
+    deploymentId: r.deploymentId,
+    serviceName: service,
+    artifact: { kind: 'local', releaseDir: r.releaseDir, appDir: r.releaseDir },
+    report,
+    reporter,
+  });
+}
+
+const text = async (url: string) => (await fetch(url)).text();
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+};
+
+describe(LocalDeployDriver.name, () => {
+  const drivers: LocalDeployDriver[] = [];
+  const make = () => {
+    const d = driver();
+    drivers.push(d);
+    return d;
+  };
+  afterEach(async () => {
+    for (const d of drivers.splice(0)) await d.close();
+  });
+  afterAll(async () => {
+    await driver().stopAll();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('keeps one URL across releases; a release that fails leaves the previous one serving', async () => {
+    const sut = make();
+    const first = await deploy(sut, 'alpha', release('alpha', 'one'));
+    const second = await deploy(sut, 'alpha', release('alpha', 'two'));
+    expect(second.url).toBe(first.url);
+    expect(await text(first.url)).toBe('two');
+
+    const logs: string[] = [];
+    const broken = release('alpha', "// crashes\nconsole.error('boom: missing config'); process.exit(3);");
+    const error = await deploy(sut, 'alpha', broken, logs).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ code: 'APP_EXITED' });
+    expect((error as DomainError).logs).toContain('boom: missing config');
+    expect(logs).toContain('boom: missing config');
+    expect(await text(first.url)).toBe('two');
+    expect((await sut.revisions('alpha')).map((r) => r.current)).toEqual([true, false]);
+  });
+
+  it('rolls back to the previous revision, or the one named, at the same URL', async () => {
+    const sut = make();
+    const one = release('beta', 'one');
+    const { url } = await deploy(sut, 'beta', one);
+    const two = release('beta', 'two');
+    await deploy(sut, 'beta', two);
+    expect(await sut.rollback('beta')).toEqual({ name: 'beta', revision: one.deploymentId, url });
+    expect(await text(url)).toBe('one');
+    await sut.rollback('beta', two.deploymentId);
+    expect(await text(url)).toBe('two');
+    await expect(sut.rollback('beta', 'nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(sut.rollback('no-such-service')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('keeps the last five releases and deletes older release folders', async () => {
+    const sut = make();
+    const releases = Array.from({ length: 6 }, (_, i) => release('gamma', `r${i}`));
+    for (const r of releases) await deploy(sut, 'gamma', r);
+    const kept = await sut.revisions('gamma');
+    expect(kept.map((r) => r.revision)).toEqual(
+      releases
+        .slice(1)
+        .reverse()
+        .map((r) => r.deploymentId),
+    );
+    expect(existsSync(releases[0]!.releaseDir)).toBe(false);
+    expect(existsSync(releases[1]!.releaseDir)).toBe(true);
+  });
+
+  it('leaves apps running when it closes; the next deployer re-adopts the live one and restarts the dead one', async () => {
+    const first = make();
+    const { url } = await deploy(first, 'delta', release('delta', 'delta'));
+    const { url: otherUrl } = await deploy(first, 'epsilon', release('epsilon', 'epsilon'));
+    const before = await first.list();
+    const delta = before.find((s) => s.name === 'delta')!;
+    const epsilon = before.find((s) => s.name === 'epsilon')!;
+    await first.close();
+    expect(alive(delta.pid!)).toBe(true);
+    process.kill(epsilon.pid!, 'SIGKILL');
+
+    const second = make();
+    await second.adoptAll();
+    const after = await second.list();
+    expect(after.find((s) => s.name === 'delta')).toMatchObject({ pid: delta.pid, url, status: 'running' });
+    expect(await text(url)).toBe('delta');
+    const restarted = after.find((s) => s.name === 'epsilon')!;
+    expect(restarted.pid).not.toBe(epsilon.pid);
+    expect(restarted.url).toBe(otherUrl);
+    await expect.poll(() => text(otherUrl).catch(() => ''), { timeout: 5000 }).toBe('epsilon');
+  });
+
+  it('restarts a crashed app, and leaves a stopped one stopped', async () => {
+    const sut = make();
+    const { url } = await deploy(sut, 'zeta', release('zeta', 'zeta'));
+    const [running] = (await sut.list()).filter((s) => s.name === 'zeta');
+    process.kill(running!.pid!, 'SIGKILL');
+    await expect.poll(async () => (await sut.list()).find((s) => s.name === 'zeta')?.status, { timeout: 1000 }).toBe('crashed');
+    await expect.poll(() => text(url).catch(() => ''), { timeout: 5000 }).toBe('zeta');
+    expect((await sut.list()).find((s) => s.name === 'zeta')).toMatchObject({ status: 'running', restarts: 1 });
+    expect(await sut.logs('zeta', 100)).toEqual(expect.arrayContaining([expect.stringMatching(/exited unexpectedly/)]));
+
+    const stopped = await sut.stop('zeta');
+    expect(stopped).toMatchObject({ status: 'stopped', pid: null });
+    expect((await fetch(url)).status).toBe(503);
+    await sut.close();
+    const next = make();
+    await next.adoptAll();
+    expect((await next.list()).find((s) => s.name === 'zeta')).toMatchObject({ status: 'stopped', pid: null });
+  });
+
+  it('stops a release an earlier deployer was still verifying when it died', async () => {
+    const sut = make();
+    await deploy(sut, 'theta', release('theta', 'theta'));
+    await sut.close();
+    const orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+    orphan.unref();
+    const file = join(home, 'runtime', 'theta', 'state.json');
+    const state = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const candidate = { pid: orphan.pid!, startTime: processStartTime(orphan.pid!), privatePort: 1, deploymentId: 'x', startedAt: new Date().toISOString() };
+    writeFileSync(file, JSON.stringify({ ...state, candidate }));
+
+    await make().adoptAll();
+    await expect.poll(() => alive(orphan.pid!), { timeout: 2000 }).toBe(false);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ candidate: null });
+  });
+
+  it('stopAll stops every app it knows of, adopted or not', async () => {
+    const sut = make();
+    await deploy(sut, 'eta', release('eta', 'eta'));
+    const pids = (await sut.list()).map((s) => s.pid).filter((p): p is number => p !== null);
+    expect(pids.length).toBeGreaterThan(0);
+    await sut.close();
+    await driver().stopAll();
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+});

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { once } from 'node:events';
+import { killGroup, splitCommand } from '#common';
+import type { AppLog } from './app-log.js';
+import { isSameProcessAlive, processStartTime } from './process-info.js';
+import type { RecordedProcess, Revision } from './runtime-state.js';
+
+export interface Launched {
+  child: ChildProcess;
+  record: RecordedProcess;
+  /** Settles when the process exits (or fails to start), with a short description. */
+  exited: Promise<string>;
+}
+
+/**
+ * The argv for a start command. Only a command that expands variables (`${PORT:-3000}`) goes
+ * through `sh -c`, because only a shell can expand them; everything else runs without one.
+ */
+export function startArgv(command: string): string[] {
+  return /[$`]/.test(command) ? ['sh', '-c', command] : splitCommand(command);
+}
+
+/**
+ * Starts one release detached, in its own process group, its output going straight to app.log:
+ * nothing ties it to ServerGem, so it keeps serving while ServerGem restarts.
+ */
+export async function launchRelease(revision: Revision, port: number, host: string, log: AppLog): Promise<Launched> {
+  const [program, ...args] = startArgv(revision.startCommand);
+  if (!program) throw new Error('the start command is empty');
+  const fd = log.openForApp();
+  let child: ChildProcess;
+  try {
+    child = spawn(program, args, {
+      cwd: revision.appDir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG ?? 'C.UTF-8', NODE_ENV: 'production', PORT: String(port), HOST: host },
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
+  } finally {
+    closeSync(fd);
+  }
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code !== null ? `exit code ${code}` : `signal ${signal}`));
+    child.once('error', (error) => resolve(`could not start: ${error.message}`));
+  });
+  const started = await Promise.race([once(child, 'spawn').then(() => true), exited.then(() => false)]);
+  if (!started || !child.pid) throw new Error(await exited);
+  child.unref();
+  return {
+    child,
+    exited,
+    record: {
+      pid: child.pid,
+      startTime: processStartTime(child.pid),
+      privatePort: port,
+      deploymentId: revision.deploymentId,
+      startedAt: new Date().toISOString(),
+    },
+  };
+}
+
+/** SIGTERM to the process group, SIGKILL to whatever is left after the grace period. */
+export async function stopProcess(record: RecordedProcess, graceMs = 5000): Promise<void> {
+  if (!isSameProcessAlive(record.pid, record.startTime)) {
+    killLeftovers(record.pid);
+    return;
+  }
+  killGroup(record.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && isSameProcessAlive(record.pid, record.startTime)) await new Promise((r) => setTimeout(r, 50));
+  killGroup(record.pid, 'SIGKILL');
+}
+
+/**
+ * Kills what is left of a dead leader's process group (e.g. the node under a SIGKILLed npm). Only
+ * the group: the leader's pid alone may already belong to someone else.
+ */
+export function killLeftovers(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // No such group: nothing left.
+  }
+}

@@ -1,0 +1,332 @@
+import { rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { ServiceRevision, ServiceSummary } from '#contracts';
+import { DomainError } from '#common';
+import { freePort } from '../drivers/free-port.js';
+import { probeHttp } from '../drivers/http-probe.js';
+import { AppLog } from './app-log.js';
+import { killLeftovers, launchRelease, stopProcess, type Launched } from './app-process.js';
+import { isSameProcessAlive } from './process-info.js';
+import { KEEP_REVISIONS, readState, serviceDir, writeState, type RecordedProcess, type Revision, type ServiceState } from './runtime-state.js';
+import { ServiceProxy } from './service-proxy.js';
+
+export interface RuntimeSettings {
+  home: string;
+  host: string;
+  startTimeoutMs: number;
+}
+
+const BACKOFF_MIN_MS = 1000;
+const BACKOFF_MAX_MS = 30_000;
+/** A process that ran this long counts as healthy: its next crash starts the backoff over. */
+const HEALTHY_AFTER_MS = 60_000;
+const WATCH_MS = 500;
+
+/**
+ * One service of the local runtime, like a Cloud Run service: a stable URL (its proxy), the release
+ * serving now, the last few releases to roll back to, and a supervisor that restarts a crashed app.
+ */
+export class SupervisedService {
+  private readonly logger = new Logger(SupervisedService.name);
+  private queue: Promise<unknown> = Promise.resolve();
+  private watcher: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private backoffMs = BACKOFF_MIN_MS;
+  private closed = false;
+
+  private readonly proxy: ServiceProxy;
+
+  private constructor(
+    private readonly settings: RuntimeSettings,
+    private state: ServiceState,
+    readonly log: AppLog,
+  ) {
+    this.proxy = new ServiceProxy(settings.host, () => this.targetPort());
+  }
+
+  /** Loads (or creates) the service, brings its proxy up on its port and re-adopts its app. */
+  static async open(settings: RuntimeSettings, name: string): Promise<SupervisedService> {
+    const dir = serviceDir(settings.home, name);
+    const state: ServiceState = readState(settings.home, name) ?? {
+      version: 1,
+      name,
+      proxyPort: await freePort(settings.host),
+      desired: 'running',
+      current: null,
+      revisions: [],
+      process: null,
+      candidate: null,
+      restarts: 0,
+    };
+    writeState(settings.home, state);
+    const log = new AppLog(dir);
+    const service = new SupervisedService(settings, state, log);
+    await service.listen();
+    log.start();
+    await service.exclusive(() => service.adopt());
+    return service;
+  }
+
+  get name(): string {
+    return this.state.name;
+  }
+
+  get url(): string {
+    return `http://${this.settings.host}:${this.state.proxyPort}`;
+  }
+
+  summary(): ServiceSummary {
+    const running = this.state.process !== null && isSameProcessAlive(this.state.process.pid, this.state.process.startTime);
+    return {
+      name: this.state.name,
+      url: this.url,
+      status: this.state.desired === 'stopped' || !this.state.current ? 'stopped' : running ? 'running' : 'crashed',
+      revision: this.state.current,
+      pid: running ? this.state.process!.pid : null,
+      restarts: this.state.restarts,
+      startedAt: running ? this.state.process!.startedAt : null,
+    };
+  }
+
+  revisions(): ServiceRevision[] {
+    return this.state.revisions.map((r) => ({ revision: r.deploymentId, createdAt: r.createdAt, current: r.deploymentId === this.state.current }));
+  }
+
+  /** Puts a new release live once it answers HTTP; until then the previous one keeps serving. */
+  deploy(revision: Revision, onLine: (line: string) => void): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.state.current === revision.deploymentId && this.isRunning()) return;
+      await this.activate(revision, onLine);
+      const others = this.state.revisions.filter((r) => r.deploymentId !== revision.deploymentId);
+      const kept = [revision, ...others].slice(0, KEEP_REVISIONS);
+      const dropped = [revision, ...others].slice(KEEP_REVISIONS);
+      this.save({ revisions: kept });
+      for (const old of dropped) removeRelease(old, this.name);
+    });
+  }
+
+  /** Serves an earlier release again: the one named, or the one before the current one. */
+  rollback(to?: string): Promise<Revision> {
+    return this.exclusive(async () => {
+      const index = this.state.revisions.findIndex((r) => r.deploymentId === this.state.current);
+      const target = to ? this.state.revisions.find((r) => r.deploymentId === to) : this.state.revisions[index + 1];
+      if (!target) {
+        throw new DomainError(
+          'NOT_FOUND',
+          to ? `${this.name} has no revision ${to}.` : `${this.name} has no revision older than the current one.`,
+          `The last ${KEEP_REVISIONS} revisions are kept; list them with \`servergem rollback ${this.name} --to <revision>\` after \`GET /api/services/${this.name}/revisions\`.`,
+        );
+      }
+      if (target.deploymentId !== this.state.current || !this.isRunning()) await this.activate(target, () => undefined);
+      return target;
+    });
+  }
+
+  /** Stops the app on purpose; the supervisor leaves it stopped (also across restarts). */
+  stop(): Promise<void> {
+    return this.exclusive(async () => {
+      clearTimeout(this.restartTimer);
+      this.stopWatching();
+      const recorded = this.state.process;
+      this.save({ desired: 'stopped', process: null });
+      if (recorded) await stopProcess(recorded);
+      this.log.note('stopped');
+    });
+  }
+
+  /** Lets go of the app without stopping it: ServerGem is shutting down, the app is not. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    this.stopWatching();
+    this.log.close();
+    await this.proxy.close();
+  }
+
+  private async listen(): Promise<void> {
+    // A previous ServerGem may still be letting go of the port; give it a moment before giving up on it.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        await this.proxy.listen(this.state.proxyPort);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    this.logger.warn(`Port ${this.state.proxyPort} of ${this.name} is taken by something else; the service gets a new URL.`);
+    this.save({ proxyPort: await this.proxy.listen(0) });
+  }
+
+  private async adopt(): Promise<void> {
+    if (this.state.candidate) {
+      // An unfinished deployment of an earlier ServerGem: it never went live, so it goes.
+      await stopProcess(this.state.candidate, 0);
+      this.save({ candidate: null });
+    }
+    const recorded = this.state.process;
+    if (this.state.desired === 'stopped' || !this.state.current) return;
+    if (recorded && isSameProcessAlive(recorded.pid, recorded.startTime)) {
+      if (await this.answers(recorded.privatePort, 5000)) {
+        this.logger.log(`Re-adopted ${this.name} (pid ${recorded.pid})`);
+        this.watch(recorded, undefined);
+        return;
+      }
+      this.log.note(`pid ${recorded.pid} is alive but does not answer HTTP; restarting it`);
+      await stopProcess(recorded);
+    } else if (recorded) {
+      killLeftovers(recorded.pid);
+    }
+    await this.restart();
+  }
+
+  private async activate(revision: Revision, onLine: (line: string) => void): Promise<void> {
+    const port = revision.fixedPort ?? (await freePort(this.settings.host));
+    const recent: string[] = [];
+    const unsubscribe = this.log.onLine((line) => {
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      onLine(line);
+    });
+    let launched: Launched | undefined;
+    try {
+      try {
+        launched = await launchRelease(revision, port, this.settings.host, this.log);
+      } catch (error) {
+        throw new DomainError('DEPLOY_FAILED', `The start command could not run: ${(error as Error).message}.`, 'Check the start command in package.json.');
+      }
+      this.save({ candidate: launched.record });
+      onLine(`Started pid ${launched.record.pid} with PORT=${port}`);
+      const outcome = await this.waitUntilAnswering(launched);
+      this.log.catchUp();
+      if (outcome !== 'answering') {
+        await stopProcess(launched.record, 0);
+        throw outcome === 'timeout'
+          ? new DomainError(
+              'APP_NOT_LISTENING',
+              `The app did not answer HTTP on port ${port} within ${this.settings.startTimeoutMs / 1000} s.`,
+              'Make the app listen on the port in the PORT environment variable (e.g. `app.listen(process.env.PORT || 3000)`).',
+              [...recent],
+            )
+          : new DomainError(
+              'APP_EXITED',
+              `The app exited (${outcome.exited}) before it answered HTTP.`,
+              `Run \`${revision.startCommand}\` locally and fix the error in its last log lines.`,
+              [...recent],
+            );
+      }
+    } catch (error) {
+      this.save({ candidate: null });
+      throw error;
+    } finally {
+      unsubscribe();
+    }
+    const previous = this.state.process;
+    this.save({ current: revision.deploymentId, process: launched.record, candidate: null, desired: 'running', restarts: 0 });
+    this.backoffMs = BACKOFF_MIN_MS;
+    clearTimeout(this.restartTimer);
+    this.watch(launched.record, launched);
+    if (previous && previous.pid !== launched.record.pid) {
+      void stopProcess(previous).catch((error: unknown) => this.logger.warn(`Could not stop pid ${previous.pid}: ${String(error)}`));
+    }
+  }
+
+  private async waitUntilAnswering(launched: Launched): Promise<'answering' | 'timeout' | { exited: string }> {
+    let exited: string | undefined;
+    void launched.exited.then((how) => (exited = how));
+    const deadline = Date.now() + this.settings.startTimeoutMs;
+    while (Date.now() < deadline) {
+      if (exited !== undefined) return { exited };
+      if ((await probeHttp(`http://${this.settings.host}:${launched.record.privatePort}`)) !== null) return 'answering';
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return exited !== undefined ? { exited } : 'timeout';
+  }
+
+  private async answers(port: number, withinMs: number): Promise<boolean> {
+    const deadline = Date.now() + withinMs;
+    do {
+      if ((await probeHttp(`http://${this.settings.host}:${port}`, 1000)) !== null) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < deadline);
+    return false;
+  }
+
+  /** Starts the current release again after a crash (or when ServerGem found it dead). */
+  private async restart(): Promise<void> {
+    const revision = this.state.revisions.find((r) => r.deploymentId === this.state.current);
+    if (this.closed || this.state.desired === 'stopped' || !revision) return;
+    try {
+      const port = revision.fixedPort ?? (await freePort(this.settings.host));
+      const launched = await launchRelease(revision, port, this.settings.host, this.log);
+      this.save({ process: launched.record });
+      this.log.note(`started ${revision.deploymentId} as pid ${launched.record.pid} on port ${port}`);
+      this.watch(launched.record, launched);
+    } catch (error) {
+      this.log.note(`could not start ${revision.deploymentId}: ${(error as Error).message}`);
+      this.save({ process: null });
+      this.scheduleRestart();
+    }
+  }
+
+  private watch(record: RecordedProcess, launched: Launched | undefined): void {
+    this.stopWatching();
+    const check = () => {
+      if (this.closed || this.state.process?.pid !== record.pid) return;
+      if (isSameProcessAlive(record.pid, record.startTime)) return;
+      this.stopWatching();
+      killLeftovers(record.pid);
+      const ranMs = Date.now() - Date.parse(record.startedAt);
+      if (ranMs > HEALTHY_AFTER_MS) this.backoffMs = BACKOFF_MIN_MS;
+      this.save({ process: null, restarts: this.state.restarts + 1 });
+      this.log.note(`pid ${record.pid} exited unexpectedly after ${Math.round(ranMs / 1000)} s; restarting in ${this.backoffMs / 1000} s`);
+      this.logger.warn(`${this.name} exited unexpectedly; restarting in ${this.backoffMs / 1000} s`);
+      this.scheduleRestart();
+    };
+    this.watcher = setInterval(check, WATCH_MS);
+    this.watcher.unref();
+    // A child of this process reports its exit at once; an adopted one is noticed by the poll.
+    void launched?.exited.then(() => setImmediate(check));
+  }
+
+  private scheduleRestart(): void {
+    clearTimeout(this.restartTimer);
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+    this.restartTimer = setTimeout(() => void this.exclusive(() => this.restart()), delay);
+    this.restartTimer.unref();
+  }
+
+  private stopWatching(): void {
+    clearInterval(this.watcher);
+    this.watcher = undefined;
+  }
+
+  private isRunning(): boolean {
+    return this.state.process !== null && isSameProcessAlive(this.state.process.pid, this.state.process.startTime);
+  }
+
+  private targetPort(): number | null {
+    return this.state.desired === 'running' ? (this.state.process?.privatePort ?? null) : null;
+  }
+
+  private save(changes: Partial<ServiceState>): void {
+    this.state = { ...this.state, ...changes };
+    writeState(this.settings.home, this.state);
+  }
+
+  /** One operation at a time per service: deploys, rollbacks, stops and restarts never interleave. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** Deletes a release folder that fell out of the kept revisions, if it is where the builder puts them. */
+function removeRelease(revision: Revision, service: string): void {
+  const dir = revision.releaseDir;
+  if (basename(dir) !== revision.deploymentId || basename(dirname(dir)) !== service || basename(dirname(dirname(dir))) !== 'releases') return;
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,165 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceSummary } from '#contracts';
+import { loadConfig } from '#common';
+import { connect, deployOverSocket, getText } from '#testing';
+import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
+import { deployerConfigSchema } from '../../apps/deployer/src/deployer.config.js';
+import { LocalDeployDriver } from '../../apps/deployer/src/drivers/local-deploy.driver.js';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const root = resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+describe('local runtime: stable URL, rollback, restart on crash, apps outlive ServerGem', () => {
+  const schema = `e2e_rt_${randomBytes(4).toString('hex')}`;
+  const service = `rt-hello-${randomBytes(3).toString('hex')}`;
+  const savedHome = process.env.SERVERGEM_HOME;
+  let home: string;
+  let work: string;
+  let app: string;
+  let sut: AllInOne;
+  let env: NodeJS.ProcessEnv;
+
+  const writeVersion = (text: string) => {
+    const server = readFileSync(join(root, 'examples/node-hello/server.js'), 'utf8');
+    writeFileSync(join(app, 'server.js'), server.replace("'Hello from ServerGem'", `'${text}'`));
+  };
+  const services = async () => ((await (await fetch(`${sut.url}/api/services`)).json()) as { services: ServiceSummary[] }).services;
+  const mine = async () => (await services()).find((s) => s.name === service)!;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'servergem-rt-'));
+    work = mkdtempSync(join(tmpdir(), 'servergem-rt-src-'));
+    app = join(work, service);
+    cpSync(join(root, 'examples/node-hello'), app, { recursive: true });
+    // The builder puts release folders under the process's SERVERGEM_HOME; keep them in the temp home.
+    process.env.SERVERGEM_HOME = home;
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SERVERGEM_HOME: home,
+      PORT: '0',
+      DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      APP_START_TIMEOUT_SECONDS: '20',
+    };
+    sut = await startAllInOne(env, () => undefined);
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+    // Apps outlive ServerGem on purpose, so the test stops them itself.
+    await new LocalDeployDriver(loadConfig(deployerConfigSchema, { SERVERGEM_HOME: home })).stopAll();
+    if (savedHome === undefined) delete process.env.SERVERGEM_HOME;
+    else process.env.SERVERGEM_HOME = savedHome;
+    rmSync(home, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  it('keeps one URL across deployments, rollback, a crash and a ServerGem restart', { timeout: 240_000 }, async () => {
+    writeVersion('version one');
+    const v1 = await deployOverSocket(sut.url, { repoUrl: app });
+    expect(v1.error).toBeUndefined();
+    const url = v1.complete!.url;
+    expect(v1.complete!.service_name).toBe(service);
+    expect((await getText(url)).body).toContain('version one');
+
+    writeVersion('version two');
+    const v2 = await deployOverSocket(sut.url, { repoUrl: app });
+    expect(v2.error).toBeUndefined();
+    expect(v2.complete!.url).toBe(url);
+    expect((await getText(url)).body).toContain('version two');
+
+    const revisions = (await (await fetch(`${sut.url}/api/services/${service}/revisions`)).json()) as { revisions: { revision: string; current: boolean }[] };
+    expect(revisions.revisions.map((r) => [r.revision, r.current])).toEqual([
+      [v2.deploymentId, true],
+      [v1.deploymentId, false],
+    ]);
+
+    // Roll back over REST: the same URL serves v1 again.
+    const rolledBack = await fetch(`${sut.url}/api/services/${service}/rollback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({}),
+    });
+    expect(rolledBack.status).toBe(200);
+    expect(await rolledBack.json()).toMatchObject({ revision: v1.deploymentId, url });
+    expect((await getText(url)).body).toContain('version one');
+
+    // The supervisor restarts a killed app.
+    const before = await mine();
+    expect(before).toMatchObject({ status: 'running', revision: v1.deploymentId, url });
+    const killedAt = Date.now();
+    // The app crashes: its whole process group (npm, the shell, node) dies at once.
+    process.kill(-before.pid!, 'SIGKILL');
+    await until('the app to serve again', async () => ((await getText(url)).body.includes('version one') ? true : undefined));
+    console.log(`restart after SIGKILL: served again after ${Date.now() - killedAt} ms`);
+    const restarted = await until('a new pid', async () => {
+      const s = await mine();
+      return s.pid && s.pid !== before.pid ? s : undefined;
+    });
+    expect(restarted).toMatchObject({ status: 'running', restarts: 1 });
+    const logs = (await (await fetch(`${sut.url}/api/services/${service}/logs?tail=50`)).json()) as { lines: string[] };
+    expect(logs.lines.some((l) => l.includes('exited unexpectedly'))).toBe(true);
+    expect(logs.lines.some((l) => l.includes('node-hello listening on port'))).toBe(true);
+
+    // ServerGem stops: the app keeps serving on its private port, from the same process.
+    const state = JSON.parse(readFileSync(join(home, 'runtime', service, 'state.json'), 'utf8')) as { process: { pid: number; privatePort: number } };
+    expect(state.process.pid).toBe(restarted.pid);
+    await sut.stop();
+    expect(isAlive(restarted.pid!)).toBe(true);
+    expect((await getText(`http://127.0.0.1:${state.process.privatePort}/`)).body).toContain('version one');
+
+    const startedAt = Date.now();
+    sut = await startAllInOne(env, () => undefined);
+    console.log(`ServerGem restart with re-adoption: ${Date.now() - startedAt} ms`);
+    expect((await getText(url)).body).toContain('version one');
+    expect(await mine()).toMatchObject({ status: 'running', pid: restarted.pid, url, revision: v1.deploymentId });
+
+    const socket = connect(sut.url);
+    const reply = await new Promise<string>((done) => {
+      socket.on('message', (m) => done(m.data.content));
+      socket.emit('message', { type: 'message', message: 'status' });
+    });
+    socket.close();
+    expect(reply).toContain(`**${service}** running at ${url}`);
+
+    const cli = await run(process.execPath, [join(root, 'bin/servergem.js'), 'status', '--server', sut.url], { cwd: root, timeout: 180_000 });
+    expect(cli.stdout).toMatch(new RegExp(`${service}\\s+running\\s+${url.replace(/\./g, '\\.')}`));
+  });
+
+  it('answers 404 for an unknown service and 400 for a name that is not a slug', async () => {
+    expect((await fetch(`${sut.url}/api/services/no-such-service/revisions`)).status).toBe(404);
+    expect((await fetch(`${sut.url}/api/services/Bad%20Name;rm/logs`)).status).toBe(400);
+  });
+});
