@@ -29,7 +29,7 @@ describe('all-in-one: in-process transport, embedded PostgreSQL', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it.each(['node-hello', 'node-express'])('deploys examples/%s to a URL that answers 200, with a gap-free log', async (example) => {
+  it.each(['node-hello', 'node-express', 'python-hello'])('deploys examples/%s to a URL that answers 200, with a gap-free log', async (example) => {
     const transcript = await deployOverSocket(sut.url, { repoUrl: join(examples, example) });
 
     expect(transcript.error).toBeUndefined();

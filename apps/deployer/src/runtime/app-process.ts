@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { killGroup, splitCommand } from '#common';
 import type { AppLog } from './app-log.js';
@@ -22,6 +23,24 @@ export function startArgv(command: string): string[] {
 }
 
 /**
+ * What the app sees: none of ServerGem's own settings or secrets; PORT; and the release's Python
+ * virtualenv first on PATH when the build made one.
+ */
+function appEnvironment(appDir: string, port: number, host: string): NodeJS.ProcessEnv {
+  const venv = join(appDir, '.venv');
+  const python = existsSync(join(venv, 'bin')) ? { PATH: `${join(venv, 'bin')}:${process.env.PATH}`, VIRTUAL_ENV: venv, PYTHONUNBUFFERED: '1' } : {};
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: host,
+    ...python,
+  };
+}
+
+/**
  * Starts one release detached, in its own process group, its output going straight to app.log:
  * nothing ties it to ServerGem, so it keeps serving while ServerGem restarts.
  */
@@ -33,7 +52,7 @@ export async function launchRelease(revision: Revision, port: number, host: stri
   try {
     child = spawn(program, args, {
       cwd: revision.appDir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG ?? 'C.UTF-8', NODE_ENV: 'production', PORT: String(port), HOST: host },
+      env: appEnvironment(revision.appDir, port, host),
       stdio: ['ignore', fd, fd],
       detached: true,
     });
