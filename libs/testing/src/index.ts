@@ -5,3 +5,4 @@ export * from './socket-deploy.js';
 export * from './distributed.js';
 export * from './git-http-server.js';
 export * from './fake-gemini.js';
+export * from './temp-app.js';

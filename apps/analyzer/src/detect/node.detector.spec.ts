@@ -1,25 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempApps } from '#testing';
 import { analyzeSource } from './analyze.js';
 
 const examples = resolve(import.meta.dirname, '../../../../examples');
-const dirs: string[] = [];
-
-function app(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'servergem-detect-'));
-  dirs.push(dir);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return dir;
-}
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { app, cleanup } = tempApps('servergem-detect-');
+afterEach(cleanup);
 
 describe('NodeDetector', () => {
   it('reads examples/node-hello: no dependencies, nothing to install, reads PORT', async () => {

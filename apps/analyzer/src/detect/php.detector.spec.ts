@@ -1,25 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempApps } from '#testing';
 import { analyzeSource } from './analyze.js';
 import { PhpDetector } from './php.detector.js';
 
-const dirs: string[] = [];
-
-function app(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'servergem-php-'));
-  dirs.push(dir);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return dir;
-}
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { app, cleanup } = tempApps('servergem-php-');
+afterEach(cleanup);
 
 describe(PhpDetector.name, () => {
   it('claims a Laravel app with a package.json and prefers config.platform.php for the version', async () => {

@@ -1,26 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempApps } from '#testing';
 import { analyzeSource } from './analyze.js';
 import { PythonDetector } from './python.detector.js';
 import { SourceTree } from './source-tree.js';
 
-const dirs: string[] = [];
-
-function app(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'servergem-python-'));
-  dirs.push(dir);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return dir;
-}
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { app, cleanup } = tempApps('servergem-python-');
+afterEach(cleanup);
 
 describe(PythonDetector.name, () => {
   it('leaves a Node.js app with a helper script to the Node detector', async () => {
