@@ -12,7 +12,7 @@ const root = resolve(import.meta.dirname, '..');
 const { startAllInOne } = await import(join(root, 'dist/apps/cli/src/all-in-one.js'));
 const { deployOverSocket } = await import(join(root, 'dist/libs/testing/src/index.js'));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const EXAMPLES = ['node-hello', 'node-express'];
+const EXAMPLES = ['node-hello', 'node-express', 'python-hello'];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${Math.round(x)} ms`;
