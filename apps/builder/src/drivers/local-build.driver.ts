@@ -21,7 +21,9 @@ export class LocalBuildDriver implements BuildDriver {
     const commands = [...job.report.commands.install, ...job.report.commands.build];
     // Even a standard-library app gets one: it pins the interpreter the app runs with.
     if (job.report.language === 'python' && !existsSync(join(appDir, '.venv'))) {
-      commands.unshift(`${await pythonBinary()} -m venv .venv`);
+      // Without dependencies to install, pip is not needed in it (and seeding pip takes seconds).
+      const withoutPip = job.report.commands.install.length === 0 ? ' --without-pip' : '';
+      commands.unshift(`${await pythonBinary()} -m venv${withoutPip} .venv`);
     }
     const deadline = Date.now() + this.config.BUILD_TIMEOUT_SECONDS * 1000;
     for (const [index, command] of commands.entries()) {
