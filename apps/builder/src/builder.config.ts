@@ -15,6 +15,16 @@ export const builderConfigSchema = z.object({
         .filter(Boolean),
     ),
   BUILD_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(900),
+  // The `cloudrun` target builds with Cloud Build only when a project is configured.
+  GOOGLE_CLOUD_PROJECT: z.string().optional(),
+  GOOGLE_CLOUD_REGION: z.string().default('us-central1'),
+  ARTIFACT_REGISTRY_REPO: z.string().default('servergem'),
+  /** Where source tarballs go; default `<project>_cloudbuild`, the bucket gcloud uses. */
+  CLOUDBUILD_BUCKET: z.string().optional(),
+  /** For a private endpoint or an emulator: `host[:port]`, or `http://host:port` for plaintext without credentials. */
+  CLOUDBUILD_API_ENDPOINT: z.string().optional(),
+  /** For a private endpoint or an emulator: `https://host` with credentials, `http://host:port` without. */
+  STORAGE_API_ENDPOINT: z.string().optional(),
 });
 export type BuilderConfig = z.output<typeof builderConfigSchema>;
 export const BUILDER_CONFIG = Symbol('BUILDER_CONFIG');

@@ -9,6 +9,7 @@ import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
 import { lintDockerfile } from './dockerfile/dockerfile-policy.js';
 import { planBuild } from './dockerfile/generate.js';
 import type { BuildDriver } from './drivers/build-driver.js';
+import { CloudBuildDriver } from './drivers/cloud-build.driver.js';
 import { LocalBuildDriver } from './drivers/local-build.driver.js';
 
 @Injectable()
@@ -21,6 +22,7 @@ export class BuilderService {
     private readonly secrets: SecretBox,
   ) {
     this.drivers = { local: new LocalBuildDriver(config) };
+    if (config.GOOGLE_CLOUD_PROJECT) this.drivers.cloudbuild = new CloudBuildDriver(config);
   }
 
   async build(request: RequestOf<typeof buildSubject>): Promise<ResponseOf<typeof buildSubject>> {

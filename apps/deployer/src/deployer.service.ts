@@ -3,6 +3,7 @@ import type { deploySubject, RequestOf, ResponseOf } from '#contracts';
 import { DomainError } from '#common';
 import { MessageBus, ProgressReporter } from '#messaging';
 import { DEPLOYER_CONFIG, type DeployerConfig } from './deployer.config.js';
+import { CloudRunDeployDriver } from './drivers/cloud-run.driver.js';
 import type { DeployDriver } from './drivers/deploy-driver.js';
 import { LocalDeployDriver } from './drivers/local-deploy.driver.js';
 
@@ -18,6 +19,7 @@ export class DeployerService implements OnApplicationBootstrap, OnApplicationShu
   ) {
     this.runtime = new LocalDeployDriver(config);
     this.drivers = { local: this.runtime };
+    if (config.GOOGLE_CLOUD_PROJECT) this.drivers.cloudrun = new CloudRunDeployDriver(config);
   }
 
   async deploy(request: RequestOf<typeof deploySubject>): Promise<ResponseOf<typeof deploySubject>> {

@@ -1,15 +1,19 @@
 import { z } from 'zod';
 
-export const orchestratorConfigSchema = z.object({
-  NATS_URL: z.string().optional(),
-  SERVERGEM_HOME: z.string().optional(),
-  DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:5432/db)'),
-  /** A schema of its own, so several installations (or test runs) can share one database. */
-  DATABASE_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
-    .default('public'),
-  DEFAULT_TARGET: z.enum(['local', 'cloudrun']).default('local'),
-});
+export const orchestratorConfigSchema = z
+  .object({
+    NATS_URL: z.string().optional(),
+    SERVERGEM_HOME: z.string().optional(),
+    DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:5432/db)'),
+    /** A schema of its own, so several installations (or test runs) can share one database. */
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
+      .default('public'),
+    /** Where deployments go unless asked otherwise: Cloud Run once a project is configured, else this machine. */
+    DEFAULT_TARGET: z.enum(['local', 'cloudrun']).optional(),
+    GOOGLE_CLOUD_PROJECT: z.string().optional(),
+  })
+  .transform((config) => ({ ...config, DEFAULT_TARGET: config.DEFAULT_TARGET ?? (config.GOOGLE_CLOUD_PROJECT ? ('cloudrun' as const) : ('local' as const)) }));
 export type OrchestratorConfig = z.output<typeof orchestratorConfigSchema>;
 export const ORCHESTRATOR_CONFIG = Symbol('ORCHESTRATOR_CONFIG');

@@ -6,3 +6,7 @@ export * from './distributed.js';
 export * from './git-http-server.js';
 export * from './fake-gemini.js';
 export * from './temp-app.js';
+export * from './fake-cloud-storage.js';
+export * from './fake-cloud-build.js';
+export * from './tar-listing.js';
+export * from './fake-cloud-run.js';
