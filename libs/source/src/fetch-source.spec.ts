@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,5 +94,27 @@ describe(fetchSource.name, () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe('SOURCE_TOO_LARGE');
+  });
+
+  it('stops past the byte cap with a clear error', async () => {
+    const repo = repoWith((d) => writeFileSync(join(d, 'big.bin'), randomBytes(200_000)));
+    const error = await fetchSource({
+      source: { kind: 'git-local', path: repo, name: 'r' },
+      dest: join(tempDir(), 'out'),
+      limits: { timeoutMs: 60_000, maxBytes: 1024, maxFiles: 100 },
+    }).catch((e: unknown) => e);
+    expect((error as DomainError).code).toBe('SOURCE_TOO_LARGE');
+    expect((error as DomainError).message).toMatch(/MiB/);
+  });
+
+  it('stops a fetch that runs past the time cap with a clear error', async () => {
+    const repo = repoWith((d) => writeFileSync(join(d, 'a.txt'), 'a'));
+    const error = await fetchSource({
+      source: { kind: 'git-local', path: repo, name: 'r' },
+      dest: join(tempDir(), 'out'),
+      limits: { timeoutMs: 1, maxBytes: 1024 ** 3, maxFiles: 100 },
+    }).catch((e: unknown) => e);
+    expect((error as DomainError).code).toBe('SOURCE_TOO_LARGE');
+    expect((error as DomainError).message).toMatch(/took longer than/);
   });
 });

@@ -123,7 +123,8 @@ async function captured(git: Git, args: string[]): Promise<string> {
 
 async function enforceLimits(git: Git, limits: FetchLimits): Promise<void> {
   const stats = await captured(git, ['count-objects', '-v']);
-  const sizeKiB = Number(/size-pack: (\d+)/.exec(stats)?.[1] ?? 0);
+  // A small fetch stays as loose objects (`size`), a larger one arrives as a pack (`size-pack`).
+  const sizeKiB = Number(/^size: (\d+)/m.exec(stats)?.[1] ?? 0) + Number(/size-pack: (\d+)/.exec(stats)?.[1] ?? 0);
   if (sizeKiB * 1024 > limits.maxBytes) {
     throw new DomainError(
       'SOURCE_TOO_LARGE',
