@@ -1,15 +1,20 @@
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 
 const MAX_FILE_BYTES = 1024 * 1024;
+const MAX_LISTED = 5000;
 const IGNORED_DIRS = new Set(['.git', 'node_modules', 'vendor', 'dist', 'build', '.next', '.venv', 'venv', '__pycache__', 'target', '.servergem']);
 
 /**
  * Read-only view of a checked-out repository. Every read stays inside the root: symlinks are never
  * followed, and a path that resolves outside is treated as absent.
  */
+type EntryKind = 'file' | 'dir' | 'other';
+
 export class SourceTree {
   private listing: string[] | undefined;
+  /** Each folder's entries, read once: detectors ask about the same few files again and again. */
+  private readonly folders = new Map<string, Promise<Map<string, EntryKind>>>();
 
   private constructor(readonly root: string) {}
 
@@ -19,8 +24,8 @@ export class SourceTree {
 
   /** The text of a regular file, or null when it is missing, a link, too big or outside the root. */
   async read(path: string): Promise<string | null> {
+    if ((await this.kind(path)) !== 'file') return null;
     const full = join(this.root, path);
-    if (!this.inside(full)) return null;
     try {
       const stat = await lstat(full);
       if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return null;
@@ -32,14 +37,33 @@ export class SourceTree {
   }
 
   async exists(path: string): Promise<boolean> {
+    const kind = await this.kind(path);
+    return kind === 'file' || kind === 'dir';
+  }
+
+  /**
+   * What a path is, judged without following links: every folder on the way must be a real
+   * folder inside the root, so a symlinked folder hides what lies behind it.
+   */
+  private async kind(path: string): Promise<EntryKind | null> {
     const full = join(this.root, path);
-    if (!this.inside(full)) return false;
-    try {
-      const stat = await lstat(full);
-      return stat.isFile() || stat.isDirectory();
-    } catch {
-      return false;
+    if (full === this.root) return 'dir';
+    if (!this.inside(full)) return null;
+    const parent = dirname(full);
+    if (parent !== this.root && (await this.kind(relative(this.root, parent))) !== 'dir') return null;
+    return (await this.entries(parent)).get(basename(full)) ?? null;
+  }
+
+  private entries(dir: string): Promise<Map<string, EntryKind>> {
+    let cached = this.folders.get(dir);
+    if (!cached) {
+      cached = readdir(dir, { withFileTypes: true }).then(
+        (list) => new Map(list.map((e) => [e.name, e.isFile() ? 'file' : e.isDirectory() ? 'dir' : 'other'] as const)),
+        () => new Map<string, EntryKind>(),
+      );
+      this.folders.set(dir, cached);
     }
+    return cached;
   }
 
   async readJson<T>(path: string): Promise<T | null> {
@@ -52,9 +76,14 @@ export class SourceTree {
     }
   }
 
-  /** Regular files below the root (relative paths), skipping dependency and build folders. */
-  async files(limit = 5000): Promise<string[]> {
-    if (this.listing) return this.listing;
+  /** Regular files below the root (relative paths), skipping dependency and build folders; the first `limit`. */
+  async files(limit = MAX_LISTED): Promise<string[]> {
+    this.listing ??= await this.list();
+    return limit < this.listing.length ? this.listing.slice(0, limit) : this.listing;
+  }
+
+  private async list(): Promise<string[]> {
+    const limit = MAX_LISTED;
     const out: string[] = [];
     const walk = async (dir: string, depth: number): Promise<void> => {
       if (depth > 8 || out.length >= limit) return;
@@ -76,7 +105,6 @@ export class SourceTree {
       }
     };
     await walk(this.root, 0);
-    this.listing = out;
     return out;
   }
 
