@@ -11,6 +11,8 @@ import { performance } from 'node:perf_hooks';
 const root = resolve(import.meta.dirname, '..');
 const { startAllInOne } = await import(join(root, 'dist/apps/cli/src/all-in-one.js'));
 const { deployOverSocket } = await import(join(root, 'dist/libs/testing/src/index.js'));
+const { LocalDeployDriver } = await import(join(root, 'dist/apps/deployer/src/drivers/local-deploy.driver.js'));
+const { deployerConfigSchema } = await import(join(root, 'dist/apps/deployer/src/deployer.config.js'));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const EXAMPLES = ['node-hello', 'node-express', 'python-hello'];
 
@@ -89,6 +91,8 @@ try {
   }
 } finally {
   await server.stop();
+  // Apps on the local target outlive ServerGem on purpose; the bench stops the ones it started.
+  await new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home })).stopAll();
   rmSync(home, { recursive: true, force: true });
 }
 process.exit(0);

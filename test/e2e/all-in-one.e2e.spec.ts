@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#common';
 import { deployOverSocket, getText, gitRepoFrom, isGapFree } from '#testing';
+import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
-import { deployerConfigSchema } from '../../apps/deployer/src/deployer.config.js';
-import { LocalDeployDriver } from '../../apps/deployer/src/drivers/local-deploy.driver.js';
 
 const examples = resolve(import.meta.dirname, '../../examples');
 
@@ -25,7 +23,7 @@ describe('all-in-one: in-process transport, embedded PostgreSQL', () => {
   afterAll(async () => {
     await sut?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
-    await new LocalDeployDriver(loadConfig(deployerConfigSchema, { SERVERGEM_HOME: home })).stopAll();
+    await stopLocalApps(home);
     rmSync(home, { recursive: true, force: true });
   });
 

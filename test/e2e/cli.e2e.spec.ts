@@ -6,9 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, getText } from '#testing';
 import type { DeploymentUpdate } from '#contracts';
+import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
-import { deployerConfigSchema } from '../../apps/deployer/src/deployer.config.js';
-import { LocalDeployDriver } from '../../apps/deployer/src/drivers/local-deploy.driver.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'bin/servergem.js');
@@ -36,7 +35,7 @@ describe('servergem CLI against a running server', () => {
   afterAll(async () => {
     await server?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
-    await new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home })).stopAll();
+    await stopLocalApps(home);
     rmSync(home, { recursive: true, force: true });
   });
 

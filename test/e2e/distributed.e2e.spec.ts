@@ -5,8 +5,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployOverSocket, getText, isGapFree, startDistributed, type Distributed } from '#testing';
-import { deployerConfigSchema } from '../../apps/deployer/src/deployer.config.js';
-import { LocalDeployDriver } from '../../apps/deployer/src/drivers/local-deploy.driver.js';
+import { stopLocalApps } from './stop-local-apps.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -34,7 +33,7 @@ describe('distributed: each service its own process, real NATS and PostgreSQL', 
   afterAll(async () => {
     await sut?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
-    await new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home })).stopAll();
+    await stopLocalApps(home);
     rmSync(home, { recursive: true, force: true });
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();

@@ -6,9 +6,8 @@ import pg from 'pg';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSafeBinding, gatewayConfigSchema } from '../../apps/gateway/src/gateway.config.js';
+import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
-import { deployerConfigSchema } from '../../apps/deployer/src/deployer.config.js';
-import { LocalDeployDriver } from '../../apps/deployer/src/drivers/local-deploy.driver.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const example = resolve(import.meta.dirname, '../../examples/node-hello');
@@ -56,7 +55,7 @@ describe('gateway: Socket.IO and REST refuse what they must', () => {
   afterAll(async () => {
     await sut?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
-    await new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home })).stopAll();
+    await stopLocalApps(home);
     rmSync(home, { recursive: true, force: true });
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();

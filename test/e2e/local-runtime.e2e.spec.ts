@@ -7,11 +7,9 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceSummary } from '#contracts';
-import { loadConfig } from '#common';
 import { connect, deployOverSocket, getText } from '#testing';
+import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
-import { deployerConfigSchema } from '../../apps/deployer/src/deployer.config.js';
-import { LocalDeployDriver } from '../../apps/deployer/src/drivers/local-deploy.driver.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const root = resolve(import.meta.dirname, '../..');
@@ -75,7 +73,7 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
   afterAll(async () => {
     await sut?.stop();
     // Apps outlive ServerGem on purpose, so the test stops them itself.
-    await new LocalDeployDriver(loadConfig(deployerConfigSchema, { SERVERGEM_HOME: home })).stopAll();
+    await stopLocalApps(home);
     if (savedHome === undefined) delete process.env.SERVERGEM_HOME;
     else process.env.SERVERGEM_HOME = savedHome;
     rmSync(home, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getText, gitRepoFrom, isGapFree } from '#testing';
+import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -114,6 +115,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium, against the all-in-o
   afterAll(async () => {
     await browser?.close();
     await sut?.stop();
+    if (home) await stopLocalApps(home);
     for (const dir of [home, profile, ...cleanups]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
