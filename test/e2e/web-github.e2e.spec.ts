@@ -1,67 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGithub } from '#testing';
+import { FakeGithub, freePort } from '#testing';
+import { buildWebUi, CHROMIUM, launchChromium, SCREENSHOTS } from './web-browser.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const screenshots = join(root, 'test-results/web-ui');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const screenshots = SCREENSHOTS;
 const TOKEN = 'ghp_' + randomBytes(18).toString('hex');
 const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 3600 * 1000).toISOString();
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** The page under test is the built UI the gateway serves; build it when its sources are newer. */
-function buildWebUi(): void {
-  const web = join(root, 'apps/web');
-  const index = join(web, 'dist/index.html');
-  const sources = Math.max(newestMtime(join(web, 'src')), newestMtime(join(root, 'libs/contracts/src')), statSync(join(web, 'index.html')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const result = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn'],
-    {
-      cwd: root,
-      encoding: 'utf8',
-    },
-  );
-  if (result.status !== 0) throw new Error(`vite build failed:\n${result.stderr}`);
-}
-
-// The gateway's origin allowlist is built from the configured port, so the browser needs a real one.
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
 
 describe.skipIf(!existsSync(CHROMIUM))('GitHub repository picker in Chromium, against the all-in-one server and a fake GitHub', () => {
   let fake: FakeGithub;
@@ -99,10 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM))('GitHub repository picker in Chromium, ag
       { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: String(port), GITHUB_API_URL: fake.url },
       () => undefined,
     );
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+    browser = await launchChromium(profile, {
       viewport: { width: 1360, height: 900 },
     });
   });
