@@ -1,17 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployOverSocket, FakeCloudBuild, FakeCloudRun, FakeCloudStorage, getText, isGapFree } from '#testing';
+import { deployOverSocket, FakeCloudBuild, FakeCloudRun, FakeCloudStorage, getText, isGapFree, dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = TEST_DATABASE_URL;
 const example = resolve(import.meta.dirname, '../../examples/node-hello');
 
 describe('cloudrun target end to end: Cloud Build and Cloud Run (the official clients against local fakes)', () => {
-  const schema = `e2e_${randomBytes(4).toString('hex')}`;
+  const schema = uniqueSchema();
   let storage: FakeCloudStorage;
   let cloudBuild: FakeCloudBuild;
   let cloudRun: FakeCloudRun;
@@ -48,10 +46,7 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     await cloudRun?.stop();
     await storage?.stop();
     rmSync(home, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropSchema(schema);
   });
 
   it('uploads, builds with real log lines reaching the socket in order, deploys and verifies a revision', async () => {

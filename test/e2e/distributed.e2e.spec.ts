@@ -2,17 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployOverSocket, getText, isGapFree, startDistributed, type Distributed } from '#testing';
+import { deployOverSocket, getText, isGapFree, startDistributed, type Distributed, dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
 import { stopLocalApps } from './stop-local-apps.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = TEST_DATABASE_URL;
 
 describe('distributed: each service its own process, real NATS and PostgreSQL', () => {
-  const schema = `e2e_${randomBytes(4).toString('hex')}`;
+  const schema = uniqueSchema();
   let sut: Distributed;
   let home: string;
 
@@ -35,10 +34,7 @@ describe('distributed: each service its own process, real NATS and PostgreSQL', 
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
     await stopLocalApps(home);
     rmSync(home, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropSchema(schema);
   });
 
   it('is ready: transport and database reachable', async () => {

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { io } from 'socket.io-client';
+import { dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSafeBinding, gatewayConfigSchema } from '../../apps/gateway/src/gateway.config.js';
 import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = TEST_DATABASE_URL;
 const example = resolve(import.meta.dirname, '../../examples/node-hello');
 const TOKEN_A = 'token-a-' + randomBytes(12).toString('hex');
 const TOKEN_B = 'token-b-' + randomBytes(12).toString('hex');
@@ -32,7 +33,7 @@ function outcome(socket: ReturnType<typeof connectWith>): Promise<'connected' | 
 }
 
 describe('gateway: Socket.IO and REST refuse what they must', () => {
-  const schema = `e2e_${randomBytes(4).toString('hex')}`;
+  const schema = uniqueSchema();
   let sut: AllInOne;
   let home: string;
 
@@ -57,10 +58,7 @@ describe('gateway: Socket.IO and REST refuse what they must', () => {
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
     await stopLocalApps(home);
     rmSync(home, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropSchema(schema);
   });
 
   it('refuses to bind beyond loopback without a token, and says why', () => {

@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import type { ClientGithubBranches, ClientGithubRepos, RequestError, ServerGithubBranches, ServerGithubRepos } from '#contracts';
-import { connect, FakeGithub } from '#testing';
+import { connect, FakeGithub, dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = TEST_DATABASE_URL;
 const TOKEN = 'ghp_' + randomBytes(18).toString('hex');
 
 type Answer<T> = { ok: T } | { error: RequestError['data'] };
@@ -32,7 +31,7 @@ async function ask(url: string, event: string, payload: object): Promise<Answer<
 }
 
 describe('GitHub over Socket.IO: gateway -> analyzer -> GitHub API (a local fake)', () => {
-  const schema = `e2e_${randomBytes(4).toString('hex')}`;
+  const schema = uniqueSchema();
   let fake: FakeGithub;
   let sut: AllInOne;
   let home: string;
@@ -63,10 +62,7 @@ describe('GitHub over Socket.IO: gateway -> analyzer -> GitHub API (a local fake
     await sut?.stop();
     await fake?.stop();
     rmSync(home, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropSchema(schema);
   });
 
   it('answers github_repos with the repositories the token can see, newest push first', async () => {

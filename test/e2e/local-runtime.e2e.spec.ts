@@ -4,14 +4,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceSummary } from '#contracts';
-import { connect, deployOverSocket, getText } from '#testing';
+import { connect, deployOverSocket, getText, dropSchema, TEST_DATABASE_URL } from '#testing';
 import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = TEST_DATABASE_URL;
 const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
@@ -78,10 +77,7 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
     else process.env.SERVERGEM_HOME = savedHome;
     rmSync(home, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropSchema(schema);
   });
 
   it('keeps one URL across deployments, rollback, a crash and a ServerGem restart', { timeout: 240_000 }, async () => {

@@ -10,3 +10,4 @@ export * from './fake-cloud-storage.js';
 export * from './fake-cloud-build.js';
 export * from './tar-listing.js';
 export * from './fake-cloud-run.js';
+export * from './test-database.js';
