@@ -1,4 +1,5 @@
 import type { ServiceReport } from '#contracts';
+import { isHerokuOnly, procfileWeb } from './procfile.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 /**
@@ -7,12 +8,13 @@ import { lineOf, type SourceTree } from './source-tree.js';
  */
 export async function applyOverlays(tree: SourceTree, report: ServiceReport): Promise<ServiceReport> {
   let out = { ...report, evidence: [...report.evidence], warnings: [...report.warnings] };
-  const procfile = await tree.read('Procfile');
-  const web = procfile ? /^web:\s*(.+)$/m.exec(procfile) : null;
-  if (procfile && web) {
-    out = { ...out, commands: { ...out.commands, start: web[1]!.trim() } };
-    out.evidence.push({ field: 'commands.start', file: 'Procfile', line: lineOf(procfile, web[0]), reason: 'the Procfile names the web process' });
-    if (/\$\{?PORT\b/.test(web[1]!)) out.portFromEnv = true;
+  const web = await procfileWeb(tree);
+  // Detectors that read the Procfile themselves (to find the port behind its command) already took it.
+  const taken = out.evidence.some((e) => e.field === 'commands.start' && e.file === 'Procfile');
+  if (web && !taken && !isHerokuOnly(web.command)) {
+    out = { ...out, commands: { ...out.commands, start: web.command } };
+    out.evidence.push({ field: 'commands.start', file: 'Procfile', line: web.line, reason: 'the Procfile names the web process' });
+    if (/\$\{?PORT\b/.test(web.command)) out.portFromEnv = true;
   }
   const dockerfile = await tree.read('Dockerfile');
   if (dockerfile !== null) {

@@ -115,10 +115,3 @@ export async function pythonVersion(tree: SourceTree, manifests: PythonManifests
   }
   return null;
 }
-
-/** The `web:` process of a Procfile, which states the start command outright. */
-export async function procfileWeb(tree: SourceTree): Promise<{ command: string; line: number | undefined } | null> {
-  const text = await tree.read('Procfile');
-  const match = text ? /^web:\s*(.+?)\s*$/m.exec(text) : null;
-  return text && match ? { command: match[1]!, line: lineOf(text, match[0]) } : null;
-}

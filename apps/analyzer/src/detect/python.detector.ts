@@ -1,5 +1,6 @@
 import type { EnvVar, Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
+import { procfileWeb } from './procfile.js';
 import { classifyEnv } from './env-vars.js';
 import {
   detectPythonFramework,
@@ -12,15 +13,7 @@ import {
   portFromSource,
   type PythonFramework,
 } from './python-app.js';
-import {
-  findDependency,
-  procfileWeb,
-  pythonInstallCommands,
-  pythonPackageManager,
-  pythonVersion,
-  readPythonManifests,
-  type PythonManifests,
-} from './python-project.js';
+import { findDependency, pythonInstallCommands, pythonPackageManager, pythonVersion, readPythonManifests, type PythonManifests } from './python-project.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 const MARKERS = ['requirements.txt', 'pyproject.toml', 'Pipfile', 'setup.py', 'manage.py'];

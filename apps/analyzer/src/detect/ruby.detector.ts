@@ -1,5 +1,6 @@
 import type { EnvVar, Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
+import { procfileWeb } from './procfile.js';
 import { classifyEnv } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -126,11 +127,10 @@ export class RubyDetector implements Detector {
   }
 
   private async start(tree: SourceTree, slug: string | null, sources: readonly string[], gemfile: string): Promise<Start> {
-    const procfile = await tree.read('Procfile');
-    const web = procfile ? /^web:\s*(.+?)\s*$/m.exec(procfile) : null;
-    if (procfile && web) {
-      const command = web[1]!;
-      const evidence: Evidence = { field: 'commands.start', file: 'Procfile', line: lineOf(procfile, web[0]), reason: 'the Procfile declares the web process' };
+    const web = await procfileWeb(tree);
+    if (web) {
+      const { command } = web;
+      const evidence: Evidence = { field: 'commands.start', file: 'Procfile', line: web.line, reason: 'the Procfile declares the web process' };
       const bound = this.portFromCommand(command, evidence);
       if (bound.port !== null) return { command, evidence, ...bound };
       // `bundle exec puma` and `ruby app.rb` bind what their config or code says.
