@@ -19,6 +19,8 @@ describe('distributed: each service its own process, real NATS and PostgreSQL', 
     home = mkdtempSync(join(tmpdir(), 'servergem-dist-'));
     sut = await startDistributed(root, {
       NATS_URL,
+      // Its own subjects: other runs on the same NATS server must not answer its requests.
+      SERVERGEM_NAMESPACE: schema,
       DATABASE_URL,
       DATABASE_SCHEMA: schema,
       SERVERGEM_HOME: home,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { transportConfigFields } from '#messaging';
 import { booleanFromEnv } from '#common';
 
 export const analyzerConfigSchema = z.object({
-  NATS_URL: z.string().optional(),
+  ...transportConfigFields,
   SERVERGEM_HOME: z.string().optional(),
   /** Local folders and repositories: set only by the all-in-one server on loopback. */
   ALLOW_LOCAL_SOURCES: booleanFromEnv,

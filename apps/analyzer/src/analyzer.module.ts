@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SecretBox, secretKey } from '#common';
-import { MessagingModule, type InProcessBus } from '#messaging';
+import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
 import { AnalyzeController } from './analyze.controller.js';
 import { ANALYZER_CONFIG, type AnalyzerConfig } from './analyzer.config.js';
 import { AnalyzerService } from './analyzer.service.js';
@@ -13,7 +13,7 @@ export class AnalyzerModule {
   static forRoot(config: AnalyzerConfig, bus?: InProcessBus): DynamicModule {
     return {
       module: AnalyzerModule,
-      imports: [MessagingModule.forRoot('analyzer', { natsUrl: config.NATS_URL, bus })],
+      imports: [MessagingModule.forRoot('analyzer', transportSettings(config, bus))],
       controllers: [AnalyzeController, GithubController],
       providers: [
         { provide: ANALYZER_CONFIG, useValue: config },

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { loadConfig } from '#common';
-import { startMicroservice } from '#messaging';
+import { startMicroservice, transportSettings } from '#messaging';
 import { analyzerConfigSchema } from './analyzer.config.js';
 import { AnalyzerModule } from './analyzer.module.js';
 
 const config = loadConfig(analyzerConfigSchema);
-await startMicroservice(AnalyzerModule.forRoot(config), 'analyzer', { natsUrl: config.NATS_URL });
+await startMicroservice(AnalyzerModule.forRoot(config), 'analyzer', transportSettings(config));

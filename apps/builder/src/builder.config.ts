@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { transportConfigFields } from '#messaging';
 import { booleanFromEnv } from '#common';
 
 export const builderConfigSchema = z.object({
-  NATS_URL: z.string().optional(),
+  ...transportConfigFields,
   SERVERGEM_HOME: z.string().optional(),
   ALLOW_LOCAL_SOURCES: booleanFromEnv,
   GIT_ALLOWED_HOSTS: z

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SecretBox, secretKey } from '#common';
-import { MessagingModule, type InProcessBus } from '#messaging';
+import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
 import { BuildController } from './build.controller.js';
 import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
 import { BuilderService } from './builder.service.js';
@@ -10,7 +10,7 @@ export class BuilderModule {
   static forRoot(config: BuilderConfig, bus?: InProcessBus): DynamicModule {
     return {
       module: BuilderModule,
-      imports: [MessagingModule.forRoot('builder', { natsUrl: config.NATS_URL, bus })],
+      imports: [MessagingModule.forRoot('builder', transportSettings(config, bus))],
       controllers: [BuildController],
       providers: [{ provide: BUILDER_CONFIG, useValue: config }, { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) }, BuilderService],
     };

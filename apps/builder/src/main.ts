@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { loadConfig } from '#common';
-import { startMicroservice } from '#messaging';
+import { startMicroservice, transportSettings } from '#messaging';
 import { builderConfigSchema } from './builder.config.js';
 import { BuilderModule } from './builder.module.js';
 
 const config = loadConfig(builderConfigSchema);
-await startMicroservice(BuilderModule.forRoot(config), 'builder', { natsUrl: config.NATS_URL });
+await startMicroservice(BuilderModule.forRoot(config), 'builder', transportSettings(config));

@@ -1,6 +1,6 @@
 import type { INestApplication, INestMicroservice, LogLevel } from '@nestjs/common';
 import { loadConfig, servergemHome } from '#common';
-import { InProcessBus, startMicroservice } from '#messaging';
+import { InProcessBus, startMicroservice, transportSettings } from '#messaging';
 import { analyzerConfigSchema } from '../../analyzer/src/analyzer.config.js';
 import { AnalyzerModule } from '../../analyzer/src/analyzer.module.js';
 import { builderConfigSchema } from '../../builder/src/builder.config.js';
@@ -41,7 +41,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (
       ALLOW_LOCAL_SOURCES: env.ALLOW_LOCAL_SOURCES ?? String(isLoopback(gatewayConfig.HOST)),
     };
     const bus = new InProcessBus();
-    const settings = { natsUrl: env.NATS_URL, bus };
+    const settings = transportSettings(gatewayConfig, bus);
     // Start-up chatter of five services would bury what matters; warnings and errors still show.
     const quiet = { shutdownHooks: false, logger: ['warn', 'error'] as LogLevel[] };
     apps.push(await startMicroservice(OrchestratorModule.forRoot(loadConfig(orchestratorConfigSchema, shared), bus), 'orchestrator', settings, quiet));

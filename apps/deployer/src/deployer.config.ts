@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { transportConfigFields } from '#messaging';
 import { cloudRunConfigFields } from './drivers/cloud-run.config.js';
 
 export const deployerConfigSchema = z.object({
-  NATS_URL: z.string().optional(),
+  ...transportConfigFields,
   SERVERGEM_HOME: z.string().optional(),
   /** How long a new app has to answer HTTP before the deployment fails. */
   APP_START_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(60),

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MessagingModule, type InProcessBus } from '#messaging';
+import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
 import { DeployController } from './deploy.controller.js';
 import { DEPLOYER_CONFIG, type DeployerConfig } from './deployer.config.js';
 import { DeployerService } from './deployer.service.js';
@@ -10,7 +10,7 @@ export class DeployerModule {
   static forRoot(config: DeployerConfig, bus?: InProcessBus): DynamicModule {
     return {
       module: DeployerModule,
-      imports: [MessagingModule.forRoot('deployer', { natsUrl: config.NATS_URL, bus })],
+      imports: [MessagingModule.forRoot('deployer', transportSettings(config, bus))],
       controllers: [DeployController, RuntimeController],
       providers: [{ provide: DEPLOYER_CONFIG, useValue: config }, DeployerService],
     };

@@ -1,6 +1,6 @@
 import type { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { serverStrategy, type InProcessBus } from '#messaging';
+import { serverStrategy, transportSettings, type InProcessBus } from '#messaging';
 import { assertSafeBinding, type GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
@@ -19,7 +19,7 @@ export async function startGateway(
   app.useGlobalFilters(new HttpErrorFilter());
   serveWebUi(app);
   // Every gateway replica must see every event: no queue group.
-  app.connectMicroservice(serverStrategy('gateway', { natsUrl: config.NATS_URL, bus }, { queue: false }));
+  app.connectMicroservice(serverStrategy('gateway', transportSettings(config, bus), { queue: false }));
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { transportConfigFields } from '#messaging';
 
 export const gatewayConfigSchema = z.object({
-  NATS_URL: z.string().optional(),
+  ...transportConfigFields,
   SERVERGEM_HOME: z.string().optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SecretBox, secretKey } from '#common';
-import { MessagingModule, type InProcessBus } from '#messaging';
+import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
 import { DeploymentEventsController } from './deployment-events.controller.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config.js';
 import { DeploymentsController } from './http/deployments.controller.js';
@@ -17,7 +17,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, bus?: InProcessBus): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [MessagingModule.forRoot('gateway', { natsUrl: config.NATS_URL, bus })],
+      imports: [MessagingModule.forRoot('gateway', transportSettings(config, bus))],
       controllers: [HealthController, DeploymentsController, ServicesController, DeploymentEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { transportConfigFields } from '#messaging';
 
 export const orchestratorConfigSchema = z
   .object({
-    NATS_URL: z.string().optional(),
+    ...transportConfigFields,
     SERVERGEM_HOME: z.string().optional(),
     DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:5432/db)'),
     /** A schema of its own, so several installations (or test runs) can share one database. */

@@ -1,6 +1,6 @@
 import { Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MessagingModule, type InProcessBus } from '#messaging';
+import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
 import { ChatController } from './chat/chat.controller.js';
 import { ChatService } from './chat/chat.service.js';
 import { openDatabase } from './database/data-source.js';
@@ -24,7 +24,7 @@ export class OrchestratorModule {
   static forRoot(config: OrchestratorConfig, bus?: InProcessBus): DynamicModule {
     return {
       module: OrchestratorModule,
-      imports: [MessagingModule.forRoot('orchestrator', { natsUrl: config.NATS_URL, bus })],
+      imports: [MessagingModule.forRoot('orchestrator', transportSettings(config, bus))],
       controllers: [ChatController, DeploymentsController],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },

@@ -4,5 +4,6 @@ export * from './messaging.module.js';
 export * from './progress-reporter.js';
 export * from './rpc-error.filter.js';
 export * from './transport.js';
+export * from './namespaced-nats.js';
 export * from './zod.pipe.js';
 export * from './microservice.js';

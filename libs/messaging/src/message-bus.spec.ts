@@ -28,6 +28,7 @@ class EchoController {
   async echo(@Payload(new ZodPipe(echo.request)) req: z.output<typeof echo.request>) {
     await new Promise((r) => setTimeout(r, req.delayMs));
     if (req.fail) throw new DomainError('BUILD_FAILED', 'It broke.', 'Fix it.', ['last line']);
+    if (req.text === '503') throw new DomainError('BUILD_FAILED', 'GET /health 503: no responders', 'Fix the app.', ['GET /health 503']);
     return { text: req.text.toUpperCase() };
   }
 }
@@ -69,6 +70,12 @@ describe.each(transports)(`${MessageBus.name} over %s`, (_name, natsUrl) => {
     expect(error.toWire()).toEqual({ code: 'BUILD_FAILED', message: 'It broke.', hint: 'Fix it.', logs: ['last line'] });
   });
 
+  it('keeps a worker error’s code even when its text looks like “no responders” or 503', async () => {
+    const error = (await sut.request(echo, { text: '503' }).catch((e: unknown) => e)) as DomainError;
+    expect(error.code).toBe('BUILD_FAILED');
+    expect(error.logs).toEqual(['GET /health 503']);
+  });
+
   it('turns a handler that rejects the payload into VALIDATION_FAILED', async () => {
     const loose = defineRequest({ ...echo, request: z.object({ text: z.number() }) });
     const error = (await sut.request(loose, { text: 1 }).catch((e: unknown) => e)) as DomainError;
@@ -84,5 +91,36 @@ describe.each(transports)(`${MessageBus.name} over %s`, (_name, natsUrl) => {
   it('turns a slow answer into a TIMEOUT', async () => {
     const error = (await sut.request(echo, { text: 'x', delayMs: 500 }, { timeoutMs: 100 }).catch((e: unknown) => e)) as DomainError;
     expect(error.code).toBe('TIMEOUT');
+  });
+});
+
+describe('NATS namespaces (SERVERGEM_NAMESPACE)', () => {
+  const natsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+  const namespace = (name: string) => `t${suffix}${name}`;
+  let server: INestMicroservice;
+  let sameNamespace: MessageBus;
+  let otherNamespace: MessageBus;
+
+  beforeAll(async () => {
+    const settings = { natsUrl, namespace: namespace('a') };
+    @Module({ imports: [MessagingModule.forRoot('echo', settings)], controllers: [EchoController] })
+    class EchoModule {}
+    server = await startMicroservice({ module: EchoModule }, 'echo', settings, { shutdownHooks: false, logger: ['error'] });
+    const a = await Test.createTestingModule({ imports: [MessagingModule.forRoot('client', settings)] }).compile();
+    const b = await Test.createTestingModule({ imports: [MessagingModule.forRoot('client', { natsUrl, namespace: namespace('b') })] }).compile();
+    sameNamespace = a.get(MessageBus);
+    otherNamespace = b.get(MessageBus);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await sameNamespace?.onApplicationShutdown();
+    await otherNamespace?.onApplicationShutdown();
+  });
+
+  it('reaches the services of its own installation only', async () => {
+    await expect(sameNamespace.request(echo, { text: 'hi' })).resolves.toEqual({ text: 'HI' });
+    const error = (await otherNamespace.request(echo, { text: 'hi' }).catch((e: unknown) => e)) as DomainError;
+    expect(error.code).toBe('SERVICE_UNAVAILABLE');
   });
 });

@@ -52,6 +52,9 @@ export class MessageBus implements OnApplicationShutdown {
         `Check that the ${def.service} service is running and healthy, then try again.`,
       );
     }
+    // A worker's own error keeps its code, whatever its text says (a build log may well contain "503").
+    const wire = DomainError.fromWire(error);
+    if (wire) return wire;
     if (isNoResponders(error)) {
       return new DomainError(
         'SERVICE_UNAVAILABLE',
@@ -59,17 +62,17 @@ export class MessageBus implements OnApplicationShutdown {
         `Start the ${def.service} service (or the all-in-one server) and try again.`,
       );
     }
-    const wire = DomainError.fromWire(error);
-    if (wire) return wire;
     this.logger.error(`Request ${def.subject} failed: ${describe(error)}`);
     return new DomainError('INTERNAL', `The ${def.service} failed while handling ${def.subject}.`, 'Check the server log, then try again.');
   }
 }
 
+/** NATS' "no responders" status, the in-process bus's equivalent, or a server with no handler for the subject. */
 function isNoResponders(error: unknown): boolean {
   if (error instanceof EmptyResponseException) return true;
-  const text = describe(error);
-  return /no responders|503|Empty response|There is no matching message handler/i.test(text);
+  if (error instanceof Error && (error.name === 'NoRespondersError' || (error as { code?: unknown }).code === '503')) return true;
+  const text = typeof error === 'string' ? error : error instanceof Error ? error.message : '';
+  return /^(no responders|Empty response|There is no matching message handler)/i.test(text);
 }
 
 function describe(error: unknown): string {

@@ -41,6 +41,7 @@ describe(CloudBuildDriver.name, () => {
       ALLOW_LOCAL_SOURCES: true,
       GIT_ALLOWED_HOSTS: ['github.com'],
       BUILD_TIMEOUT_SECONDS: 600,
+      SERVERGEM_NAMESPACE: 'servergem',
       GOOGLE_CLOUD_PROJECT: 'demo-project',
       GOOGLE_CLOUD_REGION: 'us-central1',
       ARTIFACT_REGISTRY_REPO: 'servergem',
