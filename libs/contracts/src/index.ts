@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './github.subjects.js';
 export * from './orchestrator.subjects.js';
 export * from './runtime.subjects.js';
+export * from './service-settings.js';
 export * from './socket-events.js';
 export * from './stages.js';
 export * from './subject.js';
