@@ -47,7 +47,9 @@ describe('architecture', () => {
   });
 
   it('libs/contracts depends on zod only', () => {
+    // Its tests may use the test runner; what ships (and what the web UI bundles) is zod alone.
     const external = sources(join(root, 'libs/contracts/src'))
+      .filter((file) => !file.endsWith('.spec.ts'))
       .flatMap(importsOf)
       .filter((spec) => !spec.startsWith('.'));
     expect([...new Set(external)]).toEqual(['zod']);
