@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DockerfileParser } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { analyzeSource } from '../apps/analyzer/src/detect/analyze.js';
 import { lintDockerfile } from '../apps/builder/src/dockerfile/dockerfile-policy.js';
@@ -28,7 +30,27 @@ describe(planBuild.name, () => {
       expect(plan.dockerfile).not.toMatch(/:latest\b/);
       expect(plan.dockerignore).toMatch(/^\.git$/m);
       expect(plan.dockerignore).toMatch(/^\.env$/m);
+      expect(shellSyntaxErrors(plan.dockerfile)).toEqual([]);
       await expect(plan.dockerfile).toMatchFileSnapshot(join(snapshots, `${name}.Dockerfile`));
     }
   });
 });
+
+/** What `sh -n` (the image's /bin/sh reads RUN lines and `sh -c` CMDs) says about the shell text of each instruction. */
+function shellSyntaxErrors(dockerfile: string): string[] {
+  const errors: string[] = [];
+  for (const instruction of DockerfileParser.parse(dockerfile).getInstructions()) {
+    const keyword = instruction.getKeyword();
+    const content = instruction.getArgumentsContent() ?? '';
+    let script: string | null = null;
+    if (keyword === 'RUN') script = content;
+    if (keyword === 'CMD' && content.startsWith('[')) {
+      const argv = JSON.parse(content) as string[];
+      if (argv[0] === 'sh' && argv[1] === '-c') script = argv[2]!;
+    }
+    if (script === null) continue;
+    const check = spawnSync('sh', ['-n', '-c', script], { encoding: 'utf8' });
+    if (check.status !== 0) errors.push(`${keyword} ${script}: ${check.stderr.trim()}`);
+  }
+  return errors;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, runProcess, splitCommand } from './run-process.js';
+import { LineSplitter, runProcess } from './run-process.js';
 
 describe(LineSplitter.name, () => {
   it('splits chunks into lines, whatever the chunk boundaries', () => {
@@ -30,12 +30,5 @@ describe(runProcess.name, () => {
   it('kills a process that runs past its time', async () => {
     const result = await runProcess('sleep', ['30'], { timeoutMs: 200 });
     expect(result.timedOut).toBe(true);
-  });
-});
-
-describe(splitCommand.name, () => {
-  it('splits our own commands into argv', () => {
-    expect(splitCommand('npm run build')).toEqual(['npm', 'run', 'build']);
-    expect(splitCommand(`node -e "console.log('x')"`)).toEqual(['node', '-e', "console.log('x')"]);
   });
 });

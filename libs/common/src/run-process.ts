@@ -100,11 +100,3 @@ export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void
     }
   }
 }
-
-/** Splits one of our own command strings (`npm run build`) into argv, honouring simple quotes. */
-export function splitCommand(command: string): string[] {
-  const args: string[] = [];
-  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const match of command.matchAll(pattern)) args.push(match[1] ?? match[2] ?? match[3] ?? '');
-  return args;
-}

@@ -12,6 +12,7 @@ import { RubyDetector } from './ruby.detector.js';
 import { RustDetector } from './rust.detector.js';
 import { DenoDetector } from './deno.detector.js';
 import { OtherLanguagesDetector } from './other-languages.detector.js';
+import { isValidValue, refusal } from './manifest-values.js';
 import { applyOverlays, dockerOnlyReport } from './overlays.js';
 import { ShellDetector } from './shell.detector.js';
 import { SourceTree } from './source-tree.js';
@@ -47,8 +48,12 @@ export async function analyzeSource(root: string, appPath = '.', detectors: read
     throw new DomainError('UNSUPPORTED_APP', `The repository has no folder "${appPath}".`, 'Check the app path and try again.');
   }
   const report = await detectWith(tree, appPath, detectors);
-  const services = appPath === '.' ? await detectServices(repo, detectors) : [];
-  if (report && (isDeployable(report) || services.length === 0)) return { ...withServicePort(report, services), services };
+  const refused: string[] = [];
+  const services = appPath === '.' ? await detectServices(repo, detectors, refused) : [];
+  if (report && (isDeployable(report) || services.length === 0)) {
+    const out = withServicePort(report, services);
+    return { ...out, services, warnings: [...out.warnings, ...refused] };
+  }
   if (services.length > 0) {
     const [first] = services;
     return {
@@ -56,6 +61,7 @@ export async function analyzeSource(root: string, appPath = '.', detectors: read
       services,
       warnings: [
         ...first!.warnings,
+        ...refused,
         `This repository holds ${services.length} apps (${services.map((s) => s.appPath).join(', ')}); analyzed ${first!.appPath}. Choose one with appPath.`,
       ],
     };
@@ -77,11 +83,16 @@ async function detectWith(tree: SourceTree, appPath: string, detectors: readonly
 }
 
 /** Every deployable app of a monorepo, each analyzed in its own folder. */
-async function detectServices(repo: SourceTree, detectors: readonly Detector[]): Promise<ServiceReport[]> {
+async function detectServices(repo: SourceTree, detectors: readonly Detector[], warnings: string[]): Promise<ServiceReport[]> {
   const workspace = await workspaceFolders(repo);
   if (!workspace) return [];
   const services: ServiceReport[] = [];
   for (const folder of workspace.folders.slice(0, 50)) {
+    // A service's folder becomes its WORKDIR and build paths: a plain relative path, or it is skipped.
+    if (!isValidValue('repo-path', folder)) {
+      warnings.push(refusal('repo-path', folder, workspace.source));
+      continue;
+    }
     const sub = await repo.sub(folder);
     const report = sub ? await detectWith(sub, folder, detectors) : null;
     if (report && isDeployable(report) && !isLibrary(report)) {

@@ -1,6 +1,8 @@
 import type { Evidence, ServiceReport } from '#contracts';
+import { quoteWord } from '#common';
 import type { Detector } from './detector.js';
 import { classifyEnv } from './env-vars.js';
+import { acceptValue } from './manifest-values.js';
 import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -59,13 +61,15 @@ export class DotnetDetector implements Detector {
     let install: string[] = [];
     let build: string[] = [];
     let start: string | null = null;
-    if (project) {
+    // The project path and assembly name go into commands: MSBuild's names (spaces quoted), nothing shell-like.
+    const projectFile = project && acceptValue('dotnet-project', project.file, project.file, warnings);
+    const assembly = project && projectFile ? acceptValue('dotnet-assembly', this.assemblyName(project), project.file, warnings) : null;
+    if (project && projectFile && assembly) {
       // `dotnet restore` without a path refuses a folder holding more than one project or solution.
-      const target = rootEntries.length === 1 && rootEntries[0] === project.file ? '' : ` ${project.file}`;
-      const assembly = this.assemblyName(project);
+      const target = rootEntries.length === 1 && rootEntries[0] === project.file ? '' : ` ${quoteWord(projectFile)}`;
       install = [`dotnet restore${target}`];
       build = [`dotnet publish${target} --no-restore -c Release -o out`];
-      start = `dotnet out/${assembly}.dll`;
+      start = `dotnet ${quoteWord(`out/${assembly}.dll`)}`;
       evidence.push({ field: 'commands.build', file: project.file, reason: `publishes ${project.file} to out/` });
       evidence.push({
         field: 'commands.start',
@@ -73,7 +77,7 @@ export class DotnetDetector implements Detector {
         line: lineOf(project.text, '<AssemblyName>'),
         reason: `the published assembly is ${assembly}.dll`,
       });
-    } else {
+    } else if (!project) {
       warnings.push('No runnable .csproj/.fsproj was found (test projects are skipped).');
     }
 

@@ -1,5 +1,6 @@
 import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
+import { acceptValue } from './manifest-values.js';
 import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -44,12 +45,13 @@ export class ElixirDetector implements Detector {
     const framework = phoenix ? 'phoenix' : null;
     if (phoenix) evidence.push({ field: 'framework', file: 'mix.exs', line: lineOf(mix, phoenix[0]), reason: 'depends on :phoenix' });
 
-    const release = this.releaseName(mix);
+    const found = this.releaseName(mix);
+    const release = found && acceptValue('elixir-release', found.name, 'mix.exs', warnings) ? found : null;
     let start: string | null = null;
     if (release) {
       start = `_build/prod/rel/${release.name}/bin/${release.name} start`;
       evidence.push({ field: 'commands.start', file: 'mix.exs', line: lineOf(mix, release.match), reason: release.reason });
-    } else {
+    } else if (!found) {
       warnings.push('mix.exs names no app or release; add `releases:` to mix.exs or a Dockerfile.');
     }
     if (umbrella && !/releases:/.test(mix)) {

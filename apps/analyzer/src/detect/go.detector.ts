@@ -1,5 +1,6 @@
 import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
+import { acceptValue } from './manifest-values.js';
 import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -50,7 +51,9 @@ export class GoDetector implements Detector {
     });
 
     const files = await tree.files();
-    const main = await this.mainPackage(tree, files, module, appPath, goWork, warnings);
+    const found = await this.mainPackage(tree, files, module, appPath, goWork, warnings);
+    // The folder becomes an argument of `go build`: only a Go package path is let through.
+    const main = found && (found.dir === '.' || acceptValue('go-package-dir', found.dir, found.file, warnings)) ? found : null;
     let build: string[] = [];
     let start: string | null = null;
     if (main) {
@@ -59,7 +62,7 @@ export class GoDetector implements Detector {
       start = './out';
       evidence.push({ field: 'commands.build', file: main.file, reason: main.reason });
       evidence.push({ field: 'commands.start', file: main.file, reason: 'runs the binary built from this main package' });
-    } else {
+    } else if (!found) {
       warnings.push('No main package was found (main.go or cmd/<name>/main.go); there is nothing to run.');
     }
 

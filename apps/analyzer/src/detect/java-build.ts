@@ -1,4 +1,5 @@
 import type { Evidence } from '#contracts';
+import { acceptValue } from './manifest-values.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 export type JavaFramework = 'spring-boot' | 'quarkus' | 'micronaut';
@@ -20,7 +21,7 @@ const FRAMEWORKS: [marker: RegExp, slug: JavaFramework][] = [
   [/\borg\.springframework\.boot\b|spring-boot-starter/, 'spring-boot'],
 ];
 
-export async function javaBuild(tree: SourceTree, evidence: Evidence[]): Promise<JavaBuild | null> {
+export async function javaBuild(tree: SourceTree, evidence: Evidence[], warnings: string[] = []): Promise<JavaBuild | null> {
   const pom = await tree.read('pom.xml');
   if (pom !== null) {
     const wrapper = await tree.exists('mvnw');
@@ -30,7 +31,8 @@ export async function javaBuild(tree: SourceTree, evidence: Evidence[]): Promise
   const wrapper = await tree.exists('gradlew');
   const root = await firstOf(tree, ['build.gradle.kts', 'build.gradle']);
   const settings = await firstOf(tree, ['settings.gradle.kts', 'settings.gradle']);
-  const module = root && APPLICATION_PLUGIN.test(root.text) ? null : await applicationModule(tree, settings?.text ?? '');
+  const module =
+    root && APPLICATION_PLUGIN.test(root.text) ? null : await applicationModule(tree, settings?.file ?? 'settings.gradle', settings?.text ?? '', warnings);
   const chosen = module ?? root ?? settings;
   if (!chosen) return null;
   const dir = module ? `${module.file.slice(0, module.file.lastIndexOf('/'))}/` : '';
@@ -46,11 +48,12 @@ export async function javaBuild(tree: SourceTree, evidence: Evidence[]): Promise
 const APPLICATION_PLUGIN = /\bapplication\b|org\.springframework\.boot|io\.quarkus|io\.micronaut\.application/;
 
 /** In a multi-project build, the included subproject that builds an application. */
-async function applicationModule(tree: SourceTree, settings: string): Promise<{ file: string; text: string } | null> {
+async function applicationModule(tree: SourceTree, file: string, settings: string, warnings: string[]): Promise<{ file: string; text: string } | null> {
   const included = [...settings.matchAll(/include\s*\(?\s*((?:["'][^"']+["']\s*,?\s*)+)\)?/g)].flatMap((m) =>
     [...m[1]!.matchAll(/["']:?([^"']+)["']/g)].map((n) => n[1]!.replace(/:/g, '/')),
   );
-  for (const dir of included) {
+  // The folder becomes part of the jar's path in the start command: only a plain relative path qualifies.
+  for (const dir of included.filter((d) => acceptValue('gradle-project-dir', d, file, warnings))) {
     const found = await firstOf(tree, [`${dir}/build.gradle.kts`, `${dir}/build.gradle`]);
     if (found && APPLICATION_PLUGIN.test(found.text)) return found;
   }
@@ -101,7 +104,8 @@ export function javaCommands(
     start = `java $JAVA_OPTS -jar $(ls -1 ${out}/libs/*.jar | grep -v plain)`;
     reason = framework === 'spring-boot' ? 'bootJar writes the runnable jar to build/libs' : 'the jar task writes to build/libs';
   } else {
-    const jar = mavenJarName(build.text);
+    const named = mavenJarName(build.text);
+    const jar = named ? acceptValue('maven-jar', named, build.file, warnings) : null;
     // The shade plugin keeps original-<name>.jar beside the runnable one, so name the jar when the pom allows.
     start = jar && framework !== 'spring-boot' ? `java $JAVA_OPTS -jar target/${jar}` : 'java $JAVA_OPTS -jar target/*.jar';
     reason = framework === 'spring-boot' ? 'spring-boot:repackage writes one runnable jar to target/' : 'package writes the jar to target/';

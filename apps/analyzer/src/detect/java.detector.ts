@@ -39,7 +39,7 @@ export class JavaDetector implements Detector {
   async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
     const evidence: Evidence[] = [];
     const warnings: string[] = [];
-    const build = await javaBuild(tree, evidence);
+    const build = await javaBuild(tree, evidence, warnings);
     if (!build) {
       throw new DomainError(
         'UNSUPPORTED_APP',

@@ -3,6 +3,7 @@ import { parseJsonc } from './deno.detector.js';
 import type { Detector } from './detector.js';
 import { detectFramework, type PackageJson } from './node-frameworks.js';
 import { classifyEnv } from './env-vars.js';
+import { acceptValue } from './manifest-values.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 const LOCKFILES: [file: string, manager: string][] = [
@@ -44,8 +45,11 @@ export class NodeDetector implements Detector {
       evidence.push({ field: 'commands.build', file: 'package.json', line: lineOf(pkgText, '"build"'), reason: `scripts.build is "${scripts.build}"` });
 
     const bun = manager.name === 'bun';
-    const entry = await this.entryFile(tree, pkg, bun);
-    const framework = await detectFramework(tree, pkg, pkgText);
+    const entry = await this.entryFile(tree, pkg, bun, warnings);
+    const detected = await detectFramework(tree, pkg, pkgText);
+    // A static folder read from angular.json becomes a path in the Dockerfile: only a plain relative path.
+    const framework =
+      detected?.staticDir && !acceptValue('repo-path', detected.staticDir, 'angular.json', warnings) ? { ...detected, staticDir: undefined } : detected;
     if (framework) evidence.push(...framework.evidence);
     let start: string | null = null;
     if (framework?.staticDir) {
@@ -137,10 +141,13 @@ export class NodeDetector implements Detector {
     }
   }
 
-  private async entryFile(tree: SourceTree, pkg: PackageJson, bun: boolean): Promise<{ file: string; reason: string } | null> {
+  private async entryFile(tree: SourceTree, pkg: PackageJson, bun: boolean, warnings: string[]): Promise<{ file: string; reason: string } | null> {
     for (const field of ['main', 'module'] as const) {
       const file = pkg[field];
-      if (file && (await tree.exists(file))) return { file, reason: `"${field}" is ${file}` };
+      // The entry file becomes an argument of `node`: a plain relative path, or it is refused.
+      if (typeof file === 'string' && (await tree.exists(file)) && acceptValue('repo-path', file, 'package.json', warnings)) {
+        return { file, reason: `"${field}" is ${file}` };
+      }
     }
     for (const file of bun ? BUN_ENTRY_FALLBACKS : ENTRY_FALLBACKS) {
       if (await tree.exists(file)) return { file, reason: `${file} exists and package.json names no start script` };

@@ -1,4 +1,5 @@
 import type { ServiceReport } from '#contracts';
+import { composeCommand } from '#common';
 import { isHerokuOnly, procfileWeb } from './procfile.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -38,7 +39,8 @@ export async function dockerOnlyReport(tree: SourceTree, appPath: string): Promi
   if (cmd) {
     try {
       const parsed: unknown = JSON.parse(cmd[1]!);
-      start = Array.isArray(parsed) ? parsed.join(' ') : String(parsed);
+      // Exec form: each element is one word, so `["sh", "-c", "a && b"]` stays three words.
+      start = Array.isArray(parsed) ? composeCommand(parsed.map(String)) : String(parsed);
     } catch {
       start = cmd[1]!.trim();
     }

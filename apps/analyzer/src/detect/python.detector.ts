@@ -1,5 +1,7 @@
 import type { EnvVar, Evidence, ServiceReport } from '#contracts';
+import { quoteWord } from '#common';
 import type { Detector } from './detector.js';
+import { acceptValue } from './manifest-values.js';
 import { procfileWeb } from './procfile.js';
 import { classifyEnv } from './env-vars.js';
 import {
@@ -128,16 +130,20 @@ export class PythonDetector implements Detector {
   ): Promise<Start> {
     const has = (dependency: string) => findDependency(manifests, dependency) !== null;
     const slug = framework?.slug;
-    const gunicorn = (target: string) => `gunicorn --bind 0.0.0.0:\${PORT:-${SERVER_PORT}} ${target}`;
-    const uvicorn = (target: string) => `uvicorn ${target} --host 0.0.0.0 --port \${PORT:-${SERVER_PORT}}`;
+    // Targets come from file names and code (`pkg.mod:app`, `app:create_app()`): Python's grammar, then quoted.
+    const gunicorn = (target: string) => `gunicorn --bind 0.0.0.0:\${PORT:-${SERVER_PORT}} ${quoteWord(target)}`;
+    const uvicorn = (target: string) => `uvicorn ${quoteWord(target)} --host 0.0.0.0 --port \${PORT:-${SERVER_PORT}}`;
+    const appRef = (target: string, file: string) => acceptValue('python-app', target, file, warnings);
+    const repoFile = (path: string) => acceptValue('repo-path', path, path, warnings);
 
     if (slug === 'django') {
       const project = await findDjangoProject(tree, sources);
-      if (project) {
-        const asgi = has('uvicorn') && !has('gunicorn') && sources.includes(`${project.module.split('.').join('/')}/asgi.py`);
+      const asgi = project !== null && has('uvicorn') && !has('gunicorn') && sources.includes(`${project.module.split('.').join('/')}/asgi.py`);
+      const target = project && appRef(`${project.module}.${asgi ? 'asgi' : 'wsgi'}:application`, project.file);
+      if (project && target) {
         if (!asgi && !has('gunicorn')) warnings.push('gunicorn is not in the dependencies; add it so the app can be served in production.');
         return {
-          command: asgi ? uvicorn(`${project.module}.asgi:application`) : gunicorn(`${project.module}.wsgi:application`),
+          command: asgi ? uvicorn(target) : gunicorn(target),
           evidence: {
             field: 'commands.start',
             file: project.file,
@@ -148,12 +154,12 @@ export class PythonDetector implements Detector {
           defaultPort: null,
         };
       }
-      warnings.push('The Django project module (WSGI_APPLICATION) was not found.');
+      if (!project) warnings.push('The Django project module (WSGI_APPLICATION) was not found.');
     }
 
     if (slug === 'streamlit' || slug === 'gradio') {
       const entry = await this.fileImporting(tree, sources, slug === 'streamlit' ? 'streamlit' : 'gradio');
-      if (entry) {
+      if (entry && repoFile(entry.file)) {
         const command = slug === 'streamlit' ? `streamlit run ${entry.file} --server.port \${PORT:-8501} --server.address 0.0.0.0` : `python ${entry.file}`;
         return {
           command,
@@ -165,7 +171,8 @@ export class PythonDetector implements Detector {
     }
 
     if (slug === 'flask' || slug === 'fastapi' || slug === 'starlette' || slug === 'fasthtml') {
-      const app = await findAppObject(tree, slug, sources);
+      const found = await findAppObject(tree, slug, sources);
+      const app = found && appRef(found.target, found.file) && repoFile(found.file) ? found : null;
       if (app) {
         const wsgi = slug === 'flask';
         const server = wsgi ? 'gunicorn' : 'uvicorn';
@@ -189,11 +196,13 @@ export class PythonDetector implements Detector {
           defaultPort: null,
         };
       }
-      warnings.push(`The ${slug} application object was not found; set the start command by hand.`);
+      if (!found) warnings.push(`The ${slug} application object was not found; set the start command by hand.`);
     }
 
     const script = this.projectScript(manifests);
-    if (script) return { command: script.name, evidence: script.evidence, entry: null, defaultPort: null };
+    if (script && acceptValue('python-script', script.name, 'pyproject.toml', warnings)) {
+      return { command: script.name, evidence: script.evidence, entry: null, defaultPort: null };
+    }
     const entry = PYTHON_ENTRY_FILES.find((f) => sources.includes(f));
     if (entry) {
       return {

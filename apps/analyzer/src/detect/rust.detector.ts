@@ -1,6 +1,7 @@
 import type { Evidence, ServiceReport } from '#contracts';
 import { hasTable, parseToml, tomlList, tomlString, type TomlTable } from './cargo-toml.js';
 import type { Detector } from './detector.js';
+import { acceptValue } from './manifest-values.js';
 import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -50,11 +51,11 @@ export class RustDetector implements Detector {
     evidence.push({ field: 'packageManager', file: 'Cargo.toml', line: 1, reason: 'Cargo.toml is a Cargo manifest' });
 
     const crates: Crate[] = [];
-    if (hasTable(root, 'package')) crates.push(this.crate(files, '.', rootText, root));
+    if (hasTable(root, 'package')) crates.push(this.crate(files, '.', rootText, root, warnings));
     const members = this.workspaceMembers(root, files);
     for (const dir of members) {
       const text = await tree.read(`${dir}/Cargo.toml`);
-      if (text) crates.push(this.crate(files, dir, text, parseToml(text)));
+      if (text) crates.push(this.crate(files, dir, text, parseToml(text), warnings));
     }
 
     const chosen = this.chooseBin(crates, root, warnings);
@@ -67,7 +68,7 @@ export class RustDetector implements Detector {
       evidence.push({ field: 'commands.build', file: bin.file, reason: bin.reason });
       evidence.push({ field: 'commands.start', file: crate.manifest, reason: `runs the release binary ${bin.name}` });
     } else {
-      warnings.push('No binary target was found (src/main.rs, src/bin/*.rs or [[bin]]); a library cannot be deployed.');
+      warnings.push('No binary target ServerGem can build was found (src/main.rs, src/bin/*.rs or [[bin]]); a library cannot be deployed.');
     }
 
     const crate = chosen?.crate ?? crates[0];
@@ -123,19 +124,20 @@ export class RustDetector implements Detector {
     };
   }
 
-  private crate(files: string[], dir: string, text: string, tables: TomlTable[]): Crate {
+  private crate(files: string[], dir: string, text: string, tables: TomlTable[], warnings: string[]): Crate {
     const prefix = dir === '.' ? '' : `${dir}/`;
     const manifest = `${prefix}Cargo.toml`;
     const name = tomlString(tables, 'package', 'name')?.value ?? dir.split('/').pop() ?? 'app';
     const bins: Crate['bins'] = [];
-    const add = (bin: string, file: string, reason: string): void => {
-      if (!bins.some((b) => b.name === bin)) bins.push({ name: bin, file, reason });
+    // A binary's name goes into `cargo build --bin`, a path and the start command: only Cargo's own grammar is let through.
+    const add = (bin: string, file: string, reason: string, source = file): void => {
+      if (acceptValue('cargo-name', bin, source, warnings) && !bins.some((b) => b.name === bin)) bins.push({ name: bin, file, reason });
     };
     for (const table of tables.filter((t) => t.header === '[bin]')) {
       const bin = table.values.get('name')?.value;
       if (typeof bin === 'string') add(bin, manifest, `[[bin]] "${bin}" in ${manifest}`);
     }
-    if (files.includes(`${prefix}src/main.rs`)) add(name, `${prefix}src/main.rs`, `src/main.rs builds the binary named after the package, ${name}`);
+    if (files.includes(`${prefix}src/main.rs`)) add(name, `${prefix}src/main.rs`, `src/main.rs builds the binary named after the package, ${name}`, manifest);
     for (const file of files) {
       const single = file.startsWith(`${prefix}src/bin/`) ? /^([^/]+)\.rs$/.exec(file.slice(`${prefix}src/bin/`.length)) : null;
       const nested = file.startsWith(`${prefix}src/bin/`) ? /^([^/]+)\/main\.rs$/.exec(file.slice(`${prefix}src/bin/`.length)) : null;

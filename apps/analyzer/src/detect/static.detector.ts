@@ -1,5 +1,6 @@
 import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
+import { acceptValue } from './manifest-values.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 const HUGO_CONFIGS = ['hugo.toml', 'hugo.yaml', 'hugo.json', 'config.toml', 'config.yaml'];
@@ -37,7 +38,7 @@ export class StaticDetector implements Detector {
       staticDir: kind.staticDir,
       evidence,
       confidence: 0.9,
-      warnings: [],
+      warnings: 'warnings' in kind && kind.warnings ? kind.warnings : [],
     };
   }
 
@@ -75,12 +76,16 @@ export class StaticDetector implements Detector {
     }
     const staticfile = await tree.read('Staticfile');
     if (staticfile !== null) {
-      const root = /^root:\s*(\S+)/m.exec(staticfile)?.[1] ?? '.';
+      const declared = /^root:\s*(\S+)/m.exec(staticfile)?.[1] ?? '.';
+      // The folder becomes a path in the Dockerfile: a plain relative path, or nothing is served.
+      const warnings: string[] = [];
+      const root = acceptValue('repo-path', declared, 'Staticfile', warnings);
       return {
+        warnings,
         framework: null,
         runtime: 'static',
         file: 'Staticfile',
-        reason: `Staticfile serves ${root}`,
+        reason: `Staticfile serves ${declared}`,
         packageManager: null,
         install: [],
         build: [],

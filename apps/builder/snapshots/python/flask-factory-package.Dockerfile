@@ -24,4 +24,4 @@ WORKDIR /app
 COPY --from=build --chown=app:app /app /app
 USER app
 EXPOSE 8080
-CMD ["sh","-c","exec gunicorn --bind 0.0.0.0:${PORT:-8000} app:create_app()"]
+CMD ["sh","-c","exec gunicorn --bind 0.0.0.0:${PORT:-8000} 'app:create_app()'"]

@@ -1,4 +1,5 @@
 import type { AnalysisReport } from '#contracts';
+import { parseCommand } from '#common';
 import { appNoun, ADD_APP_USER, cmd, header, runAll, versionOf } from './dockerfile-parts.js';
 
 function portOf(report: AnalysisReport): number {
@@ -32,7 +33,8 @@ CMD ["/app/out"]
 export function rustDockerfile(report: AnalysisReport): string {
   const version = versionOf(report.runtime.version, '1.83', 2);
   const port = portOf(report);
-  const binary = /^\.\/bin\/(\S+)$/.exec(report.commands.start ?? '')?.[1] ?? 'app';
+  // The binary's name goes into paths below: Cargo's grammar only (the analyzer refuses anything else).
+  const binary = /^\.\/bin\/([A-Za-z0-9_-]+)$/.exec(report.commands.start ?? '')?.[1] ?? 'app';
   return `${header(report, appNoun(report.framework, 'Rust'))}FROM rust:${version}-slim AS build
 WORKDIR /app
 COPY . .
@@ -94,7 +96,7 @@ ENV PORT=${port} DOTNET_RUNNING_IN_CONTAINER=true
 WORKDIR /app
 COPY --from=build /app/out /app/out
 ${user}EXPOSE ${port}
-CMD ${JSON.stringify(['sh', '-c', `ASPNETCORE_URLS=http://+:\${PORT:-${port}} exec ${start}`])}
+${cmd(parseCommand(start).compound ? `export ASPNETCORE_URLS=http://+:\${PORT:-${port}}; ${start}` : `ASPNETCORE_URLS=http://+:\${PORT:-${port}} ${start}`)}
 `;
 }
 

@@ -1,5 +1,5 @@
 import type { AnalysisReport } from '#contracts';
-import { splitCommand } from '#common';
+import { commandArgv } from '#common';
 
 /** The header every generated Dockerfile starts with. */
 export function header(report: AnalysisReport, what: string): string {
@@ -40,12 +40,12 @@ export function appNoun(framework: string | null, fallback: string): string {
 }
 
 /**
- * CMD in exec form. A start command that expands variables (`${PORT:-8000}`) runs under `sh -c`
- * with `exec`, so the app is still PID 1 and receives signals.
+ * CMD in exec form, by the rule the `local` target runs the same command with: its own argv when it
+ * needs no shell, else `["sh", "-c", "…"]` with the command as one argument (and `exec` when it is
+ * one simple command, so the app is PID 1 and receives signals).
  */
 export function cmd(start: string): string {
-  if (/[$&|;<>`]/.test(start)) return `CMD ${JSON.stringify(['sh', '-c', `exec ${start}`])}`;
-  return `CMD ${JSON.stringify(splitCommand(start))}`;
+  return `CMD ${JSON.stringify(commandArgv(start))}`;
 }
 
 /** `RUN a && b` for a list of commands, or nothing. */

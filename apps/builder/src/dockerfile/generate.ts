@@ -1,5 +1,6 @@
 import type { AnalysisReport } from '#contracts';
 import { DomainError } from '#common';
+import { assertPlanPolicy } from '../plan-policy.js';
 import { dotnetDockerfile, elixirDockerfile, goDockerfile, javaDockerfile, rustDockerfile } from './compiled.dockerfile.js';
 import { dockerignore } from './dockerfile-parts.js';
 import { denoDockerfile, phpDockerfile, rubyDockerfile, shellDockerfile } from './interpreted.dockerfile.js';
@@ -50,5 +51,7 @@ export function planBuild(report: AnalysisReport, ownDockerfile?: string | null)
       report.warnings[0] ?? 'Add a start command (a start script, a Procfile web: line or a Dockerfile).',
     );
   }
+  // Every value is checked before any of it is written into Dockerfile directives.
+  assertPlanPolicy(report);
   return { dockerfile: generate(report), dockerignore: dockerignore(report), own: false };
 }

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildArtifact } from '#contracts';
-import { DomainError, runProcess, splitCommand } from '#common';
+import { DomainError, parseCommand, runProcess } from '#common';
 import type { BuilderConfig } from '../builder.config.js';
+import { assertPlanPolicy } from '../plan-policy.js';
 import type { BuildDriver, BuildJob } from './build-driver.js';
 
 /**
@@ -17,6 +18,8 @@ export class LocalBuildDriver implements BuildDriver {
 
   async build(job: BuildJob): Promise<BuildArtifact> {
     const { reporter, appDir } = job;
+    // The same policy as a generated Dockerfile: these commands run on this machine.
+    assertPlanPolicy(job.report);
     const env = localEnvironment(appDir);
     const commands = [...job.report.commands.install, ...job.report.commands.build];
     // Even a standard-library app gets one: it pins the interpreter the app runs with.
@@ -27,12 +30,20 @@ export class LocalBuildDriver implements BuildDriver {
     }
     const deadline = Date.now() + this.config.BUILD_TIMEOUT_SECONDS * 1000;
     for (const [index, command] of commands.entries()) {
-      const [program, ...args] = envPrefixed(splitCommand(command), env);
+      // Plain argv only (the policy refuses build commands that need a shell); `A=1 cmd` sets A for cmd.
+      const parsed = parseCommand(command);
+      const [program, ...args] = parsed.argv ?? [];
       if (!program) continue;
-      await requireToolchain(program, env);
+      const commandEnv = { ...env, ...parsed.env };
+      await requireToolchain(program, commandEnv);
       reporter.step('building', `Running ${command}`, index / Math.max(1, commands.length));
       reporter.log(`$ ${command}`);
-      const result = await runProcess(program, args, { cwd: appDir, env, timeoutMs: Math.max(1000, deadline - Date.now()), onLine: reporter.logLine });
+      const result = await runProcess(program, args, {
+        cwd: appDir,
+        env: commandEnv,
+        timeoutMs: Math.max(1000, deadline - Date.now()),
+        onLine: reporter.logLine,
+      });
       if (result.timedOut) {
         throw new DomainError(
           'BUILD_FAILED',
@@ -73,15 +84,6 @@ export function localEnvironment(appDir: string): NodeJS.ProcessEnv {
     npm_config_audit: 'false',
     npm_config_progress: 'false',
   };
-}
-
-/** `MIX_ENV=prod mix compile` → runs `mix compile` with MIX_ENV set. */
-function envPrefixed(argv: string[], env: NodeJS.ProcessEnv): string[] {
-  while (argv[0] && /^[A-Z_][A-Z0-9_]*=/.test(argv[0])) {
-    const [name, ...value] = argv.shift()!.split('=');
-    env[name!] = value.join('=');
-  }
-  return argv;
 }
 
 async function pythonBinary(): Promise<string> {

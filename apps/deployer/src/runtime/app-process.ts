@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { killGroup, splitCommand } from '#common';
+import { commandArgv, killGroup } from '#common';
 import type { AppLog } from './app-log.js';
 import { isSameProcessAlive, processStartTime } from './process-info.js';
 import type { RecordedProcess, Revision } from './runtime-state.js';
@@ -12,14 +12,6 @@ export interface Launched {
   record: RecordedProcess;
   /** Settles when the process exits (or fails to start), with a short description. */
   exited: Promise<string>;
-}
-
-/**
- * The argv for a start command. Only a command that expands variables (`${PORT:-3000}`) goes
- * through `sh -c`, because only a shell can expand them; everything else runs without one.
- */
-export function startArgv(command: string): string[] {
-  return /[$`]/.test(command) ? ['sh', '-c', command] : splitCommand(command);
 }
 
 /**
@@ -45,7 +37,8 @@ function appEnvironment(appDir: string, port: number, host: string): NodeJS.Proc
  * nothing ties it to ServerGem, so it keeps serving while ServerGem restarts.
  */
 export async function launchRelease(revision: Revision, port: number, host: string, log: AppLog): Promise<Launched> {
-  const [program, ...args] = startArgv(revision.startCommand);
+  // The rule a Dockerfile's CMD follows too: plain argv, or `sh -c` for a command that needs a shell.
+  const [program, ...args] = commandArgv(revision.startCommand);
   if (!program) throw new Error('the start command is empty');
   const fd = log.openForApp();
   let child: ChildProcess;
