@@ -8,6 +8,7 @@ describe(normalizeStart.name, () => {
     ['ASPNETCORE_URLS=http://0.0.0.0:${PORT:-3000} ./out/api', 'out/api'],
     ['java  $JAVA_OPTS -jar target/*jar', 'java -jar target/*jar'],
     ['npm run start', 'npm start'],
+    ["gunicorn --bind 0.0.0.0:${PORT:-8000} 'app:create_app()'", 'gunicorn app:create_app()'],
     ['caddy run --config /Caddyfile --adapter caddyfile 2>&1', 'caddy run --config /Caddyfile --adapter caddyfile'],
   ])('%s → %s', (input, output) => {
     expect(normalizeStart(input)).toBe(output);

@@ -6,6 +6,8 @@
 export function normalizeStart(command: string): string {
   let cmd = command.split('&&').at(-1)!.trim();
   cmd = cmd.replace(/\s*2>&1\s*$/, '');
+  // A quoted word reads as the word itself: `'app:create_app()'` is `app:create_app()`.
+  cmd = cmd.replace(/(^|\s)'([^'\s]*)'(?=\s|$)/g, '$1$2');
   cmd = cmd.replace(/^(?:[A-Z_][A-Z0-9_]*=\S*\s+)+/, '');
   cmd = cmd.replace(/\$\{PORT(?::-\d+)?\}|\$PORT/g, 'PORT');
   cmd = cmd.replace(/\s(?:--bind|-b|--host|-H|--port|-p|-o|--server\.port|--server\.address|--listen|-l)(?:[= ]\S+)/g, '');
