@@ -69,6 +69,7 @@ describe(assertPlanPolicy.name, () => {
     ['appPath', { appPath: '../../etc' }],
     ['staticDir', { staticDir: '$(touch /tmp/x)' }],
     ['command', { commands: { start: './bin/app\nRUN id' } }],
+    ['framework', { framework: 'axum\nRUN id' }],
   ])('refuses a %s that could break out of its Dockerfile directive', (_what, overrides) => {
     expect(refusal(report(overrides))).toMatch(/^BUILD_FAILED: /);
   });

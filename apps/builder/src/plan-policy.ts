@@ -19,6 +19,10 @@ export function assertPlanPolicy(report: AnalysisReport): void {
       refuse(`The ${field} ${show(path)} is not a plain relative path.`, 'Use a folder name of letters, digits, dots, dashes and underscores.');
     }
   }
+  // The framework slug is written into the Dockerfile's header comment.
+  if (report.framework !== null && !/^[a-z0-9][a-z0-9.+-]{0,63}$/.test(report.framework)) {
+    refuse(`The framework ${show(report.framework)} is not a framework slug.`, 'Analyze the app again with this version of ServerGem.');
+  }
   const { install, build, start } = report.commands;
   for (const command of [...install, ...build, ...(start ? [start] : [])]) {
     if (command.length > MAX_COMMAND || CONTROL_CHARACTERS.test(command)) {

@@ -83,11 +83,6 @@ function activeText(text: string): string {
   return out;
 }
 
-/** True when running the command needs a shell (see {@link parseCommand}). */
-export function needsShell(text: string): boolean {
-  return parseCommand(text).argv === null;
-}
-
 /**
  * How a command is run, on the `local` target and in a Dockerfile's exec-form CMD alike: its own
  * argv when it needs no shell (`env NAME=value …` for leading assignments), else `sh -c` with the
