@@ -18,9 +18,14 @@ export const booleanFromEnv = z
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-/** Where ServerGem keeps its data: `$SERVERGEM_HOME`, by default `./.servergem`. */
+/** Where ServerGem keeps its data: `$SERVERGEM_HOME`, by default `./.servergem` (not created). */
+export function servergemHomePath(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.SERVERGEM_HOME || '.servergem');
+}
+
+/** Where ServerGem keeps its data, created when missing. */
 export function servergemHome(env: NodeJS.ProcessEnv = process.env): string {
-  const home = resolve(env.SERVERGEM_HOME || '.servergem');
+  const home = servergemHomePath(env);
   mkdirSync(home, { recursive: true });
   return home;
 }
