@@ -40,7 +40,7 @@ export function App() {
           <SecretField
             name="Access token"
             connectLabel="Set access token"
-            help="Only needed when the server was started with AUTH_TOKEN. Kept in this browser."
+            help="The login link ServerGem prints when it starts sets it; otherwise paste the token (SERVERGEM_HOME/access-token, or one of AUTH_TOKEN). Kept in this browser."
             isSet={accessToken !== ''}
             onSave={saveAccessToken}
             testId="access-token"

@@ -4,6 +4,7 @@ const TEXT: Record<Connection['state'], string> = {
   connecting: 'Connecting…',
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
+  unauthorized: 'Not logged in',
   down: 'Server down',
 };
 

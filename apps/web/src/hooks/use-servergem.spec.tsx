@@ -85,4 +85,15 @@ describe(useServerGem.name, () => {
     expect(subscribes).toEqual([{ deploymentId: id, afterSeq: 2 }]);
     expect(result.current.deployment?.lines).toEqual(['$ npm ci', 'added 1 package', '$ npm run build']);
   });
+
+  it('says the browser is not logged in when the server refuses its token, and connects with the right one', async () => {
+    io.use((socket, next) =>
+      socket.handshake.auth.token === 'the-install-token' ? next() : next(new Error('unauthorized: A valid access token is required.')),
+    );
+    const { result, rerender } = renderHook(({ token }) => useServerGem(token, url), { initialProps: { token: 'stale' } });
+    await waitFor(() => expect(result.current.connection.state).toBe('unauthorized'));
+    expect(result.current.connection.reason).toMatch(/login link/);
+    rerender({ token: 'the-install-token' });
+    await waitFor(() => expect(result.current.connection.state).toBe('connected'));
+  });
 });

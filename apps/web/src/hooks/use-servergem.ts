@@ -17,7 +17,7 @@ import { chatStore, deploymentStore, type StoredChatEntry } from '../lib/browser
 import { applyComplete, applyError, applyUpdate, isFinished, newDeployment, type DeploymentState } from '../lib/deployment-state';
 import { newId } from '../lib/format';
 
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'down';
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'unauthorized' | 'down';
 export interface Connection {
   state: ConnectionState;
   reason: string | null;
@@ -111,10 +111,13 @@ export function useServerGem(accessToken: string, serverUrl?: string) {
     socket.on('connect_error', (error) => {
       failures += 1;
       if (!socket.active) {
-        setConnection({
-          state: 'down',
-          reason: /unauthorized/i.test(error.message) ? 'The server needs an access token (set it under Settings).' : error.message,
-        });
+        // The server is up but refused this browser's token (or it has none): say how to log in.
+        if (/unauthorized/i.test(error.message)) {
+          setConnection({
+            state: 'unauthorized',
+            reason: 'The server needs its access token: open the login link ServerGem printed when it started, or set the token under "Access token".',
+          });
+        } else setConnection({ state: 'down', reason: error.message });
         return;
       }
       const state: ConnectionState = failures >= DOWN_AFTER_FAILURES ? 'down' : everConnected ? 'reconnecting' : 'connecting';
