@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 
 const root = resolve(import.meta.dirname, '..');
 const { startAllInOne } = await import(join(root, 'dist/apps/cli/src/all-in-one.js'));
-const { deployOverSocket } = await import(join(root, 'dist/libs/testing/src/index.js'));
+const { apiJson, deployOverSocket } = await import(join(root, 'dist/libs/testing/src/index.js'));
 const { LocalDeployDriver } = await import(join(root, 'dist/apps/deployer/src/drivers/local-deploy.driver.js'));
 const { deployerConfigSchema } = await import(join(root, 'dist/apps/deployer/src/deployer.config.js'));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -71,10 +71,10 @@ try {
     const hand = [];
     for (let i = 0; i < RUNS; i++) {
       const t = performance.now();
-      const transcript = await deployOverSocket(server.url, { repoUrl: join(root, 'examples', example) });
+      const transcript = await deployOverSocket(server, { repoUrl: join(root, 'examples', example) });
       const total = performance.now() - t;
       if (!transcript.complete) throw new Error(`${example} failed: ${JSON.stringify(transcript.error)}`);
-      const { events } = await (await fetch(`${server.url}/api/deployments/${transcript.deploymentId}`)).json();
+      const { events } = await apiJson(server, `/api/deployments/${transcript.deploymentId}`);
       const at = (i) => Date.parse(events[i].createdAt);
       const start = events.findIndex((e) => /^Running (npm|yarn|pnpm|bun) (ci|install)/.test(e.message));
       const install = start < 0 ? 0 : at(events.findIndex((e, j) => j > start && e.message !== '')) - at(start);

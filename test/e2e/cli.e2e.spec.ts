@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, getText } from '#testing';
+import { connect, dropSchema, getText, uniqueSchema, TEST_DATABASE_URL } from '#testing';
 import type { DeploymentUpdate } from '#contracts';
 import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
@@ -13,9 +13,13 @@ const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'bin/servergem.js');
 const run = promisify(execFile);
 
-async function servergem(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function servergem(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { cwd: root, timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
+      cwd: root,
+      timeout: 120_000,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -26,6 +30,8 @@ async function servergem(args: string[]): Promise<{ code: number; stdout: string
 describe('servergem CLI against a running server', () => {
   let server: AllInOne;
   let home: string;
+  // The CLI on the server's machine, with its SERVERGEM_HOME: it finds the install's token by itself.
+  const sameMachine = () => ({ SERVERGEM_HOME: home });
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'servergem-cli-'));
@@ -40,7 +46,7 @@ describe('servergem CLI against a running server', () => {
   });
 
   it('deploy prints stages and real log lines, then the URL as its last line, and exits 0', async () => {
-    const result = await servergem(['deploy', 'examples/node-hello', '--server', server.url]);
+    const result = await servergem(['deploy', 'examples/node-hello', '--server', server.url], sameMachine());
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(result.stdout).toContain('▸ building');
@@ -51,7 +57,7 @@ describe('servergem CLI against a running server', () => {
   });
 
   it('deploy --json prints one JSON object per event, the last one deployment_complete', async () => {
-    const result = await servergem(['deploy', 'examples/node-hello', '--server', server.url, '--json']);
+    const result = await servergem(['deploy', 'examples/node-hello', '--server', server.url, '--json'], sameMachine());
     expect(result.code).toBe(0);
     const events = result.stdout
       .trim()
@@ -64,10 +70,24 @@ describe('servergem CLI against a running server', () => {
   });
 
   it('deploy of a broken source prints the error and hint and exits non-zero', async () => {
-    const result = await servergem(['deploy', join(home, 'missing'), '--server', server.url]);
+    const result = await servergem(['deploy', join(home, 'missing'), '--server', server.url], sameMachine());
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/REPO_NOT_FOUND/);
     expect(result.stderr).toMatch(/hint:/);
+  });
+
+  it('without the token says where it is and how to pass it, and with SERVERGEM_TOKEN goes in', async () => {
+    const elsewhere = { SERVERGEM_HOME: join(home, 'not-the-servers-home') };
+    const status = await servergem(['status', '--server', server.url], elsewhere);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain('UNAUTHORIZED: A valid access token is required.');
+    expect(status.stderr).toContain(`hint: This install's token is in ${join(home, 'access-token')}`);
+    const deploy = await servergem(['deploy', 'examples/node-hello', '--server', server.url], elsewhere);
+    expect(deploy.code).toBe(1);
+    expect(deploy.stderr).toMatch(/Could not connect to ServerGem at .*: A valid access token is required\.\nhint: .*SERVERGEM_TOKEN/);
+    const withToken = await servergem(['status', '--server', server.url, '--json'], { ...elsewhere, SERVERGEM_TOKEN: server.token });
+    expect(withToken.code).toBe(0);
+    expect(JSON.parse(withToken.stdout)).toBeInstanceOf(Array);
   });
 
   it('deploy with no server running says how to start one', async () => {
@@ -83,10 +103,10 @@ describe('servergem CLI against a running server', () => {
   });
 
   it('subscribe replays exactly the events after afterSeq', async () => {
-    const result = await servergem(['deploy', 'examples/node-hello', '--server', server.url, '--json']);
+    const result = await servergem(['deploy', 'examples/node-hello', '--server', server.url, '--json'], sameMachine());
     const first = JSON.parse(result.stdout.split('\n')[0]!) as { data: { metadata: { deploymentId: string } } };
     const deploymentId = first.data.metadata.deploymentId;
-    const socket = connect(server.url);
+    const socket = connect(server);
     const replayed: DeploymentUpdate['data'][] = [];
     await new Promise<void>((done) => {
       socket.on('deployment_update', (u) => replayed.push(u.data));
@@ -97,5 +117,53 @@ describe('servergem CLI against a running server', () => {
     expect(replayed[0]!.seq).toBe(4);
     expect(replayed.map((u) => u.seq)).toEqual(replayed.map((_, i) => i + 4));
     expect(replayed.at(-1)!.stage).toBe('live');
+  });
+});
+
+describe('servergem up', () => {
+  const schema = uniqueSchema();
+  let home: string;
+  let child: ChildProcess | undefined;
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((done) => child!.once('exit', done));
+      child.kill('SIGINT');
+      await exited;
+    }
+    if (home) rmSync(home, { recursive: true, force: true });
+    await dropSchema(schema);
+  });
+
+  it('prints a login link with the install token, which the server takes, and stops on Ctrl-C', async () => {
+    home = mkdtempSync(join(tmpdir(), 'servergem-up-'));
+    child = spawn(process.execPath, [cli, 'up'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const banner = await new Promise<string>((resolve, reject) => {
+      child!.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+        if (output.includes('Stop with Ctrl-C')) resolve(output);
+      });
+      child!.once('exit', (code) => reject(new Error(`servergem up exited (${code}):\n${output}`)));
+    });
+    const link = /Open this link to log in: +(http:\/\/127\.0\.0\.1:\d+\/\?token=(\S+))/.exec(banner);
+    expect(link, banner).not.toBeNull();
+    const token = decodeURIComponent(link![2]!);
+    expect(token).toBe(readFileSync(join(home, 'access-token'), 'utf8').trim());
+    const url = new URL(link![1]!).origin;
+    expect((await fetch(`${url}/api/deployments`)).status).toBe(401);
+    expect((await fetch(`${url}/api/deployments`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    // The page the link opens is the web UI (or the page that says how to build it).
+    expect((await fetch(link![1]!)).status).toBe(200);
+
+    const exited = new Promise<void>((done) => child!.once('exit', () => done()));
+    child.kill('SIGINT');
+    await exited;
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 });

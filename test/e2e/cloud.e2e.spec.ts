@@ -53,7 +53,7 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     const logLines = Array.from({ length: 25 }, (_, i) => `Step ${i + 1}/25 : build line ${i + 1}`);
     cloudBuild.script({ logLines, terminal: 'SUCCESS', digest: `sha256:${'a'.repeat(64)}` });
 
-    const transcript = await deployOverSocket(sut.url, { repoUrl: example });
+    const transcript = await deployOverSocket(sut, { repoUrl: example });
 
     expect(transcript.error).toBeUndefined();
     expect(transcript.complete).toMatchObject({ service_name: 'node-hello', region: 'europe-west1' });
@@ -72,7 +72,7 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
 
   it('ends failed with the build log tail and a hint when Cloud Build reports FAILURE', async () => {
     cloudBuild.script({ logLines: ['Step 1/3 : FROM node:22-slim', 'npm ERR! missing script: build'], terminal: 'FAILURE' });
-    const transcript = await deployOverSocket(sut.url, { repoUrl: example });
+    const transcript = await deployOverSocket(sut, { repoUrl: example });
     expect(transcript.error).toMatchObject({ code: 'BUILD_FAILED' });
     expect(transcript.error!.hint).not.toBe('');
     expect(transcript.updates.flatMap((u) => u.logs)).toContain('npm ERR! missing script: build');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployOverSocket, getText, isGapFree, startDistributed, type Distributed, dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
+import { apiJson, deployOverSocket, getText, isGapFree, startDistributed, type Distributed, dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
 import { stopLocalApps } from './stop-local-apps.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -40,27 +40,27 @@ describe('distributed: each service its own process, real NATS and PostgreSQL', 
   });
 
   it('is ready: transport and database reachable', async () => {
-    const ready = (await (await fetch(`${sut.url}/ready`)).json()) as Record<string, string>;
+    const ready = await apiJson<Record<string, string>>(sut, '/ready');
     expect(ready).toMatchObject({ status: 'ready', transport: 'up', database: 'up' });
   });
 
   it.each(['node-hello', 'node-express'])('deploys examples/%s to a URL that answers 200, with a gap-free log', async (example) => {
-    const transcript = await deployOverSocket(sut.url, { repoUrl: join(root, 'examples', example) });
+    const transcript = await deployOverSocket(sut, { repoUrl: join(root, 'examples', example) });
     expect(transcript.error).toBeUndefined();
     expect((await getText(transcript.complete!.url)).status).toBe(200);
-    const { events } = (await (await fetch(`${sut.url}/api/deployments/${transcript.deploymentId}`)).json()) as { events: { seq: number }[] };
+    const { events } = await apiJson<{ events: { seq: number }[] }>(sut, `/api/deployments/${transcript.deploymentId}`);
     expect(isGapFree(events.map((e) => e.seq))).toBe(true);
     expect(transcript.updates.map((u) => u.seq)).toEqual(events.map((e) => e.seq));
   });
 
   it('refuses a non-https URL with a clear error', async () => {
-    const transcript = await deployOverSocket(sut.url, { repoUrl: 'http://github.com/owner/repo' });
+    const transcript = await deployOverSocket(sut, { repoUrl: 'http://github.com/owner/repo' });
     expect(transcript.error).toMatchObject({ code: 'INVALID_SOURCE' });
     expect(transcript.error!.message).toMatch(/https/);
   });
 
   it('counts deployments by status in /stats', async () => {
-    const stats = (await (await fetch(`${sut.url}/stats`)).json()) as { deploymentsByStatus: Record<string, number> };
+    const stats = await apiJson<{ deploymentsByStatus: Record<string, number> }>(sut, '/stats');
     expect(stats.deploymentsByStatus.live).toBeGreaterThanOrEqual(2);
     expect(stats.deploymentsByStatus.failed).toBeGreaterThanOrEqual(1);
   });

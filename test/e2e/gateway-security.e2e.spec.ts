@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { io } from 'socket.io-client';
 import { dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertSafeBinding, gatewayConfigSchema } from '../../apps/gateway/src/gateway.config.js';
 import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const DATABASE_URL = TEST_DATABASE_URL;
 const example = resolve(import.meta.dirname, '../../examples/node-hello');
-const TOKEN_A = 'token-a-' + randomBytes(12).toString('hex');
-const TOKEN_B = 'token-b-' + randomBytes(12).toString('hex');
+const TOKEN_A = 'token-a-' + randomBytes(16).toString('hex');
+const TOKEN_B = 'token-b-' + randomBytes(16).toString('hex');
 
 function connectWith(url: string, options: { token?: string; origin?: string } = {}) {
   return io(url, {
@@ -61,10 +60,14 @@ describe('gateway: Socket.IO and REST refuse what they must', () => {
     await dropSchema(schema);
   });
 
-  it('refuses to bind beyond loopback without a token, and says why', () => {
-    const config = gatewayConfigSchema.parse({ HOST: '0.0.0.0' });
-    expect(() => assertSafeBinding(config)).toThrow(/AUTH_TOKEN/);
-    expect(() => assertSafeBinding(gatewayConfigSchema.parse({ HOST: '0.0.0.0', AUTH_TOKEN: 'x' }))).not.toThrow();
+  it('takes the configured tokens instead of an install token, and prints none of them', async () => {
+    expect(existsSync(join(home, 'access-token'))).toBe(false);
+    expect(sut.loginUrl).toBeNull();
+    expect(sut.token).toBe(TOKEN_A);
+    expect((await fetch(`${sut.url}/api/deployments`, { headers: { authorization: `Bearer ${TOKEN_B}` } })).status).toBe(200);
+    const refused = (await (await fetch(`${sut.url}/api/deployments`)).json()) as { code: string; hint: string };
+    expect(refused).toMatchObject({ code: 'UNAUTHORIZED', hint: expect.stringContaining('AUTH_TOKEN') });
+    expect(refused.hint).not.toContain(TOKEN_A);
   });
 
   it('refuses a socket without the token, or with a wrong one, at the handshake', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import type { ClientGithubBranches, ClientGithubRepos, RequestError, ServerGithubBranches, ServerGithubRepos } from '#contracts';
-import { connect, FakeGithub, dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
+import { connect, FakeGithub, dropSchema, uniqueSchema, TEST_DATABASE_URL, type ServerUnderTest } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const DATABASE_URL = TEST_DATABASE_URL;
@@ -14,10 +14,10 @@ const TOKEN = 'ghp_' + randomBytes(18).toString('hex');
 type Answer<T> = { ok: T } | { error: RequestError['data'] };
 
 /** Sends one GitHub request over a fresh socket, as the repository selector does, and waits for its answer. */
-function ask(url: string, event: 'github_repos', payload: ClientGithubRepos): Promise<Answer<ServerGithubRepos>>;
-function ask(url: string, event: 'github_branches', payload: ClientGithubBranches): Promise<Answer<ServerGithubBranches>>;
-async function ask(url: string, event: string, payload: object): Promise<Answer<unknown>> {
-  const socket: Socket = connect(url);
+function ask(server: ServerUnderTest, event: 'github_repos', payload: ClientGithubRepos): Promise<Answer<ServerGithubRepos>>;
+function ask(server: ServerUnderTest, event: 'github_branches', payload: ClientGithubBranches): Promise<Answer<ServerGithubBranches>>;
+async function ask(server: ServerUnderTest, event: string, payload: object): Promise<Answer<unknown>> {
+  const socket: Socket = connect(server);
   try {
     return await new Promise((resolve, reject) => {
       socket.on('connect_error', reject);
@@ -66,7 +66,7 @@ describe('GitHub over Socket.IO: gateway -> analyzer -> GitHub API (a local fake
   });
 
   it('answers github_repos with the repositories the token can see, newest push first', async () => {
-    const answer = await ask(sut.url, 'github_repos', { githubToken: TOKEN });
+    const answer = await ask(sut, 'github_repos', { githubToken: TOKEN });
 
     if (!('ok' in answer)) throw new Error(`github_repos was refused: ${answer.error.message}`);
     const { repos } = answer.ok.data;
@@ -76,7 +76,7 @@ describe('GitHub over Socket.IO: gateway -> analyzer -> GitHub API (a local fake
   });
 
   it('answers github_branches with the default branch', async () => {
-    const answer = await ask(sut.url, 'github_branches', { repo: 'octo/web' });
+    const answer = await ask(sut, 'github_branches', { repo: 'octo/web' });
 
     expect(answer).toEqual({
       ok: { type: 'github_branches', data: { repo: 'octo/web', defaultBranch: 'trunk', branches: [{ name: 'trunk', sha: 'a'.repeat(40) }] } },
@@ -86,7 +86,7 @@ describe('GitHub over Socket.IO: gateway -> analyzer -> GitHub API (a local fake
   it('refuses a bad token with a request_error that does not repeat the token', async () => {
     const badToken = 'ghp_' + randomBytes(18).toString('hex');
 
-    const answer = await ask(sut.url, 'github_repos', { githubToken: badToken, query: 'web' });
+    const answer = await ask(sut, 'github_repos', { githubToken: badToken, query: 'web' });
 
     expect(answer).toMatchObject({ error: { event: 'github_repos', code: 'FORBIDDEN' } });
     expect(JSON.stringify(answer)).not.toContain(badToken);
@@ -96,7 +96,7 @@ describe('GitHub over Socket.IO: gateway -> analyzer -> GitHub API (a local fake
   it('refuses a malformed repository name before anything reaches GitHub', async () => {
     const before = fake.requests.length;
 
-    const answer = await ask(sut.url, 'github_branches', { repo: '../../etc/passwd' });
+    const answer = await ask(sut, 'github_branches', { repo: '../../etc/passwd' });
 
     expect(answer).toMatchObject({ error: { event: 'github_branches', code: 'VALIDATION_FAILED' } });
     expect(fake.requests.length).toBe(before);

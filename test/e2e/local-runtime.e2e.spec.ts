@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceSummary } from '#contracts';
-import { connect, deployOverSocket, getText, dropSchema, TEST_DATABASE_URL } from '#testing';
+import { apiFetch, apiJson, connect, deployOverSocket, getText, dropSchema, TEST_DATABASE_URL } from '#testing';
 import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
@@ -47,7 +47,7 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
     const server = readFileSync(join(root, 'examples/node-hello/server.js'), 'utf8');
     writeFileSync(join(app, 'server.js'), server.replace("'Hello from ServerGem'", `'${text}'`));
   };
-  const services = async () => ((await (await fetch(`${sut.url}/api/services`)).json()) as { services: ServiceSummary[] }).services;
+  const services = async () => (await apiJson<{ services: ServiceSummary[] }>(sut, '/api/services')).services;
   const mine = async () => (await services()).find((s) => s.name === service)!;
 
   beforeAll(async () => {
@@ -82,30 +82,26 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
 
   it('keeps one URL across deployments, rollback, a crash and a ServerGem restart', { timeout: 240_000 }, async () => {
     writeVersion('version one');
-    const v1 = await deployOverSocket(sut.url, { repoUrl: app });
+    const v1 = await deployOverSocket(sut, { repoUrl: app });
     expect(v1.error).toBeUndefined();
     const url = v1.complete!.url;
     expect(v1.complete!.service_name).toBe(service);
     expect((await getText(url)).body).toContain('version one');
 
     writeVersion('version two');
-    const v2 = await deployOverSocket(sut.url, { repoUrl: app });
+    const v2 = await deployOverSocket(sut, { repoUrl: app });
     expect(v2.error).toBeUndefined();
     expect(v2.complete!.url).toBe(url);
     expect((await getText(url)).body).toContain('version two');
 
-    const revisions = (await (await fetch(`${sut.url}/api/services/${service}/revisions`)).json()) as { revisions: { revision: string; current: boolean }[] };
+    const revisions = await apiJson<{ revisions: { revision: string; current: boolean }[] }>(sut, `/api/services/${service}/revisions`);
     expect(revisions.revisions.map((r) => [r.revision, r.current])).toEqual([
       [v2.deploymentId, true],
       [v1.deploymentId, false],
     ]);
 
     // Roll back over REST: the same URL serves v1 again.
-    const rolledBack = await fetch(`${sut.url}/api/services/${service}/rollback`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({}),
-    });
+    const rolledBack = await apiFetch(sut, `/api/services/${service}/rollback`, { method: 'POST', body: {} });
     expect(rolledBack.status).toBe(200);
     expect(await rolledBack.json()).toMatchObject({ revision: v1.deploymentId, url });
     expect((await getText(url)).body).toContain('version one');
@@ -123,7 +119,7 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
       return s.pid && s.pid !== before.pid ? s : undefined;
     });
     expect(restarted).toMatchObject({ status: 'running', restarts: 1 });
-    const logs = (await (await fetch(`${sut.url}/api/services/${service}/logs?tail=50`)).json()) as { lines: string[] };
+    const logs = await apiJson<{ lines: string[] }>(sut, `/api/services/${service}/logs?tail=50`);
     expect(logs.lines.some((l) => l.includes('exited unexpectedly'))).toBe(true);
     expect(logs.lines.some((l) => l.includes('node-hello listening on port'))).toBe(true);
 
@@ -140,7 +136,7 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
     expect((await getText(url)).body).toContain('version one');
     expect(await mine()).toMatchObject({ status: 'running', pid: restarted.pid, url, revision: v1.deploymentId });
 
-    const socket = connect(sut.url);
+    const socket = connect(sut);
     const reply = await new Promise<string>((done) => {
       socket.on('message', (m) => done(m.data.content));
       socket.emit('message', { type: 'message', message: 'status' });
@@ -153,7 +149,7 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
   });
 
   it('answers 404 for an unknown service and 400 for a name that is not a slug', async () => {
-    expect((await fetch(`${sut.url}/api/services/no-such-service/revisions`)).status).toBe(404);
-    expect((await fetch(`${sut.url}/api/services/Bad%20Name;rm/logs`)).status).toBe(400);
+    expect((await apiFetch(sut, '/api/services/no-such-service/revisions')).status).toBe(404);
+    expect((await apiFetch(sut, '/api/services/Bad%20Name;rm/logs')).status).toBe(400);
   });
 });

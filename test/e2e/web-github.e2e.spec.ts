@@ -67,7 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM))('GitHub repository picker in Chromium, ag
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
-    await page.goto(sut.url);
+    await page.goto(sut.loginUrl!);
     await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
 
     await page.getByRole('button', { name: 'Connect GitHub' }).click();

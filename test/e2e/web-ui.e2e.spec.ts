@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, getText, gitRepoFrom, isGapFree } from '#testing';
+import { apiJson, freePort, getText, gitRepoFrom, isGapFree } from '#testing';
 import { stopLocalApps } from './stop-local-apps.js';
 import { buildWebUi, CHROMIUM, launchChromium, SCREENSHOTS } from './web-browser.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
@@ -73,7 +73,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium, against the all-in-o
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
-    await page.goto(sut.url);
+    // The link `servergem up` prints: it logs the browser in.
+    await page.goto(sut.loginUrl!);
     await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
     return { page, errors };
   }
@@ -97,7 +98,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium, against the all-in-o
   }
 
   async function stored(id: string): Promise<StoredDeployment> {
-    return (await (await fetch(`${sut.url}/api/deployments/${id}`)).json()) as StoredDeployment;
+    return apiJson<StoredDeployment>(sut, `/api/deployments/${id}`);
   }
 
   it('serves the page at / and leaves the server’s own paths alone', async () => {
@@ -109,6 +110,33 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium, against the all-in-o
     const api = await fetch(`${sut.url}/api/deployments/not-a-uuid`, { headers: { accept: 'text/html' } });
     expect(api.headers.get('content-type')).toMatch(/json/);
     expect((await fetch(`${sut.url}/assets/missing.js`)).status).toBe(404);
+  });
+
+  it('is not logged in without the token; the login link logs it in and leaves the address bar clean', async () => {
+    // A browser of its own: nothing kept from the other tests.
+    const freshProfile = mkdtempSync(join(tmpdir(), 'servergem-chromium-login-'));
+    cleanups.push(freshProfile);
+    const fresh = await launchChromium(freshProfile);
+    try {
+      const page = await fresh.newPage();
+      await page.goto(sut.url);
+      const status = page.getByTestId('connection-status');
+      await page.locator('[data-testid="connection-status"][data-state="unauthorized"]').waitFor({ timeout: 15_000 });
+      expect(await status.textContent()).toMatch(/login link/);
+      await page.screenshot({ path: join(screenshots, 'not-logged-in.png') });
+
+      await page.goto(sut.loginUrl!);
+      await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
+      expect(page.url()).toBe(`${sut.url}/`);
+      expect(await page.evaluate(() => (globalThis as unknown as { location: { href: string } }).location.href)).not.toContain('token');
+      await page.screenshot({ path: join(screenshots, 'logged-in.png'), fullPage: true });
+
+      // The browser stays logged in: a reload, or the plain address, connects again.
+      await page.goto(sut.url);
+      await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('deploys examples/node-hello from the page to a URL that answers 200', async () => {

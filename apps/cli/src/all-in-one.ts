@@ -8,7 +8,8 @@ import { BuilderModule } from '../../builder/src/builder.module.js';
 import { deployerConfigSchema } from '../../deployer/src/deployer.config.js';
 import { DeployerModule } from '../../deployer/src/deployer.module.js';
 import { startGateway } from '../../gateway/src/gateway.bootstrap.js';
-import { gatewayConfigSchema, isLoopback } from '../../gateway/src/gateway.config.js';
+import { AccessTokens } from '../../gateway/src/access-tokens.js';
+import { assertSafeBinding, gatewayConfigSchema, isLoopback } from '../../gateway/src/gateway.config.js';
 import { orchestratorConfigSchema } from '../../orchestrator/src/orchestrator.config.js';
 import { OrchestratorModule } from '../../orchestrator/src/orchestrator.module.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
@@ -16,6 +17,10 @@ import { lockHome } from './home-lock.js';
 
 export interface AllInOne {
   url: string;
+  /** A token the server accepts: the install's own (under SERVERGEM_HOME) or the first of AUTH_TOKEN. */
+  token: string;
+  /** `url` with the install's token, which logs a browser in; null when AUTH_TOKEN is set (never printed). */
+  loginUrl: string | null;
   databaseUrl: string;
   stop(): Promise<void>;
 }
@@ -26,13 +31,15 @@ export interface AllInOne {
  * DATABASE_URL is set. Nothing imports this but the CLI and the tests.
  */
 export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): Promise<AllInOne> {
+  // A bad token or an unsafe binding stops the start before anything is started.
+  const gatewayConfig = loadConfig(gatewayConfigSchema, env);
+  assertSafeBinding(gatewayConfig);
   const home = servergemHome(env);
   const unlock = lockHome(home);
   let database: EmbeddedDatabase | undefined;
   const apps: (INestApplication | INestMicroservice)[] = [];
   try {
     if (!env.DATABASE_URL) database = await startEmbeddedDatabase(home, log);
-    const gatewayConfig = loadConfig(gatewayConfigSchema, env);
     const shared: NodeJS.ProcessEnv = {
       ...env,
       SERVERGEM_HOME: home,
@@ -51,8 +58,11 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (
     const gateway = await startGateway(loadConfig(gatewayConfigSchema, shared), bus, quiet);
     apps.push(gateway);
     const url = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');
+    const tokens = gateway.get(AccessTokens);
     return {
       url,
+      token: tokens.anyToken,
+      loginUrl: tokens.loginToken ? `${url}/?token=${encodeURIComponent(tokens.loginToken)}` : null,
       databaseUrl: shared.DATABASE_URL!,
       stop: async () => {
         await closeAll(apps);

@@ -7,6 +7,7 @@ import { evalCorpusCommand } from './commands/eval-corpus.command.js';
 import { planCommand } from './commands/plan.command.js';
 import { logsCommand } from './commands/logs.command.js';
 import { rollbackCommand } from './commands/rollback.command.js';
+import { serverToken } from './commands/server-token.js';
 import { statusCommand } from './commands/status.command.js';
 import { upCommand } from './commands/up.command.js';
 
@@ -29,7 +30,9 @@ Usage:
   servergem logs <service> [-f] [--tail <n>]     the app's last log lines; -f follows them
   servergem rollback <service> [--to <revision>] serve an earlier revision at the same URL
 
-Environment: SERVERGEM_TOKEN (the server's access token), GITHUB_TOKEN (for private repositories).`;
+Environment: SERVERGEM_TOKEN (the server's access token; for a server on this machine the CLI reads
+the one under SERVERGEM_HOME, default ./.servergem, by itself), SERVERGEM_URL, GITHUB_TOKEN (for
+private repositories).`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -59,9 +62,8 @@ async function main(argv: string[]): Promise<number> {
       return deployCommand(target, {
         branch: values.branch,
         appPath: values['app-path'],
-        server: values.server ?? process.env.SERVERGEM_URL ?? 'http://127.0.0.1:8000',
+        ...serverOf(values.server),
         json: values.json ?? false,
-        token: process.env.SERVERGEM_TOKEN,
         githubToken: process.env.GITHUB_TOKEN,
       });
     case 'analyze':
@@ -91,8 +93,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function serverOf(server: string | undefined): { server: string; token?: string } {
-  return { server: server ?? process.env.SERVERGEM_URL ?? 'http://127.0.0.1:8000', token: process.env.SERVERGEM_TOKEN };
+function serverOf(option: string | undefined): { server: string; token?: string } {
+  const server = option ?? process.env.SERVERGEM_URL ?? 'http://127.0.0.1:8000';
+  return { server, token: serverToken(server) };
 }
 
 function usage(problem: string): number {

@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { SecretBox, secretKey } from '#common';
 import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
+import { AccessTokens } from './access-tokens.js';
 import { DeploymentEventsController } from './deployment-events.controller.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config.js';
 import { DeploymentsController } from './http/deployments.controller.js';
@@ -14,13 +16,15 @@ import { GithubGateway } from './socket/github.gateway.js';
 
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig, bus?: InProcessBus): DynamicModule {
+  static forRoot(config: GatewayConfig, tokens: AccessTokens, bus?: InProcessBus): DynamicModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forRoot('gateway', transportSettings(config, bus))],
       controllers: [HealthController, DeploymentsController, ServicesController, DeploymentEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: AccessTokens, useValue: tokens },
+        { provide: APP_GUARD, useClass: OwnerGuard },
         { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) },
         ConnectionStats,
         DeploymentStreams,

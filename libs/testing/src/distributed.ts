@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export interface Distributed {
   url: string;
+  /** The gateway's access token: AUTH_TOKEN from the environment given, or one made for the run. */
+  token: string;
   processes: Map<string, ChildProcess>;
   output: Map<string, string[]>;
   stop(): Promise<void>;
@@ -25,6 +28,8 @@ export function freePort(): Promise<number> {
 /** Each service from the build output in its own process, talking over the given NATS and PostgreSQL. */
 export async function startDistributed(root: string, env: NodeJS.ProcessEnv): Promise<Distributed> {
   const port = await freePort();
+  const token = env.AUTH_TOKEN?.split(',')[0] ?? randomBytes(32).toString('base64url');
+  env = { ...env, AUTH_TOKEN: env.AUTH_TOKEN ?? token };
   const processes = new Map<string, ChildProcess>();
   const output = new Map<string, string[]>();
   for (const service of SERVICES) {
@@ -54,7 +59,7 @@ export async function startDistributed(root: string, env: NodeJS.ProcessEnv): Pr
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, processes, output, stop: () => stopAll(processes) };
+  return { url, token, processes, output, stop: () => stopAll(processes) };
 }
 
 async function stopAll(processes: Map<string, ChildProcess>): Promise<void> {

@@ -21,17 +21,28 @@ export interface DeployTranscript {
   rejected?: RequestError['data'];
 }
 
-export function connect(url: string, auth: Record<string, string> = {}): TestSocket {
-  return io(url, { transports: ['websocket'], auth, reconnection: false, forceNew: true });
+/** A running ServerGem a test talks to: its URL and a token it accepts (an `AllInOne` is one). */
+export interface ServerUnderTest {
+  url: string;
+  token: string;
+}
+
+/** A server with its token, or a bare URL for a socket that sends none (to test refusals). */
+export type ServerTarget = ServerUnderTest | string;
+
+/** A socket to the server, sending its token as the web UI and the CLI do (`auth.token`). */
+export function connect(target: ServerTarget, auth: Record<string, string> = {}): TestSocket {
+  const { url, token } = typeof target === 'string' ? { url: target, token: undefined } : target;
+  return io(url, { transports: ['websocket'], auth: { ...(token ? { token } : {}), ...auth }, reconnection: false, forceNew: true });
 }
 
 /** Sends the deploy message as the web UI does and collects everything until the deployment ends. */
 export function deployOverSocket(
-  url: string,
+  server: ServerTarget,
   context: { repoUrl: string; branch?: string; appPath?: string; githubToken?: string },
   options: { timeoutMs?: number; clientMessageId?: string } = {},
 ): Promise<DeployTranscript> {
-  const socket = connect(url);
+  const socket = connect(server);
   const transcript: DeployTranscript = { deploymentId: undefined, replies: [], updates: [] };
   return new Promise<DeployTranscript>((resolve, reject) => {
     const timer = setTimeout(() => {

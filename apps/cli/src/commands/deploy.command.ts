@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import type {
-  ClientToServerEvents,
-  DeploymentComplete,
-  DeploymentError,
-  DeploymentUpdate,
-  RequestError,
-  ServerMessage,
-  ServerToClientEvents,
+import { DomainError } from '#common';
+import {
+  wireErrorSchema,
+  type ClientToServerEvents,
+  type DeploymentComplete,
+  type DeploymentError,
+  type DeploymentUpdate,
+  type RequestError,
+  type ServerMessage,
+  type ServerToClientEvents,
 } from '#contracts';
+import { callServer } from './server-api.js';
 
 export interface DeployOptions {
   branch?: string;
@@ -64,11 +67,14 @@ export function deployCommand(target: string, options: DeployOptions): Promise<n
         socket.emit('subscribe', { deploymentId, afterSeq: lastSeq });
       }
     });
-    socket.on('connect_error', (error) => {
+    socket.on('connect_error', (error: Error & { data?: unknown }) => {
       if (connectedOnce) return; // Socket.IO keeps retrying; the deployment goes on server-side.
-      err(`Could not connect to ServerGem at ${options.server}: ${error.message}`);
-      err('hint: start it with `npm start` (or `npx servergem up`), or pass --server <url>.');
-      finish(1);
+      socket.close();
+      void explainConnectError(options, error).then(({ reason, hint }) => {
+        err(`Could not connect to ServerGem at ${options.server}: ${reason}`);
+        err(`hint: ${hint}`);
+        finish(1);
+      });
     });
     socket.on('message', (payload: ServerMessage) => {
       if (options.json) emitJson(payload);
@@ -117,4 +123,24 @@ export function deployCommand(target: string, options: DeployOptions): Promise<n
       finish(1);
     });
   });
+}
+
+/**
+ * Why the socket was refused, in words a person can act on. A refusal from the token check carries
+ * its reason; a refused handshake or an unreachable server shows as a transport error, so the
+ * same server is asked over REST, whose answer says what is wrong (wrong host, not running...).
+ */
+async function explainConnectError(options: DeployOptions, error: Error & { data?: unknown }): Promise<{ reason: string; hint: string }> {
+  const refused = wireErrorSchema.safeParse(error.data);
+  if (refused.success) return { reason: refused.data.message, hint: refused.data.hint ?? 'Check the server log.' };
+  try {
+    await callServer(options, '/api/deployments?limit=1');
+  } catch (probe) {
+    if (probe instanceof DomainError) return { reason: probe.message, hint: probe.hint || 'Check the server log.' };
+    return { reason: error.message, hint: 'start it with `npm start` (or `npx servergem up`), or pass --server <url>.' };
+  }
+  return {
+    reason: `the socket was refused (${error.message})`,
+    hint: 'The server answers over REST; its log says why it refused the socket (too many open from this address?).',
+  };
 }

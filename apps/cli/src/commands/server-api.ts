@@ -8,16 +8,15 @@ export interface ServerOptions {
 
 /** One REST call to a running ServerGem; its `{ code, message, hint }` errors become DomainErrors. */
 export async function callServer<T>(options: ServerOptions, path: string, init: { method?: 'GET' | 'POST'; body?: unknown } = {}): Promise<T> {
+  const method = init.method ?? 'GET';
+  // The server takes a request that changes something only as JSON.
+  const body = method === 'GET' ? undefined : JSON.stringify(init.body ?? {});
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(new URL(path, options.server), {
-      method: init.method ?? 'GET',
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
+    response = await fetch(new URL(path, options.server), { method, headers, body });
   } catch {
     throw new DomainError('SERVICE_UNAVAILABLE', `ServerGem does not answer at ${options.server}.`, 'Start it with `servergem up`, or pass --server.');
   }

@@ -1,4 +1,4 @@
-import { DomainError } from '#common';
+import { accessTokenPath, DomainError, servergemHome } from '#common';
 import { startAllInOne } from '../all-in-one.js';
 
 /** `servergem up`: the all-in-one server, until Ctrl-C. */
@@ -15,6 +15,13 @@ export async function upCommand(): Promise<number> {
     throw error;
   });
   console.log(`\nServerGem is running at ${server.url}`);
+  if (server.loginUrl) {
+    // Like Jupyter's: the one link that logs a browser in; the page drops the token from its address.
+    console.log(`Open this link to log in:     ${server.loginUrl}`);
+    console.log(`(the access token is kept in ${accessTokenPath(servergemHome(process.env))})`);
+  } else {
+    console.log('Open it and enter one of the tokens set in AUTH_TOKEN under "Access token".');
+  }
   console.log('Deploy from another terminal:  npx servergem deploy examples/node-hello');
   console.log('Stop with Ctrl-C.\n');
   await new Promise<void>((resolve) => {
