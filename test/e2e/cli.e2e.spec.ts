@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, dropSchema, getText, uniqueSchema, TEST_DATABASE_URL } from '#testing';
@@ -13,10 +13,10 @@ const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'bin/servergem.js');
 const run = promisify(execFile);
 
-async function servergem(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function servergem(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      cwd: root,
+      cwd,
       timeout: 120_000,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     });
@@ -34,7 +34,11 @@ describe('servergem CLI against a running server', () => {
   const sameMachine = () => ({ SERVERGEM_HOME: home });
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'servergem-cli-'));
+    // Named as the default home is, so a CLI started in its parent folder finds it with no settings.
+    const parent = mkdtempSync(join(tmpdir(), 'servergem-cli-'));
+    // The embedded PostgreSQL runs as its own user, which must be able to reach the home.
+    chmodSync(parent, 0o711);
+    home = join(parent, '.servergem');
     server = await startAllInOne({ PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0' }, () => undefined);
   });
 
@@ -42,7 +46,7 @@ describe('servergem CLI against a running server', () => {
     await server?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
     await stopLocalApps(home);
-    rmSync(home, { recursive: true, force: true });
+    rmSync(dirname(home), { recursive: true, force: true });
   });
 
   it('deploy prints stages and real log lines, then the URL as its last line, and exits 0', async () => {
@@ -74,6 +78,13 @@ describe('servergem CLI against a running server', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/REPO_NOT_FOUND/);
     expect(result.stderr).toMatch(/hint:/);
+  });
+
+  it('finds the token in ./.servergem by itself, as the server keeps it by default', async () => {
+    const result = await servergem(['status', '--server', server.url, '--json'], {}, dirname(home));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toBeInstanceOf(Array);
   });
 
   it('without the token says where it is and how to pass it, and with SERVERGEM_TOKEN goes in', async () => {
