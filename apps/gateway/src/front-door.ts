@@ -8,7 +8,7 @@ import type { GatewayConfig } from './gateway.config.js';
 export interface DoorRequest {
   method?: string;
   headers: IncomingHttpHeaders;
-  socket: { localAddress?: string };
+  socket: { localAddress?: string; localPort?: number };
 }
 
 export interface Refusal {
@@ -70,7 +70,7 @@ export class FrontDoor {
       code: 'MISDIRECTED_REQUEST',
       message: host ? `This ServerGem does not answer to the host name ${shown(host)}.` : 'The request names no host.',
       hint:
-        `Open it as http://127.0.0.1:${this.config.PORT} (or localhost) on its own machine. If ${host ? shown(name ?? host) : 'the name'} is its public name, ` +
+        `Open it as http://127.0.0.1:${request.socket.localPort ?? this.config.PORT} (or localhost) on its own machine. If ${host ? shown(name ?? host) : 'the name'} is its public name, ` +
         'add it to ALLOWED_HOSTS on the server.',
     };
   }
