@@ -78,7 +78,7 @@ describe('values from a repository never become shell, in the Dockerfile and on 
     // No Dockerfile at all: nothing to start, and the refusal is the hint.
     expect(() => planBuild(report)).toThrow('ServerGem found no way to start this app.');
 
-    const deployed = await deployOverSocket(sut.url, { repoUrl: only });
+    const deployed = await deployOverSocket(sut, { repoUrl: only });
     expect(deployed.complete).toBeUndefined();
     expect(deployed.error).toMatchObject({ code: 'UNSUPPORTED_APP', hint: report.warnings[0] });
     nothingRan();
@@ -96,7 +96,7 @@ describe('values from a repository never become shell, in the Dockerfile and on 
     expect(lintDockerfile(plan.dockerfile, { port: 8080, strict: true })).toEqual([]);
 
     // On local, the name reaches only Cargo.toml, and cargo refuses it as a package name: the build fails, nothing runs.
-    const built = await deployOverSocket(sut.url, { repoUrl: withServer });
+    const built = await deployOverSocket(sut, { repoUrl: withServer });
     expect(built.complete).toBeUndefined();
     expect(built.error?.code).toMatch(/^(BUILD_FAILED|TOOLCHAIN_MISSING)$/);
     expect(built.error?.message).toContain('cargo');
@@ -115,7 +115,7 @@ describe('values from a repository never become shell, in the Dockerfile and on 
     const report = await analyzeSource(app);
     expect(planBuild(report).dockerfile).toContain('CMD ["sh","-c","node migrate.js --label=\\"first run\\" && node server.js"]');
 
-    const deployed = await deployOverSocket(sut.url, { repoUrl: app });
+    const deployed = await deployOverSocket(sut, { repoUrl: app });
     expect(deployed.error).toBeUndefined();
     expect((await getText(deployed.complete!.url)).body).toBe('migrated: --label=first run');
   });
