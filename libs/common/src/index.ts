@@ -6,4 +6,6 @@ export * from './download-exec.js';
 export * from './loopback.js';
 export * from './names.js';
 export * from './run-process.js';
+export * from './redact-error.js';
+export * from './redactor.js';
 export * from './secrets.js';

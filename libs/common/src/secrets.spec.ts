@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor, SecretBox } from './secrets.js';
+import { SecretBox } from './secrets.js';
 
 describe(SecretBox.name, () => {
   it('seals so the token is not readable, and opens it again', () => {
@@ -14,24 +14,13 @@ describe(SecretBox.name, () => {
     expect(() => new SecretBox('key-two').open(sealed)).toThrow();
     expect(() => new SecretBox('key-one').open(sealed.slice(0, -2) + 'AA')).toThrow();
   });
-});
 
-describe(Redactor.name, () => {
-  const token = 'ghp_abcdefghijklmnop1234';
-  const sut = new Redactor([token]);
-
-  it.each([
-    [`remote: using ${token}`],
-    [`Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`],
-    [`echo ${Buffer.from(token).toString('base64')}`],
-  ])('redacts %s', (line) => {
-    const out = sut.redact(line);
-    expect(out).toContain('[redacted]');
-    expect(out).not.toContain(token);
-    expect(out).not.toContain(Buffer.from(token).toString('base64'));
-  });
-
-  it('leaves other lines alone', () => {
-    expect(sut.redact('added 71 packages in 4s')).toBe('added 71 packages in 4s');
+  it('turns a value sealed with another key into a clear error, and nothing into nothing', () => {
+    const sealed = new SecretBox('key-one').seal('ghp_abcdefghijklmnop');
+    expect(new SecretBox('key-one').openFromService(sealed)).toBe('ghp_abcdefghijklmnop');
+    expect(new SecretBox('key-one').openFromService(undefined)).toBeUndefined();
+    expect(() => new SecretBox('key-two').openFromService(sealed)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', hint: expect.stringContaining('SERVERGEM_SECRET_KEY') }),
+    );
   });
 });

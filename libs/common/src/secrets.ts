@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { DomainError } from './domain-error.js';
 
 /**
  * Seals secrets (a GitHub token) so they never travel over NATS or sit in the database in clear.
@@ -25,28 +26,18 @@ export class SecretBox {
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   }
-}
 
-/** Replaces every known secret, and its base64 forms, with a marker. */
-export class Redactor {
-  private readonly needles: string[];
-
-  constructor(secrets: Iterable<string | undefined>) {
-    const needles = new Set<string>();
-    for (const secret of secrets) {
-      if (!secret || secret.length < 6) continue;
-      needles.add(secret);
-      needles.add(Buffer.from(secret).toString('base64'));
-      needles.add(Buffer.from(`x-access-token:${secret}`).toString('base64'));
-      needles.add(encodeURIComponent(secret));
+  /** Opens a sealed value that came from another service; one sealed with another key is a clear error. */
+  openFromService(sealed: string | null | undefined): string | undefined {
+    if (!sealed) return undefined;
+    try {
+      return this.open(sealed);
+    } catch {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'The GitHub token could not be unsealed.',
+        'Every service must share the same SERVERGEM_SECRET_KEY; send the token again through the gateway.',
+      );
     }
-    // Longest first, so a secret inside a longer encoded form is replaced whole.
-    this.needles = [...needles].sort((a, b) => b.length - a.length);
-  }
-
-  redact(text: string): string {
-    let out = text;
-    for (const needle of this.needles) out = out.split(needle).join('[redacted]');
-    return out;
   }
 }
