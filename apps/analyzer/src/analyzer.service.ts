@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RequestOf, ResponseOf, analyzeSubject } from '#contracts';
-import { Redactor, SecretBox, servergemHome } from '#common';
-import { MessageBus, ProgressReporter } from '#messaging';
+import { SecretBox, servergemHome } from '#common';
+import { MessageBus, runWorkerStep } from '#messaging';
 import { fetchSource, resolveSource, validateAppPath, validateBranch } from '#source';
 import { ANALYZER_CONFIG, type AnalyzerConfig } from './analyzer.config.js';
 import { analyzeSource } from './detect/analyze.js';
@@ -20,44 +20,41 @@ export class AnalyzerService {
   ) {}
 
   async analyze(request: RequestOf<typeof analyzeSubject>): Promise<ResponseOf<typeof analyzeSubject>> {
-    const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
-    if (request.source.branch !== undefined) validateBranch(request.source.branch);
-    const appPath = validateAppPath(request.source.appPath);
-    const token = request.sealedToken ? this.secrets.open(request.sealedToken) : undefined;
-    const reporter = new ProgressReporter(this.bus, request.deploymentId, 'cloning', new Redactor([token]));
-    const workdir = join(servergemHome({ SERVERGEM_HOME: this.config.SERVERGEM_HOME }), 'work', `analyze-${request.deploymentId ?? randomUUID()}`);
-    try {
-      const where = source.kind === 'git-remote' ? source.url : source.path;
-      reporter.step(
-        'cloning',
-        source.kind === 'folder' ? `Copying ${where}` : `Fetching ${where}${request.source.branch ? ` (branch ${request.source.branch})` : ''}`,
-      );
-      const { commitSha } = await fetchSource({
-        source,
-        branch: request.source.branch,
-        dest: workdir,
-        token,
-        limits: {
-          timeoutMs: this.config.CLONE_TIMEOUT_SECONDS * 1000,
-          maxBytes: this.config.CLONE_MAX_MB * 1024 ** 2,
-          maxFiles: this.config.CLONE_MAX_FILES,
-        },
-        onLine: reporter.logLine,
-      });
-      reporter.step('analyzing', commitSha ? `Fetched commit ${commitSha.slice(0, 12)}; analyzing` : 'Copied the folder; analyzing', 0);
-      let report = await analyzeSource(workdir, appPath);
-      if (this.gemini.enabled) report = await this.gemini.review(workdir, appPath, report, reporter.logLine);
-      for (const item of report.evidence) reporter.log(`${item.field}: ${item.reason} (${item.file}${item.line ? `:${item.line}` : ''})`);
-      for (const warning of report.warnings) reporter.log(`warning: ${warning}`);
-      reporter.step('analyzing', describeReport(report), 1);
-      await reporter.flush();
-      return { commitSha, sourceName: source.name, report };
-    } catch (error) {
-      await reporter.flush().catch(() => undefined);
-      throw error;
-    } finally {
-      await rm(workdir, { recursive: true, force: true });
-    }
+    const token = this.secrets.openFromService(request.sealedToken);
+    return runWorkerStep(this.bus, { deploymentId: request.deploymentId, stage: 'cloning', secrets: [token] }, async (reporter) => {
+      const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
+      if (request.source.branch !== undefined) validateBranch(request.source.branch);
+      const appPath = validateAppPath(request.source.appPath);
+      const workdir = join(servergemHome({ SERVERGEM_HOME: this.config.SERVERGEM_HOME }), 'work', `analyze-${request.deploymentId ?? randomUUID()}`);
+      try {
+        const where = source.kind === 'git-remote' ? source.url : source.path;
+        reporter.step(
+          'cloning',
+          source.kind === 'folder' ? `Copying ${where}` : `Fetching ${where}${request.source.branch ? ` (branch ${request.source.branch})` : ''}`,
+        );
+        const { commitSha } = await fetchSource({
+          source,
+          branch: request.source.branch,
+          dest: workdir,
+          token,
+          limits: {
+            timeoutMs: this.config.CLONE_TIMEOUT_SECONDS * 1000,
+            maxBytes: this.config.CLONE_MAX_MB * 1024 ** 2,
+            maxFiles: this.config.CLONE_MAX_FILES,
+          },
+          onLine: reporter.logLine,
+        });
+        reporter.step('analyzing', commitSha ? `Fetched commit ${commitSha.slice(0, 12)}; analyzing` : 'Copied the folder; analyzing', 0);
+        let report = await analyzeSource(workdir, appPath);
+        if (this.gemini.enabled) report = await this.gemini.review(workdir, appPath, report, reporter.logLine);
+        for (const item of report.evidence) reporter.log(`${item.field}: ${item.reason} (${item.file}${item.line ? `:${item.line}` : ''})`);
+        for (const warning of report.warnings) reporter.log(`warning: ${warning}`);
+        reporter.step('analyzing', describeReport(report), 1);
+        return { commitSha, sourceName: source.name, report };
+      } finally {
+        await rm(workdir, { recursive: true, force: true });
+      }
+    });
   }
 }
 

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { buildSubject, RequestOf, ResponseOf } from '#contracts';
-import { DomainError, Redactor, SecretBox, servergemHome } from '#common';
-import { MessageBus, ProgressReporter } from '#messaging';
+import { DomainError, SecretBox, servergemHome } from '#common';
+import { MessageBus, runWorkerStep } from '#messaging';
 import { fetchSource, resolveSource } from '#source';
 import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
 import { lintDockerfile } from './dockerfile/dockerfile-policy.js';
@@ -26,9 +26,8 @@ export class BuilderService {
   }
 
   async build(request: RequestOf<typeof buildSubject>): Promise<ResponseOf<typeof buildSubject>> {
-    const token = request.sealedToken ? this.secrets.open(request.sealedToken) : undefined;
-    const reporter = new ProgressReporter(this.bus, request.deploymentId, 'generating', new Redactor([token]));
-    try {
+    const token = this.secrets.openFromService(request.sealedToken);
+    return runWorkerStep(this.bus, { deploymentId: request.deploymentId, stage: 'generating', secrets: [token] }, async (reporter) => {
       const { report } = request;
       const driver = this.drivers[request.target === 'local' ? 'local' : 'cloudbuild'];
       if (!driver) {
@@ -63,11 +62,7 @@ export class BuilderService {
       await writeFile(join(appDir, '.dockerignore'), plan.dockerignore);
 
       const artifact = await driver.build({ ...request, sourceDir, appDir, plan, reporter });
-      await reporter.flush();
       return { artifact, dockerfile: plan.dockerfile, dockerignore: plan.dockerignore };
-    } catch (error) {
-      await reporter.flush().catch(() => undefined);
-      throw error;
-    }
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { deploySubject, RequestOf, ResponseOf } from '#contracts';
 import { DomainError } from '#common';
-import { MessageBus, ProgressReporter } from '#messaging';
+import { MessageBus, runWorkerStep } from '#messaging';
 import { DEPLOYER_CONFIG, type DeployerConfig } from './deployer.config.js';
 import { CloudRunDeployDriver } from './drivers/cloud-run.driver.js';
 import type { DeployDriver } from './drivers/deploy-driver.js';
@@ -31,15 +31,10 @@ export class DeployerService implements OnApplicationBootstrap, OnApplicationShu
         'Deploy with the local target, or configure Google Cloud.',
       );
     }
-    const reporter = new ProgressReporter(this.bus, request.deploymentId, 'deploying');
-    try {
-      const result = await driver.deploy({ ...request, reporter });
-      await reporter.flush();
-      return result;
-    } catch (error) {
-      await reporter.flush().catch(() => undefined);
-      throw error;
-    }
+    // The deployer is given no secrets yet; the orchestrator redacts what it stores with the deployment's own.
+    return runWorkerStep(this.bus, { deploymentId: request.deploymentId, stage: 'deploying', secrets: [] }, (reporter) =>
+      driver.deploy({ ...request, reporter }),
+    );
   }
 
   /** Apps deployed before this deployer started are re-adopted (or restarted) before it takes work. */

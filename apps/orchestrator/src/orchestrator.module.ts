@@ -1,9 +1,11 @@
 import { Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SecretBox, secretKey } from '#common';
 import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
 import { ChatController } from './chat/chat.controller.js';
 import { ChatService } from './chat/chat.service.js';
 import { openDatabase } from './database/data-source.js';
+import { DeploymentRedactors } from './deployments/deployment-redactors.js';
 import { DeploymentsController } from './deployments/deployments.controller.js';
 import { EventLog } from './deployments/event-log.service.js';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from './orchestrator.config.js';
@@ -33,6 +35,9 @@ export class OrchestratorModule {
           useFactory: () => openDatabase(config.DATABASE_URL, config.DATABASE_SCHEMA),
         },
         DatabaseLifecycle,
+        // Opens the deployments' sealed tokens to redact them from what is stored, never to use them.
+        { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) },
+        DeploymentRedactors,
         EventLog,
         WorkflowService,
         ChatService,

@@ -7,3 +7,4 @@ export * from './transport.js';
 export * from './namespaced-nats.js';
 export * from './zod.pipe.js';
 export * from './microservice.js';
+export * from './worker-step.js';

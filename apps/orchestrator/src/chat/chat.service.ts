@@ -6,6 +6,7 @@ import { DomainError } from '#common';
 import { MessageBus } from '#messaging';
 import { ChatMessageEntity, ChatSessionEntity } from '../database/chat.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
+import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { EventLog } from '../deployments/event-log.service.js';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config.js';
 import { WorkflowService } from '../workflow/workflow.service.js';
@@ -22,12 +23,15 @@ export class ChatService {
     private readonly events: EventLog,
     private readonly workflow: WorkflowService,
     private readonly bus: MessageBus,
+    private readonly redactors: DeploymentRedactors,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
   async handle(request: RequestOf<typeof chatSubject>): Promise<ChatReply> {
     const sessionId = await this.session(request.owner, request.sessionId);
-    await this.remember(sessionId, 'user', request.message, {});
+    // A token pasted into the chat text as well as sent with it is not kept in the chat history.
+    const redactor = this.redactors.fromSealed(request.context?.sealedToken);
+    await this.remember(sessionId, 'user', redactor.redact(request.message), {});
     const intent = parseIntent(request);
     const reply =
       intent.kind === 'deploy'
@@ -37,8 +41,9 @@ export class ChatService {
           : intent.kind === 'help'
             ? { content: HELP, actions: [], metadata: {} }
             : await runtimeReply(this.bus, intent);
-    await this.remember(sessionId, 'assistant', reply.content, reply.metadata);
-    return { sessionId, ...reply };
+    const content = redactor.redact(reply.content);
+    await this.remember(sessionId, 'assistant', content, reply.metadata);
+    return { sessionId, ...reply, content };
   }
 
   private async deploy(request: RequestOf<typeof chatSubject>, sessionId: string, intent: Extract<Intent, { kind: 'deploy' }>) {

@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
+import { SecretBox } from '#common';
 import type { MessageBus } from '#messaging';
 import { openDatabase } from '../database/data-source.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
+import { DeploymentRedactors } from './deployment-redactors.js';
 import { EventLog } from './event-log.service.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -12,13 +14,15 @@ const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0
 describe(EventLog.name, () => {
   const schema = `unit_${randomBytes(4).toString('hex')}`;
   const published: number[] = [];
+  const secrets = new SecretBox('event-log-spec');
+  const token = `ghp_${randomBytes(18).toString('hex')}`;
   let db: DataSource;
   let sut: EventLog;
 
   beforeAll(async () => {
     db = await openDatabase(DATABASE_URL, schema);
     const bus = { emit: async (_def: unknown, event: { seq: number }) => void published.push(event.seq) } as unknown as MessageBus;
-    sut = new EventLog(db, bus);
+    sut = new EventLog(db, bus, new DeploymentRedactors(secrets));
   });
 
   afterAll(async () => {
@@ -26,9 +30,11 @@ describe(EventLog.name, () => {
     await db.destroy();
   });
 
-  async function newDeployment(): Promise<string> {
+  async function newDeployment(sealedToken: string | null = null): Promise<string> {
     const id = randomUUID();
-    await db.getRepository(DeploymentEntity).insert({ id, owner: 'local', status: 'queued', stage: 'queued', progress: 0, repoUrl: '/x', target: 'local' });
+    await db
+      .getRepository(DeploymentEntity)
+      .insert({ id, owner: 'local', status: 'queued', stage: 'queued', progress: 0, repoUrl: '/x', target: 'local', sealedToken });
     return id;
   }
 
@@ -57,5 +63,30 @@ describe(EventLog.name, () => {
     expect((await db.getRepository(DeploymentEntity).findOneByOrFail({ id })).status).toBe('running');
     const live = await sut.append(id, { stage: 'live', message: '', outcome: { kind: 'complete', url: 'u', serviceName: 's', region: 'r', image: 'i' } });
     expect(live.progress).toBe(100);
+  });
+
+  it('stores and publishes every event redacted with the deployment’s own token', async () => {
+    const id = await newDeployment(secrets.seal(token));
+    const basic = Buffer.from(`git:${token}`).toString('base64');
+    const event = await sut.append(id, {
+      stage: 'failed',
+      message: `failed with ${token}`,
+      logs: [`echo ${Buffer.from(`${token}\n`).toString('base64')}`, `Basic ${basic}`, 'npm ERR! code 1'],
+      outcome: { kind: 'error', stage: 'building', code: 'BUILD_FAILED', message: `x ${token}`, hint: `y ${encodeURIComponent(token)}` },
+    });
+    expect(event).toMatchObject({
+      message: 'failed with [redacted]',
+      logs: ['echo [redacted]', 'Basic [redacted]', 'npm ERR! code 1'],
+      outcome: { message: 'x [redacted]', hint: 'y [redacted]' },
+    });
+    const stored: unknown[] = await db.query(`SELECT row_to_json(e)::text AS row FROM deployment_events e WHERE deployment_id = $1`, [id]);
+    expect(JSON.stringify(stored)).not.toContain(token);
+    expect(JSON.stringify(stored)).not.toContain(basic);
+  });
+
+  it('stores the lines of a deployment without a token as they came', async () => {
+    const id = await newDeployment();
+    const event = await sut.append(id, { stage: 'building', message: '', logs: [`a line mentioning ${token}`] });
+    expect(event.logs).toEqual([`a line mentioning ${token}`]);
   });
 });

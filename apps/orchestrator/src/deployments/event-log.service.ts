@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { deploymentEventPublished, STAGE_PROGRESS, STAGES, stageIndex, type DeploymentEvent, type DeploymentOutcome, type Stage } from '#contracts';
-import { DomainError } from '#common';
+import { DomainError, type Redactor } from '#common';
 import { MessageBus } from '#messaging';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
+import { DeploymentRedactors } from './deployment-redactors.js';
 
 export interface AppendInput {
   stage: Stage;
@@ -17,7 +18,9 @@ export interface AppendInput {
 
 /**
  * The deployment log: every stage change and log line stored with a gap-free `seq`, then fanned
- * out to the gateways. The stage only moves forward and progress never goes backwards.
+ * out to the gateways. The stage only moves forward and progress never goes backwards. Every
+ * event is redacted with the deployment's secrets before it is stored: the last exit before the
+ * database, the browsers and NATS.
  */
 @Injectable()
 export class EventLog {
@@ -28,6 +31,7 @@ export class EventLog {
   constructor(
     private readonly db: DataSource,
     private readonly bus: MessageBus,
+    private readonly redactors: DeploymentRedactors,
   ) {}
 
   append(deploymentId: string, input: AppendInput): Promise<DeploymentEvent> {
@@ -51,6 +55,7 @@ export class EventLog {
     return this.db.transaction(async (tx) => {
       const row = await tx.getRepository(DeploymentEntity).findOne({ where: { id: deploymentId }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new DomainError('NOT_FOUND', `There is no deployment ${deploymentId}.`, 'Check the deployment id.');
+      input = redacted(input, this.redactors.fromSealed(row.sealedToken));
       if (isFinished(row.stage) && !input.outcome) {
         // Late lines from a step that already ended: keep them, under the final stage.
         input = { ...input, stage: row.stage };
@@ -76,6 +81,14 @@ export class EventLog {
       return toEvent(saved);
     });
   }
+}
+
+function redacted(input: AppendInput, redactor: Redactor): AppendInput {
+  if (!redactor.active) return input;
+  const clean = (text: string) => redactor.redact(text);
+  const outcome =
+    input.outcome?.kind === 'error' ? { ...input.outcome, message: clean(input.outcome.message), hint: clean(input.outcome.hint) } : input.outcome;
+  return { ...input, message: clean(input.message), logs: input.logs?.map(clean), outcome };
 }
 
 function isFinished(stage: Stage): boolean {

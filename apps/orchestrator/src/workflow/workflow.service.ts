@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { analyzeSubject, buildSubject, deploySubject, type Stage } from '#contracts';
-import { DomainError, serviceSlug } from '#common';
+import { DomainError, redactError, serviceSlug } from '#common';
 import { MessageBus } from '#messaging';
 import { DeploymentEntity } from '../database/deployment.entity.js';
+import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { EventLog } from '../deployments/event-log.service.js';
 
 const LEASE_SECONDS = 30;
@@ -30,6 +31,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     private readonly db: DataSource,
     private readonly bus: MessageBus,
     private readonly events: EventLog,
+    private readonly redactors: DeploymentRedactors,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -134,25 +136,26 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async fail(id: string, stage: Stage, error: DomainError): Promise<void> {
-    this.logger.warn(`Deployment ${id} failed at ${stage}: ${error.code} ${error.message}`);
+    const repo = this.db.getRepository(DeploymentEntity);
+    let clean = error;
     try {
-      const current = await this.db.getRepository(DeploymentEntity).findOneByOrFail({ id });
+      const current = await repo.findOneByOrFail({ id });
+      // The workers redacted already; this covers what the orchestrator says itself, and any worker that did not.
+      clean = redactError(error, this.redactors.fromSealed(current.sealedToken)) as DomainError;
+      this.logger.warn(`Deployment ${id} failed at ${stage}: ${clean.code} ${clean.message}`);
       const failedStage = current.stage === 'queued' ? stage : current.stage;
-      await this.db
-        .getRepository(DeploymentEntity)
-        .update(
-          { id },
-          { status: 'failed', errorCode: error.code, errorMessage: error.message, errorHint: error.hint, finishedAt: new Date(), sealedToken: null },
-        );
+      await repo.update({ id }, { status: 'failed', errorCode: clean.code, errorMessage: clean.message, errorHint: clean.hint, finishedAt: new Date() });
+      // Appended while the sealed token is still on the row: the event log redacts the log tail with it.
       await this.events.append(id, {
         stage: 'failed',
-        message: error.message,
-        logs: error.logs,
-        outcome: { kind: 'error', stage: failedStage, code: error.code, message: error.message, hint: error.hint },
+        message: clean.message,
+        logs: clean.logs,
+        outcome: { kind: 'error', stage: failedStage, code: clean.code, message: clean.message, hint: clean.hint },
       });
+      await repo.update({ id }, { sealedToken: null });
     } catch (storeError) {
       // The database is down: the lease runs out and the deployment is picked up again later.
-      this.logger.error(`Could not record the failure of ${id}: ${String(storeError)}`);
+      this.logger.error(`Could not record the failure of ${id} at ${stage} (${clean.code}): ${String(storeError)}`);
     }
   }
 
