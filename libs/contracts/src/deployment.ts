@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { errorCodeSchema } from './errors.js';
 import { deploymentStatusSchema, stageSchema, targetSchema } from './stages.js';
+import { singleLine } from './text.js';
 
 export const sourceSpecSchema = z.object({
   /** An https git URL, or (all-in-one on loopback only) an absolute local path. */
-  repoUrl: z.string().min(1).max(2048),
-  branch: z.string().max(255).optional(),
+  repoUrl: singleLine({ min: 1, max: 2048 }),
+  branch: singleLine({ max: 255 }).optional(),
   /** Sub-folder of the repository holding the app. */
-  appPath: z.string().max(1024).optional(),
+  appPath: singleLine({ max: 1024 }).optional(),
 });
 export type SourceSpec = z.infer<typeof sourceSpecSchema>;
 

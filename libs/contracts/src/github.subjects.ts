@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRequest } from './subject.js';
+import { singleLine } from './text.js';
 
 /** `owner/name` as GitHub allows them: no path tricks, no URL, nothing a shell would read. */
 export const githubRepoNameSchema = z
@@ -24,7 +25,7 @@ export type GithubRepo = z.infer<typeof githubRepoSchema>;
 export const githubBranchSchema = z.object({ name: z.string(), sha: z.string() });
 export type GithubBranch = z.infer<typeof githubBranchSchema>;
 
-const repoQuerySchema = z.string().trim().max(100).optional();
+const repoQuerySchema = singleLine({ max: 100 }).trim().optional();
 const pageSchema = z.number().int().min(1).max(100).optional();
 
 export const githubReposSubject = defineRequest({
@@ -32,7 +33,7 @@ export const githubReposSubject = defineRequest({
   service: 'analyzer',
   timeoutMs: 60_000,
   request: z.object({
-    sealedToken: z.string().max(2048),
+    sealedToken: singleLine({ max: 2048 }),
     /** Keeps repositories whose name contains this text (case-insensitive). */
     query: repoQuerySchema,
     page: pageSchema,
@@ -45,7 +46,7 @@ export const githubBranchesSubject = defineRequest({
   service: 'analyzer',
   timeoutMs: 60_000,
   request: z.object({
-    sealedToken: z.string().max(2048).optional(),
+    sealedToken: singleLine({ max: 2048 }).optional(),
     repo: githubRepoNameSchema,
   }),
   response: z.object({ defaultBranch: z.string(), branches: z.array(githubBranchSchema) }),
@@ -55,14 +56,14 @@ export const githubBranchesSubject = defineRequest({
 export const clientGithubReposSchema = z.object({
   query: repoQuerySchema,
   page: pageSchema,
-  githubToken: z.string().min(1).max(512),
+  githubToken: singleLine({ min: 1, max: 512 }),
 });
 export type ClientGithubRepos = z.infer<typeof clientGithubReposSchema>;
 
 /** client -> server `github_branches`: a repository's branches and its default branch. */
 export const clientGithubBranchesSchema = z.object({
   repo: githubRepoNameSchema,
-  githubToken: z.string().min(1).max(512).optional(),
+  githubToken: singleLine({ min: 1, max: 512 }).optional(),
 });
 export type ClientGithubBranches = z.infer<typeof clientGithubBranchesSchema>;
 

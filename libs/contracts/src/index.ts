@@ -9,3 +9,4 @@ export * from './socket-events.js';
 export * from './stages.js';
 export * from './subject.js';
 export * from './worker.subjects.js';
+export * from './text.js';

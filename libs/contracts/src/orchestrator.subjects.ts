@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { defineEvent, defineRequest } from './subject.js';
 import { deploymentEventSchema, deploymentSummarySchema } from './deployment.js';
 import { deploymentStatusSchema, stageSchema } from './stages.js';
+import { multiLine, singleLine } from './text.js';
 
 /** Who is asking: the gateway derives it from the connection, never from the message. */
-const ownerSchema = z.string().min(1).max(128);
+const ownerSchema = singleLine({ min: 1, max: 128 });
 
 export const chatSubject = defineRequest({
   subject: 'orchestrator.chat.v1',
@@ -13,18 +14,18 @@ export const chatSubject = defineRequest({
   request: z.object({
     owner: ownerSchema,
     sessionId: z.uuid().optional(),
-    message: z.string().max(10_000),
+    message: multiLine({ max: 10_000 }),
     context: z
       .object({
         action: z.enum(['deploy', 'analyze', 'chat']).optional(),
-        repoUrl: z.string().max(2048).optional(),
-        branch: z.string().max(255).optional(),
-        appPath: z.string().max(1024).optional(),
+        repoUrl: singleLine({ max: 2048 }).optional(),
+        branch: singleLine({ max: 255 }).optional(),
+        appPath: singleLine({ max: 1024 }).optional(),
         /** The GitHub token, sealed by the gateway; never travels in clear. */
-        sealedToken: z.string().max(2048).optional(),
+        sealedToken: singleLine({ max: 2048 }).optional(),
       })
       .default({}),
-    clientMessageId: z.string().min(1).max(128).optional(),
+    clientMessageId: singleLine({ min: 1, max: 128 }).optional(),
   }),
   response: z.object({
     sessionId: z.uuid(),

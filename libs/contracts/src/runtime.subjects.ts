@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRequest } from './subject.js';
+import { singleLine } from './text.js';
 
 /** A service name as ServerGem makes them (see `serviceSlug`): safe in paths, URLs and argv. */
 export const serviceNameSchema = z
@@ -54,7 +55,7 @@ export const rollbackSubject = defineRequest({
   request: z.object({
     name: serviceNameSchema,
     /** The revision to serve; without it, the one before the current one. */
-    revision: z.string().min(1).max(100).optional(),
+    revision: singleLine({ min: 1, max: 100 }).optional(),
   }),
   response: z.object({ name: z.string(), revision: z.string(), url: z.string() }),
 });

@@ -2,21 +2,22 @@ import { z } from 'zod';
 import { errorCodeSchema } from './errors.js';
 import type { ClientGithubBranches, ClientGithubRepos, ServerGithubBranches, ServerGithubRepos } from './github.subjects.js';
 import { stageSchema } from './stages.js';
+import { multiLine, singleLine } from './text.js';
 
 /** client -> server `message` */
 export const clientMessageSchema = z.object({
   type: z.literal('message'),
-  message: z.string().max(10_000),
+  message: multiLine({ max: 10_000 }),
   context: z
     .object({
       action: z.enum(['deploy', 'analyze', 'chat']).optional(),
-      repoUrl: z.string().max(2048).optional(),
-      branch: z.string().max(255).optional(),
-      githubToken: z.string().max(512).optional(),
-      appPath: z.string().max(1024).optional(),
+      repoUrl: singleLine({ max: 2048 }).optional(),
+      branch: singleLine({ max: 255 }).optional(),
+      githubToken: singleLine({ max: 512 }).optional(),
+      appPath: singleLine({ max: 1024 }).optional(),
     })
     .optional(),
-  clientMessageId: z.string().min(1).max(128).optional(),
+  clientMessageId: singleLine({ min: 1, max: 128 }).optional(),
 });
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 

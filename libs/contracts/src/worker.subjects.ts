@@ -3,6 +3,7 @@ import { analysisReportSchema } from './analysis-report.js';
 import { sourceSpecSchema } from './deployment.js';
 import { defineRequest } from './subject.js';
 import { targetSchema } from './stages.js';
+import { singleLine } from './text.js';
 
 export const analyzeSubject = defineRequest({
   subject: 'analyzer.analyze.v1',
@@ -11,7 +12,7 @@ export const analyzeSubject = defineRequest({
   request: z.object({
     deploymentId: z.uuid().optional(),
     source: sourceSpecSchema,
-    sealedToken: z.string().max(2048).optional(),
+    sealedToken: singleLine({ max: 2048 }).optional(),
   }),
   response: z.object({
     commitSha: z.string().nullable(),
@@ -40,7 +41,7 @@ export const buildSubject = defineRequest({
     serviceName: z.string(),
     report: analysisReportSchema,
     target: targetSchema,
-    sealedToken: z.string().max(2048).optional(),
+    sealedToken: singleLine({ max: 2048 }).optional(),
   }),
   response: z.object({
     artifact: buildArtifactSchema,

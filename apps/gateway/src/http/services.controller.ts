@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
-import { listRevisionsSubject, listServicesSubject, rollbackSubject, serviceLogsSubject, serviceNameSchema, stopServiceSubject } from '#contracts';
+import { listRevisionsSubject, listServicesSubject, rollbackSubject, serviceLogsSubject, serviceNameSchema, singleLine, stopServiceSubject } from '#contracts';
 import { MessageBus, ZodPipe } from '#messaging';
 import { OwnerGuard } from './owner.guard.js';
 
-const rollbackBody = z.object({ revision: z.string().min(1).max(100).optional() }).default({});
+const rollbackBody = z.object({ revision: singleLine({ min: 1, max: 100 }).optional() }).default({});
 
 /** The services of the local runtime: what runs, its revisions, its logs, rollback and stop. */
 @Controller('api/services')

@@ -89,4 +89,10 @@ describe(EventLog.name, () => {
     const event = await sut.append(id, { stage: 'building', message: '', logs: [`a line mentioning ${token}`] });
     expect(event.logs).toEqual([`a line mentioning ${token}`]);
   });
+
+  it('keeps a line with a NUL in it (PostgreSQL refuses NUL in text), showing it as U+FFFD', async () => {
+    const id = await newDeployment();
+    const event = await sut.append(id, { stage: 'building', message: 'a\0b', logs: ['binary \0 output'] });
+    expect(event).toMatchObject({ message: 'a\uFFFDb', logs: ['binary \uFFFD output'] });
+  });
 });

@@ -55,7 +55,7 @@ export class EventLog {
     return this.db.transaction(async (tx) => {
       const row = await tx.getRepository(DeploymentEntity).findOne({ where: { id: deploymentId }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new DomainError('NOT_FOUND', `There is no deployment ${deploymentId}.`, 'Check the deployment id.');
-      input = redacted(input, this.redactors.fromSealed(row.sealedToken));
+      input = storable(input, this.redactors.fromSealed(row.sealedToken));
       if (isFinished(row.stage) && !input.outcome) {
         // Late lines from a step that already ended: keep them, under the final stage.
         input = { ...input, stage: row.stage };
@@ -83,12 +83,17 @@ export class EventLog {
   }
 }
 
-function redacted(input: AppendInput, redactor: Redactor): AppendInput {
-  if (!redactor.active) return input;
-  const clean = (text: string) => redactor.redact(text);
+/** What is stored: redacted with the deployment's secrets, and text PostgreSQL accepts. */
+function storable(input: AppendInput, redactor: Redactor): AppendInput {
+  const clean = (text: string) => redactor.redact(storableText(text));
   const outcome =
     input.outcome?.kind === 'error' ? { ...input.outcome, message: clean(input.outcome.message), hint: clean(input.outcome.hint) } : input.outcome;
   return { ...input, message: clean(input.message), logs: input.logs?.map(clean), outcome };
+}
+
+/** PostgreSQL refuses NUL in text: a build that prints one keeps its line, with U+FFFD in its place. */
+export function storableText(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
 }
 
 function isFinished(stage: Stage): boolean {

@@ -7,7 +7,7 @@ import { DomainError, redactError, serviceSlug } from '#common';
 import { MessageBus } from '#messaging';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
-import { EventLog } from '../deployments/event-log.service.js';
+import { EventLog, storableText } from '../deployments/event-log.service.js';
 
 const LEASE_SECONDS = 30;
 const MAX_ATTEMPTS = 3;
@@ -144,7 +144,10 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       clean = redactError(error, this.redactors.fromSealed(current.sealedToken)) as DomainError;
       this.logger.warn(`Deployment ${id} failed at ${stage}: ${clean.code} ${clean.message}`);
       const failedStage = current.stage === 'queued' ? stage : current.stage;
-      await repo.update({ id }, { status: 'failed', errorCode: clean.code, errorMessage: clean.message, errorHint: clean.hint, finishedAt: new Date() });
+      await repo.update(
+        { id },
+        { status: 'failed', errorCode: clean.code, errorMessage: storableText(clean.message), errorHint: storableText(clean.hint), finishedAt: new Date() },
+      );
       // Appended while the sealed token is still on the row: the event log redacts the log tail with it.
       await this.events.append(id, {
         stage: 'failed',
