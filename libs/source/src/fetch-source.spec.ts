@@ -117,4 +117,39 @@ describe(fetchSource.name, () => {
     expect((error as DomainError).code).toBe('SOURCE_TOO_LARGE');
     expect((error as DomainError).message).toMatch(/took longer than/);
   });
+
+  describe('a folder that cannot be copied gets a clear error naming only the folder', () => {
+    it('one holding the destination (ServerGem’s own data folder)', async () => {
+      const folder = tempDir();
+      writeFileSync(join(folder, 'private-ledger.txt'), '');
+      const error = (await fetchSource({ source: { kind: 'folder', path: folder, name: 'f' }, dest: join(folder, 'data', 'out') }).catch(
+        (e: unknown) => e,
+      )) as DomainError;
+      expect(error).toMatchObject({ code: 'CLONE_FAILED', message: `ServerGem could not copy the folder ${folder}: it holds ServerGem's own data folder.` });
+      expect(error.hint).toMatch(/SERVERGEM_HOME/);
+    });
+
+    it('one holding something that is not a file (a named pipe), whose name stays out of the message', async () => {
+      const folder = tempDir();
+      execFileSync('mkfifo', [join(folder, 'secret-pipe-name')]);
+      const error = (await fetchSource({ source: { kind: 'folder', path: folder, name: 'f' }, dest: join(tempDir(), 'out') }).catch(
+        (e: unknown) => e,
+      )) as DomainError;
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error.code).toBe('CLONE_FAILED');
+      expect(error.message).toContain(folder);
+      expect(`${error.message} ${error.hint}`).not.toContain('secret-pipe-name');
+    });
+
+    it('one over the file cap, found without walking all of it', async () => {
+      const folder = tempDir();
+      for (let i = 0; i < 20; i++) writeFileSync(join(folder, `f${i}.txt`), '');
+      const error = await fetchSource({
+        source: { kind: 'folder', path: folder, name: 'f' },
+        dest: join(tempDir(), 'out'),
+        limits: { timeoutMs: 60_000, maxBytes: 1024 ** 3, maxFiles: 5 },
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'SOURCE_TOO_LARGE', message: 'The folder holds more than 5 files, over the limits.' });
+    });
+  });
 });

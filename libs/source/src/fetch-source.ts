@@ -193,6 +193,13 @@ function gitFailure(result: RunResult, request: FetchRequest): DomainError {
 async function copyFolder(from: string, to: string, limits: FetchLimits): Promise<void> {
   let files = 0;
   let bytes = 0;
+  const tooLarge = () =>
+    new DomainError(
+      'SOURCE_TOO_LARGE',
+      `The folder holds more than ${files > limits.maxFiles ? `${limits.maxFiles} files` : `${Math.round(limits.maxBytes / 1024 ** 2)} MiB`}, over the limits.`,
+      'Deploy a smaller folder, or raise CLONE_MAX_MB / CLONE_MAX_FILES.',
+    );
+  // Stops as soon as a cap is passed: pointing at a home folder or / fails fast.
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       if (SKIPPED.has(entry.name)) continue;
@@ -201,21 +208,41 @@ async function copyFolder(from: string, to: string, limits: FetchLimits): Promis
       else {
         files++;
         bytes += (await lstat(full)).size;
+        if (files > limits.maxFiles || bytes > limits.maxBytes) throw tooLarge();
       }
     }
   };
-  await walk(from);
-  if (files > limits.maxFiles || bytes > limits.maxBytes) {
-    throw new DomainError(
-      'SOURCE_TOO_LARGE',
-      `The folder holds ${files} files (${Math.round(bytes / 1024 ** 2)} MiB), over the limits.`,
-      'Deploy a smaller folder, or raise CLONE_MAX_MB / CLONE_MAX_FILES.',
-    );
+  try {
+    await walk(from);
+    // Symlinks are copied as links, never followed: what they point at outside stays outside.
+    await cp(from, to, {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (src) => !SKIPPED.has(src.slice(from.length).split('/').filter(Boolean).at(-1) ?? ''),
+    });
+  } catch (error) {
+    throw error instanceof DomainError ? error : copyFailure(from, error);
   }
-  // Symlinks are copied as links, never followed: what they point at outside stays outside.
-  await cp(from, to, {
-    recursive: true,
-    verbatimSymlinks: true,
-    filter: (src) => !SKIPPED.has(src.slice(from.length).split('/').filter(Boolean).at(-1) ?? ''),
-  });
+}
+
+/**
+ * Why a folder could not be copied, in words, naming only the folder the user gave: the path of
+ * the file inside it that failed stays in no message, since on a local folder it is the host's.
+ */
+function copyFailure(folder: string, error: unknown): DomainError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const why: Record<string, string> = {
+    EACCES: 'permission was denied on something inside it',
+    EPERM: 'permission was denied on something inside it',
+    ELOOP: 'it holds a loop of symbolic links',
+    ENAMETOOLONG: 'it holds a path that is too long',
+    ERR_FS_CP_EINVAL: "it holds ServerGem's own data folder",
+  };
+  return new DomainError(
+    'CLONE_FAILED',
+    `ServerGem could not copy the folder ${folder}: ${why[code] ?? `a file inside it could not be read (${code || 'unknown error'})`}.`,
+    code === 'ERR_FS_CP_EINVAL'
+      ? "Deploy the app's own folder, not one that contains SERVERGEM_HOME."
+      : 'Check that the ServerGem server can read every file of the folder, then try again.',
+  );
 }

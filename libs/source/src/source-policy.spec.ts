@@ -56,6 +56,15 @@ describe(resolveSource.name, () => {
     expect(codeOf(() => resolveSource('../../', localToo))).toBe('INVALID_SOURCE');
   });
 
+  it('reads a file URL as its decoded path, and refuses one that names no local path', () => {
+    const dir = import.meta.dirname;
+    expect(resolveSource(`file://${dir}`, localToo)).toMatchObject({ kind: 'folder', path: dir });
+    // %73 is "s": the path is decoded, as the file URL means it.
+    expect(resolveSource(`file://${dir.slice(0, -3)}%73rc`, localToo)).toMatchObject({ kind: 'folder', path: dir });
+    for (const input of ['file://[', 'file://other-host/srv/app', 'file:///srv/a%2Fb'])
+      expect(codeOf(() => resolveSource(input, localToo))).toBe('INVALID_SOURCE');
+  });
+
   it('says a missing folder does not exist', () => {
     expect(codeOf(() => resolveSource('/no/such/folder', localToo))).toBe('REPO_NOT_FOUND');
   });

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { basename, isAbsolute, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DomainError } from '#common';
 
 export interface SourcePolicy {
@@ -27,8 +28,17 @@ export function resolveSource(input: string, policy: SourcePolicy): ResolvedSour
   if (SCP_LIKE.test(raw)) {
     throw invalid(`"${raw}" is an SSH address; ServerGem fetches over https only.`, 'Use the https URL, e.g. https://github.com/owner/repo.');
   }
-  const path = raw.toLowerCase().startsWith('file:') ? new URL(raw).pathname : raw;
+  const path = raw.toLowerCase().startsWith('file:') ? filePath(raw) : raw;
   return resolveLocal(path, policy);
+}
+
+/** A `file:` URL's path, percent-decoded; a URL that names no local path is refused, not guessed. */
+function filePath(raw: string): string {
+  try {
+    return fileURLToPath(new URL(raw));
+  } catch {
+    throw invalid(`"${raw}" is not a valid file URL.`, 'Give the folder as an absolute path such as /home/me/app, or as file:///home/me/app.');
+  }
 }
 
 function resolveUrl(raw: string, policy: SourcePolicy): ResolvedSource {

@@ -66,10 +66,13 @@ export async function analyzeSource(root: string, appPath = '.', detectors: read
       ],
     };
   }
-  const seen = (await tree.files(40)).slice(0, 12).join(', ') || 'no files';
+  // The folder's own file names stay out of the message: for a local folder they are the host's.
+  const empty = (await tree.files(1)).length === 0;
   throw new DomainError(
     'UNSUPPORTED_APP',
-    `ServerGem could not tell what kind of app this is (it found: ${seen}).`,
+    empty
+      ? 'ServerGem could not tell what kind of app this is: the folder is empty.'
+      : 'ServerGem could not tell what kind of app this is: it holds no project file ServerGem knows (such as package.json, requirements.txt, pyproject.toml, go.mod, Cargo.toml, pom.xml, Gemfile, composer.json, mix.exs, index.html or a Dockerfile).',
     'Point at the app folder with appPath if it lives in a sub-folder, or add a Dockerfile.',
   );
 }
