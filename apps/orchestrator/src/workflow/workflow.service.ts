@@ -142,8 +142,8 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       const current = await repo.findOneByOrFail({ id });
       // The workers redacted already; this covers what the orchestrator says itself, and any worker that did not.
       clean = redactError(error, this.redactors.fromSealed(current.sealedToken)) as DomainError;
-      this.logger.warn(`Deployment ${id} failed at ${stage}: ${clean.code} ${clean.message}`);
       const failedStage = current.stage === 'queued' ? stage : current.stage;
+      this.logger.warn(`Deployment ${id} failed at ${failedStage}: ${clean.code} ${clean.message}`);
       await repo.update(
         { id },
         { status: 'failed', errorCode: clean.code, errorMessage: storableText(clean.message), errorHint: storableText(clean.hint), finishedAt: new Date() },
