@@ -31,8 +31,10 @@ const FORMS: Record<string, string> = {
   hex: Buffer.from(TOKEN).toString('hex'),
   HEX: Buffer.from(TOKEN).toString('hex').toUpperCase(),
 };
+/** Base64 wrapped over lines, as `base64 -w 32` prints it: each line after the first holds part of the token. */
+const WRAPPED = b64(`user.name@example.com:${TOKEN}`).match(/.{1,32}/g)!;
 /** What must appear nowhere: each form, and the inside of each encoded form (a partial redaction leaves it). */
-const NEEDLES = [...new Set(Object.values(FORMS).flatMap((form) => (form === TOKEN ? [form] : [form, form.slice(4, -4)])))];
+const NEEDLES = [...new Set([...Object.values(FORMS), ...WRAPPED.slice(1)].flatMap((form) => (form === TOKEN ? [form] : [form, form.slice(4, -4)])))];
 
 // The build script holds the token only as shifted character codes, so the source (and the release
 // folder it is copied to) never contains it; it prints every form — two through a real shell,
@@ -58,6 +60,7 @@ const forms = {
   HEX: Buffer.from(T).toString('hex').toUpperCase(),
 };
 for (const [label, value] of Object.entries(forms)) console.log('leak: ' + label + ' ' + value);
+for (const line of sh("printf 'user.name@example.com:%s' \\"$T\\" | base64 -w 32").split('\\n')) console.log('leak: wrapped ' + line);
 console.error('leak: stderr Authorization: Basic ' + b64('x-access-token:' + T));
 console.log('leak: nul \\0 ' + T);
 console.log('npm ERR! the build failed on purpose');
@@ -158,6 +161,8 @@ describe('redaction: a build that prints the GitHub token in every encoding and 
     const lines = transcript.updates.flatMap((u) => u.logs);
     for (const label of Object.keys(FORMS)) expect(lines).toContain(`leak: ${label} [redacted]`);
     expect(lines).toContain('leak: stderr Authorization: Basic [redacted]');
+    // The first wrapped line holds the user name and two characters of the token; every other one goes.
+    expect(new Set(lines.filter((l) => l.startsWith('leak: wrapped')))).toEqual(new Set([`leak: wrapped ${WRAPPED[0]}`, 'leak: wrapped [redacted]']));
     expect(lines).toContain('leak: nul \uFFFD [redacted]');
   });
 

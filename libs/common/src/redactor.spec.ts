@@ -35,6 +35,22 @@ describe(Redactor.name, () => {
     },
   );
 
+  it('redacts every line of base64 a tool wraps, for a long fine-grained token', () => {
+    const pat = `github_pat_11ABCDEFG0${'aB3dE6gH9jK2mN5pQ8sT1vW4yZ7'.repeat(3)}`;
+    const redactor = new Redactor([pat]);
+    const run = (script: string) => execFileSync('sh', ['-c', script], { env: { PATH: process.env.PATH, T: pat }, encoding: 'utf8' });
+    for (const script of ['echo "$T" | base64', 'printf "user@example.com:%s" "$T" | base64 -w 40', 'printf %s "$T" | od -An -tx1 | tr -d " " ']) {
+      const lines = run(script).split('\n').filter(Boolean);
+      expect(lines.length).toBeGreaterThan(1);
+      // A wrapped line ends with at most 15 characters that no longer say enough; all the others are gone.
+      for (const line of lines.slice(0, -1)) expect(redactor.redact(line)).toBe(REDACTED);
+    }
+  });
+
+  it('redacts a long enough part of the token (16 characters or more)', () => {
+    expect(sut.redact(`token starts ${token.slice(0, 20)}…`)).toBe(`token starts ${REDACTED}…`);
+  });
+
   it('redacts URL-encoded forms of a secret with characters URLs escape', () => {
     const secret = 'pa/ss+wo rd@example=1';
     const redactor = new Redactor([secret]);
@@ -71,7 +87,7 @@ describe(Redactor.name, () => {
       'added 71 packages in 4s',
       `integrity sha512-${Buffer.alloc(64, 7).toString('base64')}`,
       `commit ${'0123456789abcdef'.repeat(2)}0123abcd`,
-      `ghp_ alone, ${token.slice(0, 20)} half of it`,
+      `ghp_ alone, ${token.slice(0, 12)} a third of it`,
       '',
     ];
     for (const line of lines) expect(sut.redact(line)).toBe(line);

@@ -7,72 +7,132 @@ export const REDACTED = '[redacted]';
  */
 export const MIN_ENCODED_SECRET_LENGTH = 8;
 
-// Both base64 alphabets (standard and URL-safe); `=` padding is taken separately, at the end.
-const BASE64_CHAR = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_') BASE64_CHAR[c.charCodeAt(0)] = 1;
+/**
+ * How many characters of an encoded form are enough to recognise it: a wrapped line of base64
+ * (`base64` wraps at 76, `openssl base64` at 64) holds only part of a long secret's form, and any
+ * 16 of its characters (96 bits) are as good as the whole.
+ */
+const WINDOW = 16;
 
 /**
  * Replaces every known secret in a text with `[redacted]`, in each form a build can print it:
  * the secret itself; URL-encoded; hex in either case; and base64, standard or URL-safe, of any
  * bytes holding it — `base64(secret)`, `base64(secret + "\n")` (what `echo $T | base64` prints),
- * `base64("user:" + secret)` for any user. An encoded form is redacted with the whole base64 run it
- * sits in, padding included, since the characters around it carry bits of the secret too.
+ * `base64("user:" + secret)` for any user. An encoded form is recognised by any 16 characters of
+ * it (a wrapped line holds only part of it) and redacted with the whole base64 run it sits in,
+ * padding included, since the characters around it carry bits of the secret too.
  *
- * It runs on every log line, so the work is one regular expression over the line; a line with
- * no secret in it costs one failed scan.
+ * It runs on every log line: a line costs one regular expression for the secrets as they are and
+ * one pass over its characters for the encoded forms.
  */
 export class Redactor {
-  private readonly pattern: RegExp | null;
-  /** Needles that are encoded forms: a match grows to the base64 run around it. */
-  private readonly encoded = new Set<string>();
+  private readonly literal: RegExp | null;
+  private readonly windows: WindowIndex | null;
 
   constructor(secrets: Iterable<string | null | undefined>) {
     const literal = new Set<string>();
+    const encoded: string[] = [];
     for (const secret of secrets) {
       if (!secret) continue;
       literal.add(secret);
       for (const form of urlEncodings(secret)) literal.add(form);
       if (secret.length < MIN_ENCODED_SECRET_LENGTH) continue;
-      for (const form of encodedForms(Buffer.from(secret, 'utf8'))) this.encoded.add(form);
+      encoded.push(...encodedForms(Buffer.from(secret, 'utf8')));
+      // A long enough part of the secret itself: the first half of a token, a token folded over two lines.
+      encoded.push(...secret.split(/[^A-Za-z0-9+/_-]+/).filter((piece) => piece.length >= WINDOW));
     }
-    for (const form of literal) this.encoded.delete(form);
     // Longest first: where two needles start at the same place the longer one is replaced whole.
-    const needles = [...literal, ...this.encoded].sort((a, b) => b.length - a.length);
-    this.pattern = needles.length > 0 ? new RegExp(needles.map(escapeRegExp).join('|'), 'g') : null;
+    const needles = [...literal].sort((a, b) => b.length - a.length);
+    this.literal = needles.length > 0 ? new RegExp(needles.map(escapeRegExp).join('|'), 'g') : null;
+    this.windows = encoded.length > 0 ? new WindowIndex(encoded) : null;
   }
 
   /** True when there is anything to redact. */
   get active(): boolean {
-    return this.pattern !== null;
+    return this.literal !== null;
   }
 
   redact(text: string): string {
-    const pattern = this.pattern;
-    if (!pattern) return text;
-    pattern.lastIndex = 0;
-    let match = pattern.exec(text);
-    if (!match) return text;
-    let out = '';
-    let cursor = 0;
-    while (match) {
-      let start = match.index;
-      let end = start + match[0].length;
-      if (this.encoded.has(match[0])) {
-        while (start > cursor && isBase64Char(text.charCodeAt(start - 1))) start--;
-        while (end < text.length && isBase64Char(text.charCodeAt(end))) end++;
-        while (text.charCodeAt(end) === 61 /* = */) end++;
-      }
-      out += text.slice(cursor, start) + REDACTED;
-      cursor = end;
-      pattern.lastIndex = end;
-      match = pattern.exec(text);
-    }
-    return out + text.slice(cursor);
+    if (!this.literal) return text;
+    const out = text.replace(this.literal, REDACTED);
+    return this.windows ? this.windows.redactRuns(out) : out;
   }
 }
 
-function isBase64Char(code: number): boolean {
-  return code < 128 && BASE64_CHAR[code] === 1;
+const RUN_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_') RUN_CHAR[c.charCodeAt(0)] = 1;
+const EQUALS = 61;
+const BASE = 257;
+const FILTER_BITS = 1 << 16;
+
+/**
+ * Every window (all offsets, one length) of the encoded forms, looked up as a line is scanned: a
+ * rolling hash of the last `length` characters of each base64 run, a bit filter on the hash, and
+ * the string itself only when the filter says it may be one — so a line costs one pass over it.
+ */
+class WindowIndex {
+  private readonly length: number;
+  private readonly windows = new Set<string>();
+  private readonly filter = new Uint32Array(FILTER_BITS / 32);
+  /** BASE to the power `length`, for taking the character that leaves the window out of the hash. */
+  private readonly outgoing: number;
+
+  constructor(forms: string[]) {
+    this.length = Math.min(WINDOW, ...forms.map((f) => f.length));
+    this.outgoing = Array.from({ length: this.length }).reduce<number>((power) => Math.imul(power, BASE), 1);
+    for (const form of forms) {
+      let hash = 0;
+      for (let i = 0; i < form.length; i++) {
+        hash = (Math.imul(hash, BASE) + form.charCodeAt(i) - (i >= this.length ? Math.imul(form.charCodeAt(i - this.length), this.outgoing) : 0)) | 0;
+        if (i + 1 < this.length) continue;
+        this.windows.add(form.slice(i + 1 - this.length, i + 1));
+        const bit = ((hash >>> 16) ^ hash) & (FILTER_BITS - 1);
+        this.filter[bit >>> 5]! |= 1 << (bit & 31);
+      }
+    }
+  }
+
+  /** Replaces each base64 run (with its `=` padding) that holds a window of a secret's form. */
+  redactRuns(text: string): string {
+    // Locals, not fields, in the loop: it runs over every character of every log line.
+    const { length, outgoing, filter, windows } = this;
+    let out = '';
+    let cursor = 0;
+    let start = -1;
+    let hash = 0;
+    let found = false;
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 128 && RUN_CHAR[code] === 1) {
+        if (start < 0) {
+          start = i;
+          hash = 0;
+          found = false;
+        }
+        const size = i + 1 - start;
+        hash = (Math.imul(hash, BASE) + code - (size > length ? Math.imul(text.charCodeAt(i - length), outgoing) : 0)) | 0;
+        if (size >= length && !found) {
+          const bit = ((hash >>> 16) ^ hash) & (FILTER_BITS - 1);
+          found = (filter[bit >>> 5]! & (1 << (bit & 31))) !== 0 && windows.has(text.slice(i + 1 - length, i + 1));
+        }
+      } else if (start >= 0) {
+        if (found) {
+          let end = i;
+          while (text.charCodeAt(end) === EQUALS) end++;
+          out += text.slice(cursor, start) + REDACTED;
+          cursor = end;
+          i = end - 1;
+        }
+        start = -1;
+      }
+    }
+    if (start >= 0 && found) {
+      out += text.slice(cursor, start) + REDACTED;
+      cursor = n;
+    }
+    return cursor === 0 ? text : out + text.slice(cursor);
+  }
 }
 
 function urlEncodings(secret: string): string[] {
