@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { singleLine } from './text.js';
 
 /** Names the platform sets itself; a service cannot override them. */
 export const RESERVED_ENV_NAMES = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION', 'CLOUD_RUN_JOB', 'CLOUD_RUN_EXECUTION'] as const;
@@ -12,11 +13,7 @@ export const envNameSchema = z
   .refine((name) => !(RESERVED_ENV_NAMES as readonly string[]).includes(name), 'this name is set by the platform and cannot be changed');
 
 /** One value: a single line of text (multi-line values are refused; base64-encode them). */
-export const envValueSchema = z
-  .string()
-  .max(32_768, 'a value is at most 32 KiB')
-  // eslint-disable-next-line no-control-regex
-  .refine((value) => !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value), 'a value cannot contain a newline, NUL or other control characters');
+export const envValueSchema = singleLine({ tabs: true }).max(32_768, 'a value is at most 32 KiB');
 
 export const envMapSchema = z.record(envNameSchema, envValueSchema).refine((map) => Object.keys(map).length <= 200, 'at most 200 variables');
 
@@ -37,12 +34,7 @@ export const cloudRunResourcesSchema = z.object({
 export type CloudRunResources = z.infer<typeof cloudRunResourcesSchema>;
 
 /** A start command a person typed: one line, no control characters. */
-export const startCommandSchema = z
-  .string()
-  .min(1)
-  .max(2000)
-  // eslint-disable-next-line no-control-regex
-  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'a start command is one line without control characters');
+export const startCommandSchema = singleLine({ min: 1, max: 2000 });
 
 export const healthCheckPathSchema = z
   .string()

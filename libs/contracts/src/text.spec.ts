@@ -26,6 +26,16 @@ describe(singleLine.name, () => {
   });
 });
 
+describe(`${singleLine.name} with tabs`, () => {
+  it('accepts a tab and refuses a newline (a settings value)', () => {
+    const value = singleLine({ tabs: true, max: 100 });
+    expect(value.safeParse('a\tb').success).toBe(true);
+    expect(value.safeParse('a\nb').error?.issues[0]?.message).toBe(
+      'must be one line of text without control characters other than tabs (found U+000A at character 2)',
+    );
+  });
+});
+
 describe(multiLine.name, () => {
   it('accepts tabs and line breaks', () => {
     expect(problems({ message: 'deploy it\r\n\twith care\n' })).toEqual([]);
