@@ -9,6 +9,8 @@ import { deployOverSocket, tempApps, type DeployTranscript } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+// A namespace of its own, so no other installation on this NATS server answers this one's requests.
+const NAMESPACE = `redaction-${randomBytes(4).toString('hex')}`;
 
 // A GitHub-style token with characters URLs escape, so its URL-encoded form differs from it.
 const alnum = (n: number) => Array.from(randomBytes(n), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[b % 62]).join('');
@@ -113,7 +115,7 @@ describe('redaction: a build that prints the GitHub token in every encoding and 
       'leak.js': LEAK_JS,
       'server.js': "require('node:http').createServer((_q, s) => s.end('ok')).listen(process.env.PORT);",
     });
-    // A raw subscriber on every subject records every payload any service sends, replies included.
+    // A raw subscriber on every subject (not only the namespace's) records every payload, replies included.
     nats = await connectNats({ servers: NATS_URL });
     const subscription = nats.subscribe('>');
     void (async () => {
@@ -122,8 +124,9 @@ describe('redaction: a build that prints the GitHub token in every encoding and 
     await nats.flush();
     captureOutput();
     // NATS between the services and the embedded PostgreSQL, whose files are under the data folder too.
-    sut = await startAllInOne({ PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', NATS_URL }, (line) =>
-      serverLog.push(`${line}\n`),
+    sut = await startAllInOne(
+      { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', NATS_URL, SERVERGEM_NAMESPACE: NAMESPACE },
+      (line) => serverLog.push(`${line}\n`),
     );
     transcript = await deployOverSocket(sut.url, { repoUrl: app, githubToken: TOKEN });
     const id = transcript.deploymentId;
@@ -183,8 +186,8 @@ describe('redaction: a build that prints the GitHub token in every encoding and 
   });
 
   it('in no NATS payload', () => {
-    expect(natsPayloads.some((p) => p.startsWith('orchestrator.progress.v1') && p.includes('leak: hex [redacted]'))).toBe(true);
-    expect(natsPayloads.some((p) => p.startsWith('gateway.deployment-event.v1') && p.includes('BUILD_FAILED'))).toBe(true);
+    expect(natsPayloads.some((p) => p.startsWith(`${NAMESPACE}.orchestrator.progress.v1`) && p.includes('leak: hex [redacted]'))).toBe(true);
+    expect(natsPayloads.some((p) => p.startsWith(`${NAMESPACE}.gateway.deployment-event.v1`) && p.includes('BUILD_FAILED'))).toBe(true);
     expect(natsPayloads.filter((p) => findIn(p).length > 0)).toEqual([]);
   });
 
