@@ -82,6 +82,8 @@ describe(EventLog.name, () => {
     const stored: unknown[] = await db.query(`SELECT row_to_json(e)::text AS row FROM deployment_events e WHERE deployment_id = $1`, [id]);
     expect(JSON.stringify(stored)).not.toContain(token);
     expect(JSON.stringify(stored)).not.toContain(basic);
+    // The last event ends the token's life on the deployment.
+    expect((await db.getRepository(DeploymentEntity).findOneByOrFail({ id })).sealedToken).toBeNull();
   });
 
   it('stores the lines of a deployment without a token as they came', async () => {

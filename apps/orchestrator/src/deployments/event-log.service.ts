@@ -63,12 +63,17 @@ export class EventLog {
       const stage = input.outcome ? input.stage : stageIndex(input.stage) >= stageIndex(row.stage) ? input.stage : row.stage;
       const progress = Math.max(row.progress, progressOf(stage, input));
       const seq = row.lastSeq + 1;
-      await tx
-        .getRepository(DeploymentEntity)
-        .update(
-          { id: deploymentId },
-          { lastSeq: seq, stage, progress, ...(row.status === 'queued' && stage !== 'queued' ? { status: 'running', startedAt: new Date() } : {}) },
-        );
+      await tx.getRepository(DeploymentEntity).update(
+        { id: deploymentId },
+        {
+          lastSeq: seq,
+          stage,
+          progress,
+          ...(row.status === 'queued' && stage !== 'queued' ? { status: 'running', startedAt: new Date() } : {}),
+          // The deployment's last event, redacted with its token just now, is the token's end.
+          ...(input.outcome ? { sealedToken: null } : {}),
+        },
+      );
       const saved = await tx.getRepository(DeploymentEventEntity).save({
         deploymentId,
         seq,

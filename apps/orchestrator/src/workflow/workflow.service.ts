@@ -148,14 +148,13 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
         { id },
         { status: 'failed', errorCode: clean.code, errorMessage: storableText(clean.message), errorHint: storableText(clean.hint), finishedAt: new Date() },
       );
-      // Appended while the sealed token is still on the row: the event log redacts the log tail with it.
+      // The sealed token is still on the row: the event log redacts the log tail with it, then clears it.
       await this.events.append(id, {
         stage: 'failed',
         message: clean.message,
         logs: clean.logs,
         outcome: { kind: 'error', stage: failedStage, code: clean.code, message: clean.message, hint: clean.hint },
       });
-      await repo.update({ id }, { sealedToken: null });
     } catch (storeError) {
       // The database is down: the lease runs out and the deployment is picked up again later.
       this.logger.error(`Could not record the failure of ${id} at ${stage} (${clean.code}): ${String(storeError)}`);
