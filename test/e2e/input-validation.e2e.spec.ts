@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, dropSchema, TEST_DATABASE_URL, uniqueSchema, type TestSocket } from '#testing';
+import { apiFetch, connect, dropSchema, TEST_DATABASE_URL, uniqueSchema, type TestSocket } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const example = resolve(import.meta.dirname, '../../examples/node-hello');
@@ -36,7 +36,7 @@ describe('boundary validation: NUL and control characters are refused before any
       { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema },
       () => undefined,
     );
-    socket = connect(sut.url);
+    socket = connect(sut);
   });
 
   afterAll(async () => {
@@ -104,11 +104,7 @@ describe('boundary validation: NUL and control characters are refused before any
     ['POST', '/api/services/web/rollback', { revision: 'r\u0000' }, 'revision:'],
     ['POST', '/api/services/web/rollback', { revision: 'r\nx' }, 'revision:'],
   ])('REST %s %s is a 400 VALIDATION_FAILED naming the field', async (method, path, body, field) => {
-    const response = await fetch(`${sut.url}${path}`, {
-      method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    const response = await apiFetch(sut, path, { method, body });
     expect(response.status).toBe(400);
     const error = (await response.json()) as { code: string; message: string };
     expect(error.code).toBe('VALIDATION_FAILED');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployOverSocket, tempApps, type DeployTranscript } from '#testing';
+import { apiFetch, deployOverSocket, tempApps, type DeployTranscript } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -128,9 +128,9 @@ describe('redaction: a build that prints the GitHub token in every encoding and 
       { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', NATS_URL, SERVERGEM_NAMESPACE: NAMESPACE },
       (line) => serverLog.push(`${line}\n`),
     );
-    transcript = await deployOverSocket(sut.url, { repoUrl: app, githubToken: TOKEN });
+    transcript = await deployOverSocket(sut, { repoUrl: app, githubToken: TOKEN });
     const id = transcript.deploymentId;
-    rest = [await (await fetch(`${sut.url}/api/deployments/${id}`)).text(), await (await fetch(`${sut.url}/api/deployments`)).text()].join('\n');
+    rest = [await (await apiFetch(sut, `/api/deployments/${id}`)).text(), await (await apiFetch(sut, '/api/deployments')).text()].join('\n');
 
     const client = new pg.Client({ connectionString: sut.databaseUrl });
     await client.connect();
