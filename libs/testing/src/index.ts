@@ -11,3 +11,4 @@ export * from './fake-cloud-build.js';
 export * from './tar-listing.js';
 export * from './fake-cloud-run.js';
 export * from './test-database.js';
+export * from './fake-secret-manager.js';

@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import { protos, RevisionsClient, ServicesClient } from '@google-cloud/run';
 import { DomainError } from '#common';
 import type { ProgressReporter } from '#messaging';
@@ -19,6 +18,7 @@ import {
   type TrafficSplit,
 } from './cloud-run-spec.js';
 import type { DeployDriver, DeployJob, DeployResult } from './deploy-driver.js';
+import { googleClientOptions } from './google-client-options.js';
 
 const v2 = protos.google.cloud.run.v2;
 const NOT_FOUND = 5;
@@ -36,24 +36,6 @@ interface Operation {
 export interface CloudRunDriverOptions {
   /** How often a new revision's Ready condition is read. */
   pollIntervalMs?: number;
-}
-
-/**
- * Client options. Production: default credentials against run.googleapis.com. `CLOUDRUN_API_ENDPOINT`
- * as `host:port` keeps TLS and credentials (a private endpoint); as `http://host:port` it speaks
- * plaintext gRPC without credentials (an emulator, or the fake in `libs/testing`).
- */
-export function cloudRunClientOptions(config: DeployerConfig): ConstructorParameters<typeof ServicesClient>[0] {
-  const endpoint = config.CLOUDRUN_API_ENDPOINT;
-  const base = { projectId: config.GOOGLE_CLOUD_PROJECT };
-  if (!endpoint) return base;
-  const plaintext = endpoint.startsWith('http://');
-  const url = new URL(plaintext ? endpoint : `https://${endpoint}`);
-  const port = Number(url.port || (plaintext ? 80 : 443));
-  if (!plaintext) return { ...base, apiEndpoint: url.hostname, port };
-  // Naming the universe keeps google-auth from looking for credentials the emulator does not need.
-  const noCredentials = { sslCreds: grpc.credentials.createInsecure(), clientOptions: { universeDomain: 'googleapis.com' } };
-  return { ...base, apiEndpoint: url.hostname, port, ...noCredentials };
 }
 
 /**
@@ -78,8 +60,8 @@ export class CloudRunDeployDriver implements DeployDriver {
     }
     this.project = config.GOOGLE_CLOUD_PROJECT;
     this.region = config.GOOGLE_CLOUD_REGION;
-    this.services = new ServicesClient(cloudRunClientOptions(config));
-    this.revisions = new RevisionsClient(cloudRunClientOptions(config));
+    this.services = new ServicesClient(googleClientOptions(config.CLOUDRUN_API_ENDPOINT, this.project));
+    this.revisions = new RevisionsClient(googleClientOptions(config.CLOUDRUN_API_ENDPOINT, this.project));
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
   }
 
