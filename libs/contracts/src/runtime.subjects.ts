@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRequest } from './subject.js';
+import { targetSchema } from './stages.js';
 import { singleLine } from './text.js';
 
 /** A service name as ServerGem makes them (see `serviceSlug`): safe in paths, URLs and argv. */
@@ -10,6 +11,9 @@ export const serviceNameSchema = z
   .regex(/^[a-z][a-z0-9-]*$/, 'a service name is lower-case letters, digits and dashes, starting with a letter');
 
 export const serviceStatusSchema = z.enum(['running', 'crashed', 'stopped']);
+
+/** Which target a service operation is for; the local runtime unless said otherwise. */
+const onTarget = { target: targetSchema.default('local') };
 export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
 
 export const serviceSummarySchema = z.object({
@@ -36,6 +40,12 @@ export const serviceRevisionSchema = z.object({
   revision: z.string(),
   createdAt: z.string(),
   current: z.boolean(),
+  /** Cloud Run: whether it became ready, its share of the traffic, its image and where it came from. */
+  ready: z.boolean().optional(),
+  percent: z.number().int().min(0).max(100).optional(),
+  image: z.string().nullable().optional(),
+  deploymentId: z.string().nullable().optional(),
+  settingsVersion: z.number().int().nullable().optional(),
 });
 export type ServiceRevision = z.infer<typeof serviceRevisionSchema>;
 
@@ -43,7 +53,7 @@ export const listRevisionsSubject = defineRequest({
   subject: 'deployer.services.revisions.v1',
   service: 'deployer',
   timeoutMs: 10_000,
-  request: z.object({ name: serviceNameSchema }),
+  request: z.object({ name: serviceNameSchema, ...onTarget }),
   /** Newest first. */
   response: z.object({ name: z.string(), revisions: z.array(serviceRevisionSchema) }),
 });
@@ -54,24 +64,110 @@ export const rollbackSubject = defineRequest({
   timeoutMs: 3 * 60_000,
   request: z.object({
     name: serviceNameSchema,
+    ...onTarget,
     /** The revision to serve; without it, the one before the current one. */
     revision: singleLine({ min: 1, max: 100 }).optional(),
   }),
   response: z.object({ name: z.string(), revision: z.string(), url: z.string() }),
 });
 
+/** One line of a service's log, as Cloud Logging has it. */
+export const logEntrySchema = z.object({
+  /** ISO 8601. */
+  at: z.string(),
+  revision: z.string().nullable(),
+  severity: z.string(),
+  text: z.string(),
+});
+export type LogEntry = z.infer<typeof logEntrySchema>;
+
 export const serviceLogsSubject = defineRequest({
   subject: 'deployer.services.logs.v1',
   service: 'deployer',
   timeoutMs: 10_000,
-  request: z.object({ name: serviceNameSchema, tail: z.coerce.number().int().min(1).max(5000).default(200) }),
-  response: z.object({ name: z.string(), lines: z.array(z.string()) }),
+  request: z.object({ name: serviceNameSchema, ...onTarget, tail: z.coerce.number().int().min(1).max(5000).default(200) }),
+  /** Oldest first. Cloud Run also gives each line as an entry (time, revision, severity). */
+  response: z.object({ name: z.string(), lines: z.array(z.string()), entries: z.array(logEntrySchema).optional() }),
 });
 
 export const stopServiceSubject = defineRequest({
   subject: 'deployer.services.stop.v1',
   service: 'deployer',
   timeoutMs: 30_000,
-  request: z.object({ name: serviceNameSchema }),
+  request: z.object({ name: serviceNameSchema, ...onTarget }),
   response: z.object({ name: z.string(), status: serviceStatusSchema }),
+});
+
+export const trafficSplitSchema = z.object({ revision: z.string().min(1).max(100), percent: z.number().int().min(0).max(100) });
+export type TrafficSplit = z.infer<typeof trafficSplitSchema>;
+
+export const serviceTrafficSchema = z.object({
+  revision: z.string(),
+  percent: z.number().int(),
+  tag: z.string().nullable(),
+  /** The tag's own URL, when it has one. */
+  url: z.string().nullable(),
+});
+
+/** A service as its target reports it now. */
+export const serviceStateSchema = z.object({
+  name: z.string(),
+  target: targetSchema,
+  url: z.string(),
+  /** `ready`, `failed` or `pending`, and the platform's own words when it is not ready. */
+  ready: z.object({ state: z.enum(['ready', 'failed', 'pending']), message: z.string() }),
+  traffic: z.array(serviceTrafficSchema),
+  latestReadyRevision: z.string().nullable(),
+  latestCreatedRevision: z.string().nullable(),
+  /** Stopped by ServerGem: no instance runs until it is started again. */
+  stopped: z.boolean(),
+});
+export type ServiceState = z.infer<typeof serviceStateSchema>;
+
+export const serviceStateSubject = defineRequest({
+  subject: 'deployer.services.status.v1',
+  service: 'deployer',
+  timeoutMs: 10_000,
+  request: z.object({ name: serviceNameSchema, ...onTarget }),
+  response: serviceStateSchema,
+});
+
+export const trafficSubject = defineRequest({
+  subject: 'deployer.services.traffic.v1',
+  service: 'deployer',
+  timeoutMs: 3 * 60_000,
+  request: z.object({ name: serviceNameSchema, ...onTarget, splits: z.array(trafficSplitSchema).min(1).max(20) }),
+  response: z.object({ name: z.string(), url: z.string(), traffic: z.array(trafficSplitSchema) }),
+});
+
+export const startServiceSubject = defineRequest({
+  subject: 'deployer.services.start.v1',
+  service: 'deployer',
+  timeoutMs: 3 * 60_000,
+  request: z.object({ name: serviceNameSchema, ...onTarget }),
+  response: z.object({ name: z.string(), status: serviceStatusSchema }),
+});
+
+export const deleteServiceSubject = defineRequest({
+  subject: 'deployer.services.delete.v1',
+  service: 'deployer',
+  timeoutMs: 3 * 60_000,
+  request: z.object({ name: serviceNameSchema, ...onTarget }),
+  /** `secrets`: the Secret Manager secrets deleted with it. */
+  response: z.object({ name: z.string(), deleted: z.literal(true), secrets: z.array(z.string()) }),
+});
+
+/** A Secret Manager reference pinned to a version. */
+export const secretRefSchema = z.object({ secret: z.string(), version: z.string() });
+
+/**
+ * Puts a service's sealed secrets into Secret Manager (a new version only for a changed value) and
+ * returns references, so a Cloud Build build can mount them without the builder seeing a value.
+ */
+export const syncSecretsSubject = defineRequest({
+  subject: 'deployer.secrets.sync.v1',
+  service: 'deployer',
+  timeoutMs: 60_000,
+  request: z.object({ name: serviceNameSchema, secrets: z.record(z.string(), z.string().max(70_000)) }),
+  response: z.object({ refs: z.record(z.string(), secretRefSchema) }),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { analysisReportSchema } from './analysis-report.js';
 import { sourceSpecSchema } from './deployment.js';
+import { serviceSettingsSchema } from './service-settings.js';
 import { defineRequest } from './subject.js';
 import { targetSchema } from './stages.js';
 import { singleLine } from './text.js';
@@ -60,6 +61,9 @@ export const deploySubject = defineRequest({
     artifact: buildArtifactSchema,
     report: analysisReportSchema,
     target: targetSchema,
+    /** The service's settings (secrets sealed) and their version; without them the analysis and defaults decide. */
+    settings: serviceSettingsSchema.optional(),
+    settingsVersion: z.number().int().min(0).optional(),
   }),
   response: z.object({
     url: z.string(),

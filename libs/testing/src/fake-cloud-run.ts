@@ -48,6 +48,8 @@ interface FakeOperation {
   /** The revision the operation waits for, if it created one. */
   revision: string | null;
   polls: number;
+  /** A delete's operation: done at once, carrying what was deleted. */
+  deleted?: { typeUrl: string; value: Buffer };
 }
 
 export interface FakeIamBinding {
@@ -85,6 +87,7 @@ export class FakeCloudRun {
   private counter = 0;
   private httpBase = '';
   private serviceSerialize: (value: unknown) => Buffer = () => Buffer.alloc(0);
+  private revisionSerialize: (value: unknown) => Buffer = () => Buffer.alloc(0);
 
   private constructor(
     private readonly grpcServer: grpc.Server,
@@ -113,7 +116,9 @@ export class FakeCloudRun {
     const servicesDef = definition['google.cloud.run.v2.Services'] as grpc.ServiceDefinition;
     fake.serviceSerialize = servicesDef.GetService.responseSerialize as (value: unknown) => Buffer;
     server.addService(servicesDef, fake.wrap(fake.servicesHandlers()));
-    server.addService(definition['google.cloud.run.v2.Revisions'] as grpc.ServiceDefinition, fake.wrap(fake.revisionsHandlers()));
+    const revisionsDef = definition['google.cloud.run.v2.Revisions'] as grpc.ServiceDefinition;
+    fake.revisionSerialize = revisionsDef.GetRevision.responseSerialize as (value: unknown) => Buffer;
+    server.addService(revisionsDef, fake.wrap(fake.revisionsHandlers()));
     server.addService(definition['google.longrunning.Operations'] as grpc.ServiceDefinition, fake.wrap(fake.operationsHandlers()));
     return fake;
   }
@@ -184,6 +189,14 @@ export class FakeCloudRun {
         return this.apply(name, body);
       },
       GetService: (request) => this.serviceView(String(request.name)),
+      DeleteService: (request) => {
+        const name = String(request.name);
+        const value = this.serviceSerialize(this.serviceView(name));
+        this.services.delete(name);
+        for (const [key, revision] of this.revisions) if (revision.service === name) this.revisions.delete(key);
+        this.policies.delete(name);
+        return this.finishedOperation(name, { typeUrl: 'type.googleapis.com/google.cloud.run.v2.Service', value });
+      },
       GetIamPolicy: (request) => this.policy(String(request.resource)),
       SetIamPolicy: (request) => {
         const resource = String(request.resource);
@@ -214,6 +227,18 @@ export class FakeCloudRun {
           .sort((a, b) => b.createdAt - a.createdAt)
           .map((r) => this.revisionView(r));
         return { revisions, nextPageToken: '' };
+      },
+      DeleteRevision: (request) => {
+        const name = String(request.name);
+        const revision = this.revisions.get(name);
+        if (!revision) throw new RpcError(grpc.status.NOT_FOUND, `Revision '${name}' was not found`);
+        const referenced = this.traffic(revision.service).some((t) => t.revision === revision.shortName && (t.percent > 0 || t.tag));
+        if (referenced) {
+          throw new RpcError(grpc.status.FAILED_PRECONDITION, `Revision '${revision.shortName}' is referenced by the service's traffic and cannot be deleted.`);
+        }
+        const value = this.revisionSerialize(this.revisionView(revision));
+        this.revisions.delete(name);
+        return this.finishedOperation(revision.service, { typeUrl: 'type.googleapis.com/google.cloud.run.v2.Revision', value });
       },
     };
   }
@@ -275,6 +300,18 @@ export class FakeCloudRun {
     return this.operationView(operation);
   }
 
+  private finishedOperation(service: string, deleted: { typeUrl: string; value: Buffer }): Record<string, unknown> {
+    const operation: FakeOperation = {
+      name: `${service.replace(/\/services\/.*/, '')}/operations/op-${++this.counter}`,
+      service,
+      revision: null,
+      polls: 0,
+      deleted,
+    };
+    this.operations.set(operation.name, operation);
+    return this.operationView(operation);
+  }
+
   private readyState(revision: FakeRevision): { state: string; message: string } {
     if (revision.script.ready === 'failed') return { state: 'CONDITION_FAILED', message: revision.script.message ?? 'The revision failed.' };
     if (revision.script.ready === 'pending') return { state: 'CONDITION_PENDING', message: revision.script.message ?? 'Waiting for the container to start.' };
@@ -286,6 +323,7 @@ export class FakeCloudRun {
   }
 
   private operationView(operation: FakeOperation): Record<string, unknown> {
+    if (operation.deleted) return { name: operation.name, metadata: operation.deleted, done: true, response: operation.deleted };
     const revision = operation.revision ? this.revisions.get(operation.revision) : undefined;
     const metadata = { typeUrl: 'type.googleapis.com/google.cloud.run.v2.Service', value: this.serviceSerialize(this.serviceView(operation.service)) };
     if (revision) {
@@ -318,6 +356,8 @@ export class FakeCloudRun {
       uri: this.serviceUri(name),
       urls: [this.serviceUri(name)],
       latestCreatedRevision: revisions[0]?.name ?? '',
+      // Cloud Run's Ready condition follows the latest revision it was asked to make.
+      terminalCondition: revisions[0] ? { type: 'Ready', ...this.readyState(revisions[0]) } : { type: 'Ready', state: 'CONDITION_PENDING', message: '' },
       latestReadyRevision: latestReady?.name ?? '',
       traffic: service.traffic,
       trafficStatuses: this.trafficStatuses(name, service.traffic).map((t) => ({

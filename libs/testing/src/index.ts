@@ -12,3 +12,4 @@ export * from './tar-listing.js';
 export * from './fake-cloud-run.js';
 export * from './test-database.js';
 export * from './fake-secret-manager.js';
+export * from './fake-cloud-logging.js';

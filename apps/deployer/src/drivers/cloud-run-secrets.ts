@@ -1,5 +1,6 @@
 import type { protos, SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { DomainError, type SecretBox } from '#common';
+import type { GoogleClientOptions } from './google-client-options.js';
 import type { SecretFingerprint } from './secret-fingerprint.js';
 
 type Secret = protos.google.cloud.secretmanager.v1.ISecret;
@@ -35,6 +36,12 @@ export class CloudRunSecrets {
     private readonly box: SecretBox,
     private readonly fingerprint: SecretFingerprint,
   ) {}
+
+  /** The official client against the configured endpoint, loaded on first use (the local target never needs it). */
+  static async connect(project: string, options: GoogleClientOptions, box: SecretBox, fingerprint: SecretFingerprint): Promise<CloudRunSecrets> {
+    const { SecretManagerServiceClient } = await import('@google-cloud/secret-manager');
+    return new CloudRunSecrets(new SecretManagerServiceClient(options), project, box, fingerprint);
+  }
 
   /**
    * The secret id for a service's variable. A service name has no `_` and a variable name no `-`,

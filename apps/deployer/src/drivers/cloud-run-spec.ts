@@ -1,24 +1,18 @@
 import type { protos } from '@google-cloud/run';
-import type { AnalysisReport } from '#contracts';
+import type { TrafficSplit } from '#contracts';
 import { DomainError } from '#common';
-import type { DeployerConfig } from '../deployer.config.js';
 
 type V2 = typeof protos.google.cloud.run.v2;
 export type RunService = protos.google.cloud.run.v2.IService;
 export type RunRevision = protos.google.cloud.run.v2.IRevision;
 export type RunTraffic = protos.google.cloud.run.v2.ITrafficTarget;
-export type RunTemplate = protos.google.cloud.run.v2.IRevisionTemplate;
-export type RunEnvVar = protos.google.cloud.run.v2.IEnvVar;
 
 export const TRAFFIC_REVISION = 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION' as const;
 const TRAFFIC_LATEST = 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST';
 /** Tags ServerGem adds so a new revision gets its own URL before it takes traffic. */
 const SERVERGEM_TAG = /^sg-[0-9a-f]{8}$/;
 
-export interface TrafficSplit {
-  revision: string;
-  percent: number;
-}
+export type { TrafficSplit };
 
 /** The last segment of a resource name (`.../revisions/web-1a2b3c4d` -> `web-1a2b3c4d`). */
 export function shortName(name: string | null | undefined): string {
@@ -80,6 +74,11 @@ export function pinnedTraffic(service: RunService, v2: V2): RunTraffic[] {
     );
 }
 
+/** The traffic without any of ServerGem's verification tags, so no tagged URL reaches a revision. */
+export function withoutVerificationTags(traffic: RunTraffic[]): RunTraffic[] {
+  return traffic.map((t) => (SERVERGEM_TAG.test(t.tag ?? '') ? { ...t, tag: '' } : t));
+}
+
 /**
  * New traffic from splits: each revision keeps its tags; tags people added on other revisions stay
  * at 0%, ServerGem's verification tags on them go.
@@ -113,65 +112,4 @@ export function validateSplits(serviceName: string, splits: TrafficSplit[]): voi
       'Give each revision a whole percentage so that together they make 100, e.g. 90 and 10.',
     );
   }
-}
-
-/** `NAME=secret[:version]` pairs from CLOUDRUN_SECRETS. */
-export function parseSecretMap(value: string | undefined): Map<string, { secret: string; version: string }> {
-  const map = new Map<string, { secret: string; version: string }>();
-  for (const entry of (value ?? '').split(',')) {
-    const [name, ref] = entry.split('=').map((s) => s.trim());
-    if (!name || !ref) continue;
-    const colon = ref.lastIndexOf(':');
-    map.set(name, colon > 0 ? { secret: ref.slice(0, colon), version: ref.slice(colon + 1) } : { secret: ref, version: 'latest' });
-  }
-  return map;
-}
-
-export interface TemplateInput {
-  deploymentId: string;
-  revision: string;
-  image: string;
-  report: AnalysisReport;
-  config: DeployerConfig;
-  /** The env of the container deployed now: values set outside ServerGem are kept. */
-  existingEnv: RunEnvVar[];
-  warn: (line: string) => void;
-}
-
-export function containerPort(report: AnalysisReport): number {
-  return report.portFromEnv ? 8080 : (report.port ?? 8080);
-}
-
-/** The revision template: image, port, resources, scaling, and Secret Manager refs for secrets that are mapped. */
-export function revisionTemplate(input: TemplateInput): RunTemplate {
-  const { config, report } = input;
-  const secrets = parseSecretMap(config.CLOUDRUN_SECRETS);
-  const env: RunEnvVar[] = [];
-  for (const variable of report.env.filter((v) => v.kind === 'secret')) {
-    const ref = secrets.get(variable.name);
-    if (!ref) {
-      input.warn(`Secret ${variable.name} (${variable.source}) is not set on Cloud Run: map it in CLOUDRUN_SECRETS (NAME=secret[:version]).`);
-      continue;
-    }
-    env.push({ name: variable.name, valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } } });
-  }
-  const ours = new Set(env.map((e) => e.name));
-  const kept = input.existingEnv
-    .filter((e) => e.name && !ours.has(e.name))
-    .map((e) => (e.valueSource ? { name: e.name, valueSource: e.valueSource } : { name: e.name, value: e.value ?? '' }));
-  return {
-    revision: input.revision,
-    labels: { 'servergem-deployment': input.deploymentId, 'managed-by': 'servergem' },
-    scaling: { minInstanceCount: config.CLOUDRUN_MIN_INSTANCES, maxInstanceCount: config.CLOUDRUN_MAX_INSTANCES },
-    timeout: { seconds: config.CLOUDRUN_REQUEST_TIMEOUT_SECONDS },
-    maxInstanceRequestConcurrency: config.CLOUDRUN_CONCURRENCY,
-    containers: [
-      {
-        image: input.image,
-        ports: [{ containerPort: containerPort(report) }],
-        resources: { limits: { cpu: config.CLOUDRUN_CPU, memory: config.CLOUDRUN_MEMORY } },
-        env: [...kept, ...env],
-      },
-    ],
-  };
 }

@@ -26,6 +26,10 @@ export const cloudRunConfigFields = {
   /**
    * Secret Manager references for the env vars the analysis marks as secrets, comma-separated
    * `NAME=secret[:version]` (e.g. `DATABASE_URL=db-url:3,API_KEY=api-key`). Unmapped secrets are skipped.
+   * A service's own secrets (its settings) come first; this maps only those the settings do not hold.
    */
   CLOUDRUN_SECRETS: z.string().optional(),
+  /** For a private endpoint or an emulator, as CLOUDRUN_API_ENDPOINT. */
+  SECRETMANAGER_API_ENDPOINT: z.string().optional(),
+  LOGGING_API_ENDPOINT: z.string().optional(),
 };

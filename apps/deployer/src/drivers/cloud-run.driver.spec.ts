@@ -196,7 +196,7 @@ describe(CloudRunDeployDriver.name, () => {
     const v2 = await deploy(sut, 'canary');
     await v2.result;
 
-    await sut.splitTraffic('canary', [
+    await sut.traffic('canary', [
       { revision: v1.revision, percent: 90 },
       { revision: v2.revision, percent: 10 },
     ]);
@@ -207,7 +207,7 @@ describe(CloudRunDeployDriver.name, () => {
 
     const updates = fake.requests.filter((r) => r.method === 'UpdateService').length;
     await expect(
-      sut.splitTraffic('canary', [
+      sut.traffic('canary', [
         { revision: v1.revision, percent: 90 },
         { revision: v2.revision, percent: 20 },
       ]),
