@@ -157,8 +157,12 @@ export const deleteServiceSubject = defineRequest({
   response: z.object({ name: z.string(), deleted: z.literal(true), secrets: z.array(z.string()) }),
 });
 
-/** A Secret Manager reference pinned to a version. */
-export const secretRefSchema = z.object({ secret: z.string(), version: z.string() });
+/** A Secret Manager reference: a secret id in the deployment's project and a version. */
+export const secretRefSchema = z.object({
+  secret: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'a secret id is 1 to 255 letters, digits, "-" or "_"'),
+  version: z.string().regex(/^([1-9][0-9]{0,9}|latest)$/, 'a secret version is a number or "latest"'),
+});
+export type SecretReference = z.infer<typeof secretRefSchema>;
 
 /**
  * Puts a service's sealed secrets into Secret Manager (a new version only for a changed value) and

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { analysisReportSchema } from './analysis-report.js';
 import { sourceSpecSchema } from './deployment.js';
-import { serviceSettingsSchema } from './service-settings.js';
+import { secretRefSchema } from './runtime.subjects.js';
+import { envMapSchema, envNameSchema, serviceSettingsSchema } from './service-settings.js';
 import { defineRequest } from './subject.js';
 import { targetSchema } from './stages.js';
 import { singleLine } from './text.js';
@@ -43,6 +44,10 @@ export const buildSubject = defineRequest({
     report: analysisReportSchema,
     target: targetSchema,
     sealedToken: singleLine({ max: 2048 }).optional(),
+    /** Build-time variables (not secret), from the service's settings. */
+    buildEnv: envMapSchema.optional(),
+    /** Build-time secrets as Secret Manager references (see `deployer.secrets.sync.v1`): a value never travels here. */
+    buildSecrets: z.record(envNameSchema, secretRefSchema).optional(),
   }),
   response: z.object({
     artifact: buildArtifactSchema,

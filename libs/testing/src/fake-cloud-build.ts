@@ -58,6 +58,8 @@ const TERMINAL = new Set<FakeBuildStatus>(['SUCCESS', 'FAILURE', 'INTERNAL_ERROR
 export class FakeCloudBuild {
   readonly created: FakeBuildRecord[] = [];
   readonly builds: WireBuild[] = [];
+  /** The ids of the builds CancelBuild was called for, in order. */
+  readonly cancelRequests: string[] = [];
   readonly logsBucket = 'fake-cloudbuild-logs';
   port = 0;
   private readonly scripts: FakeBuildScript[] = [];
@@ -164,6 +166,7 @@ export class FakeCloudBuild {
   }
 
   private cancel(id: string | undefined): WireBuild {
+    this.cancelRequests.push(id ?? '');
     const build = this.find(id);
     if (!TERMINAL.has(build.status)) this.finish(build, 'CANCELLED', undefined);
     return build;

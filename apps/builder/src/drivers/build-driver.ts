@@ -1,4 +1,4 @@
-import type { AnalysisReport, BuildArtifact, Target } from '#contracts';
+import type { AnalysisReport, BuildArtifact, SecretReference, Target } from '#contracts';
 import type { ProgressReporter } from '#messaging';
 import type { BuildPlan } from '../dockerfile/generate.js';
 
@@ -13,6 +13,15 @@ export interface BuildJob {
   appDir: string;
   plan: BuildPlan;
   reporter: ProgressReporter;
+  /** Build-time variables (not secret). */
+  buildEnv?: Record<string, string>;
+  /** Build-time secrets as Secret Manager references; the Cloud Build build mounts them, never as ARG or ENV. */
+  buildSecrets?: Record<string, SecretReference>;
+  /**
+   * Aborted when the deployment is cancelled: the driver stops the build (a local one's whole
+   * process group, a Cloud Build build by CancelBuild) and throws `DomainError('CANCELLED')`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Turns a planned build into something the deployer can run. */

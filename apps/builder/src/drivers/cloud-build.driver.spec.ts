@@ -61,10 +61,10 @@ describe(CloudBuildDriver.name, () => {
   });
 
   /** A new driver with its own clients, as a freshly started builder would have. */
-  async function newDriver(): Promise<CloudBuildDriver> {
+  async function newDriver(pollIntervalMs = 10): Promise<CloudBuildDriver> {
     const own = await createCloudBuildClients(config);
     clients.push(own);
-    return new CloudBuildDriver(config, own, { pollIntervalMs: 10 });
+    return new CloudBuildDriver(config, own, { pollIntervalMs });
   }
 
   function newJob(files: Record<string, string> = { Dockerfile: 'FROM node:22-slim\n' }, deploymentId = crypto.randomUUID()) {
@@ -239,5 +239,77 @@ describe(CloudBuildDriver.name, () => {
     const third = newJob(undefined, deploymentId);
     await expect((await newDriver()).build(third.job)).resolves.toEqual(expected);
     expect(cloudBuild.created.length - before).toBe(1);
+  });
+
+  it('gives the build its build-time variables and secrets as BuildKit secrets, the secrets through Secret Manager', async () => {
+    const { job } = newJob();
+    job.buildEnv = { NEXT_PUBLIC_API: 'https://api.example.com', NODE_OPTIONS: '--max-old-space-size=2048' };
+    job.buildSecrets = { NPM_TOKEN: { secret: 'sg-hello-NPM_TOKEN', version: '3' } };
+
+    await (await newDriver()).build(job);
+
+    const { request } = cloudBuild.created.at(-1)!;
+    expect(request.build).toMatchObject({
+      steps: [
+        {
+          name: 'gcr.io/cloud-builders/docker',
+          args: [
+            'build',
+            '--secret',
+            'id=NEXT_PUBLIC_API,env=NEXT_PUBLIC_API',
+            '--secret',
+            'id=NODE_OPTIONS,env=NODE_OPTIONS',
+            '--secret',
+            'id=NPM_TOKEN,env=NPM_TOKEN',
+            '-t',
+            IMAGE,
+            '.',
+          ],
+          env: ['DOCKER_BUILDKIT=1', 'NEXT_PUBLIC_API=https://api.example.com', 'NODE_OPTIONS=--max-old-space-size=2048'],
+          secretEnv: ['NPM_TOKEN'],
+        },
+      ],
+      availableSecrets: { secretManager: [{ versionName: 'projects/demo-project/secrets/sg-hello-NPM_TOKEN/versions/3', env: 'NPM_TOKEN' }] },
+    });
+    // Nothing in the build's config is a build-arg, and no secret value travels (the builder has none).
+    expect(JSON.stringify(request.build)).not.toContain('--build-arg');
+  });
+
+  it('cancels a long build on Cloud Build as soon as the deployment is cancelled, and ends CANCELLED', async () => {
+    // A build that would run until told otherwise, writing a line at a time.
+    const logLines = Array.from({ length: 2000 }, (_, i) => `Step ${i + 1} : RUN slow-thing`);
+    cloudBuild.script({ logLines, holdUntil: new Promise(() => undefined) });
+    const { job, reporter } = newJob();
+    const controller = new AbortController();
+    job.signal = controller.signal;
+    // Polling once a minute: were the cancel left for the next poll, this test would time out.
+    const driver = await newDriver(60_000);
+    const result = driver.build(job);
+    await vi.waitFor(() => expect(reporter.steps.some((s) => s.startsWith('Cloud Build started build'))).toBe(true), { timeout: 5000 });
+    const build = cloudBuild.created.at(-1)!.build;
+    await vi.waitFor(() => expect(build.status).toBe('WORKING'), { timeout: 5000 });
+
+    controller.abort();
+    const error = await failureOf(result);
+
+    expect(error.code).toBe('CANCELLED');
+    expect(error.message).toBe(`The deployment was cancelled while Cloud Build was building (build ${build.id}).`);
+    expect(cloudBuild.cancelRequests).toContain(build.id);
+    expect(build.status).toBe('CANCELLED');
+    expect(reporter.steps.at(-1)).toBe(`Cancelled Cloud Build build ${build.id} (CANCELLED)`);
+  });
+
+  it('starts nothing when the deployment was cancelled before the build', async () => {
+    const { job } = newJob();
+    const controller = new AbortController();
+    controller.abort();
+    job.signal = controller.signal;
+    const before = cloudBuild.created.length;
+
+    const error = await failureOf((await newDriver()).build(job));
+
+    expect(error.code).toBe('CANCELLED');
+    expect(cloudBuild.created.length).toBe(before);
+    expect(storage.read('demo-project_cloudbuild', `source/${job.deploymentId}.tgz`)).toBeUndefined();
   });
 });

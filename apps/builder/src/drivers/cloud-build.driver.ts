@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pipeline } from 'node:stream/promises';
 import type { protos } from '@google-cloud/cloudbuild';
 import type { BuildArtifact } from '#contracts';
@@ -7,6 +6,7 @@ import type { BuilderConfig } from '../builder.config.js';
 import type { BuildDriver, BuildJob } from './build-driver.js';
 import { createCloudBuildClients, type CloudBuildClients } from './cloud-build-clients.js';
 import { CloudBuildLog } from './cloud-build-log.js';
+import { dockerBuildStep } from './cloud-build-step.js';
 import { sourceTarball } from './source-tarball.js';
 
 type Build = protos.google.devtools.cloudbuild.v1.IBuild;
@@ -61,6 +61,7 @@ export class CloudBuildDriver implements BuildDriver {
     this.clientsLoaded ??= createCloudBuildClients(this.config);
     this.clients = await this.clientsLoaded;
     const tag = `servergem-${job.deploymentId}`;
+    cancelledIf(job.signal, 'before a build was started');
     const earlier = await this.call('look for an earlier build', () => this.buildsTagged(tag));
     // Earlier attempts that Google's side lost count against the one retry.
     let retries = earlier.filter((b) => RETRYABLE.has(statusOf(b))).length;
@@ -70,6 +71,7 @@ export class CloudBuildDriver implements BuildDriver {
       if (statusOf(build) === 'SUCCESS') return this.succeeded(build, job);
     } else {
       await this.upload(job);
+      cancelledIf(job.signal, 'before a build was started');
       build = await this.submit(job, tag);
     }
     for (;;) {
@@ -105,7 +107,7 @@ export class CloudBuildDriver implements BuildDriver {
         projectId: this.project,
         build: {
           source: { storageSource: { bucket: this.bucket(), object: `source/${job.deploymentId}.tgz` } },
-          steps: [{ name: 'gcr.io/cloud-builders/docker', args: ['build', '-t', image, '.'] }],
+          ...dockerBuildStep({ project: this.project, image, buildEnv: job.buildEnv, buildSecrets: job.buildSecrets }),
           images: [image],
           tags: [tag, 'servergem'],
           timeout: { seconds: this.config.BUILD_TIMEOUT_SECONDS },
@@ -133,6 +135,7 @@ export class CloudBuildDriver implements BuildDriver {
     let log: CloudBuildLog | undefined;
     let reported = '';
     for (;;) {
+      if (job.signal?.aborted) throw await this.cancel(id, name, log, job);
       const [current] = await this.call('read the build status', () => this.clients.cloudBuild.getBuild({ projectId: this.project, id, name }));
       const status = statusOf(current);
       if (status !== reported) {
@@ -155,8 +158,25 @@ export class CloudBuildDriver implements BuildDriver {
           log?.tail ?? [],
         );
       }
-      await sleep(this.pollIntervalMs);
+      await pause(this.pollIntervalMs, job.signal);
     }
+  }
+
+  /** Cancels the build on Cloud Build (at once, not at the next poll) and says so. */
+  private async cancel(id: string, name: string, log: CloudBuildLog | undefined, job: BuildJob): Promise<DomainError> {
+    try {
+      const [cancelled] = await this.clients.cloudBuild.cancelBuild({ projectId: this.project, id, name });
+      job.reporter.step('building', `Cancelled Cloud Build build ${id} (${statusOf(cancelled)})`);
+    } catch (error) {
+      // Cloud Build may have finished it meanwhile; the deployment is cancelled all the same.
+      job.reporter.log(`warning: Cloud Build did not cancel build ${id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return new DomainError(
+      'CANCELLED',
+      `The deployment was cancelled while Cloud Build was building (build ${id}).`,
+      'Deploy again when ready.',
+      log?.tail ?? [],
+    );
   }
 
   /** A log ServerGem may not read (no Viewer role) leaves the build to go on, said once. */
@@ -211,6 +231,24 @@ export class CloudBuildDriver implements BuildDriver {
       throw new DomainError('BUILD_FAILED', `ServerGem could not ${doing} on Google Cloud: ${detail}`, apiHint(error, this.project, this.bucket()));
     }
   }
+}
+
+function cancelledIf(signal: AbortSignal | undefined, when: string): void {
+  if (signal?.aborted) throw new DomainError('CANCELLED', `The deployment was cancelled ${when}.`, 'Deploy again when ready.');
+}
+
+/** Waits, or stops waiting as soon as the signal is aborted. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function failure(build: Build, status: string, logs: string[], timeoutSeconds: number): DomainError {

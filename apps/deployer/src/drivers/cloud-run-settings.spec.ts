@@ -184,7 +184,8 @@ describe(`${CloudRunDeployDriver.name} with service settings`, () => {
   });
 
   it('when cancelled while the revision is pending: deletes it, drops its tag, the previous one keeps serving, CANCELLED', async () => {
-    const sut = driver();
+    // Ten minutes to become ready: were the cancel not to cut the wait short, this test would time out.
+    const sut = driver({ CLOUDRUN_READY_TIMEOUT_SECONDS: '600' });
     const v1 = deploy(sut, 'cart', {});
     await v1.result;
     run.scriptNextRevision({ ready: 'pending', message: 'Waiting for the container to start.' });
@@ -218,7 +219,7 @@ describe(`${CloudRunDeployDriver.name} with service settings`, () => {
   });
 
   it('when the first deployment of a service is cancelled, the service it created goes', async () => {
-    const sut = driver();
+    const sut = driver({ CLOUDRUN_READY_TIMEOUT_SECONDS: '600' });
     run.scriptNextRevision({ ready: 'pending' });
     const controller = new AbortController();
     const first = deploy(sut, 'fresh', {}, { signal: controller.signal });

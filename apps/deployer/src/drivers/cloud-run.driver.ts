@@ -326,6 +326,7 @@ function cancelledIf(signal: AbortSignal | undefined, where: string): void {
 /** Waits, or stops waiting as soon as the signal is aborted. */
 function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
