@@ -2,7 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployOverSocket, FakeCloudBuild, FakeCloudRun, FakeCloudStorage, getText, isGapFree, dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
+import type { LogEntry, ServiceRevision, ServiceState } from '#contracts';
+import {
+  apiFetch,
+  apiJson,
+  deployOverSocket,
+  FakeCloudBuild,
+  FakeCloudLogging,
+  FakeCloudRun,
+  FakeCloudStorage,
+  FakeSecretManager,
+  getText,
+  isGapFree,
+  dropSchema,
+  uniqueSchema,
+  TEST_DATABASE_URL,
+} from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const DATABASE_URL = TEST_DATABASE_URL;
@@ -13,6 +28,8 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
   let storage: FakeCloudStorage;
   let cloudBuild: FakeCloudBuild;
   let cloudRun: FakeCloudRun;
+  let logging: FakeCloudLogging;
+  let secretManager: FakeSecretManager;
   let sut: AllInOne;
   let home: string;
 
@@ -21,6 +38,8 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     storage = await FakeCloudStorage.start();
     cloudBuild = await FakeCloudBuild.start(storage, { tickMs: 20 });
     cloudRun = await FakeCloudRun.start();
+    logging = await FakeCloudLogging.start();
+    secretManager = await FakeSecretManager.start();
     sut = await startAllInOne(
       {
         PATH: process.env.PATH,
@@ -34,6 +53,8 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
         CLOUDBUILD_API_ENDPOINT: `http://127.0.0.1:${cloudBuild.port}`,
         STORAGE_API_ENDPOINT: storage.endpoint,
         CLOUDRUN_API_ENDPOINT: `http://127.0.0.1:${cloudRun.port}`,
+        LOGGING_API_ENDPOINT: `http://127.0.0.1:${logging.port}`,
+        SECRETMANAGER_API_ENDPOINT: `http://127.0.0.1:${secretManager.port}`,
         CLOUDRUN_READY_TIMEOUT_SECONDS: '20',
       },
       () => undefined,
@@ -44,6 +65,8 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     await sut?.stop();
     await cloudBuild?.stop();
     await cloudRun?.stop();
+    await logging?.stop();
+    await secretManager?.stop();
     await storage?.stop();
     rmSync(home, { recursive: true, force: true });
     await dropSchema(schema);
@@ -76,5 +99,59 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     expect(transcript.error).toMatchObject({ code: 'BUILD_FAILED' });
     expect(transcript.error!.hint).not.toBe('');
     expect(transcript.updates.flatMap((u) => u.logs)).toContain('npm ERR! missing script: build');
+  });
+
+  it('status, revisions, logs, a 90/10 traffic split and rollback of a Cloud Run service, over REST', async () => {
+    const path = (rest: string) => `/api/services/node-hello${rest}`;
+    for (let i = 0; i < 2; i++) {
+      const transcript = await deployOverSocket(sut, { repoUrl: example });
+      expect(transcript.error).toBeUndefined();
+    }
+
+    const status = await apiJson<ServiceState>(sut, path('?target=cloudrun'));
+    expect(status).toMatchObject({ name: 'node-hello', target: 'cloudrun', ready: { state: 'ready' }, stopped: false });
+    expect((await getText(status.url)).body).toBe(status.traffic.find((t) => t.percent === 100)!.revision);
+
+    const { revisions } = await apiJson<{ revisions: ServiceRevision[] }>(sut, path('/revisions?target=cloudrun'));
+    expect(revisions.length).toBeGreaterThanOrEqual(2);
+    const [newest, previous] = revisions as [ServiceRevision, ServiceRevision];
+    expect(newest).toMatchObject({ current: true, ready: true, percent: 100, image: expect.stringContaining('node-hello@sha256:') });
+    expect(newest.deploymentId).toMatch(/^[0-9a-f-]{36}$/);
+
+    logging.write({ service: 'node-hello', revision: newest.revision, text: 'Server listening on 8080' });
+    const logs = await apiJson<{ lines: string[]; entries: LogEntry[] }>(sut, path('/logs?target=cloudrun&tail=20'));
+    expect(logs.entries.map((e) => [e.revision, e.text])).toContainEqual([newest.revision, 'Server listening on 8080']);
+    expect(logs.lines.at(-1)).toMatch(new RegExp(`^\\S+ ${newest.revision} Server listening on 8080$`));
+
+    const splits = [
+      { revision: previous.revision, percent: 90 },
+      { revision: newest.revision, percent: 10 },
+    ];
+    await apiJson(sut, path('/traffic?target=cloudrun'), { method: 'POST', body: { splits } });
+    const shares = (await apiJson<ServiceState>(sut, path('?target=cloudrun'))).traffic.map(({ revision, percent }) => ({ revision, percent }));
+    expect(shares).toEqual(splits);
+    const bad = await apiFetch(sut, path('/traffic?target=cloudrun'), { method: 'POST', body: { splits: [{ revision: newest.revision, percent: 50 }] } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toBe('Cannot split the traffic of node-hello: the percentages add up to 50, not 100.');
+
+    const rolledBack = await apiJson<{ revision: string }>(sut, path('/rollback?target=cloudrun'), { method: 'POST', body: { revision: previous.revision } });
+    expect(rolledBack.revision).toBe(previous.revision);
+    expect((await getText(status.url)).body).toBe(previous.revision);
+
+    // Without a target these are the local runtime's, which has no such service.
+    expect((await apiFetch(sut, path('/revisions'))).status).toBe(404);
+  });
+
+  it('stops a Cloud Run service (manual scaling to zero), starts it again and deletes it, over REST', async () => {
+    const path = (rest: string) => `/api/services/node-hello${rest}?target=cloudrun`;
+    const state = () => apiJson<ServiceState>(sut, path(''));
+
+    expect(await apiJson(sut, path('/stop'), { method: 'POST', body: {} })).toEqual({ name: 'node-hello', status: 'stopped' });
+    expect((await state()).stopped).toBe(true);
+    expect(await apiJson(sut, path('/start'), { method: 'POST', body: {} })).toEqual({ name: 'node-hello', status: 'running' });
+    expect((await state()).stopped).toBe(false);
+
+    expect(await apiJson(sut, path(''), { method: 'DELETE', body: {} })).toEqual({ name: 'node-hello', deleted: true, secrets: [] });
+    expect((await apiFetch(sut, path(''))).status).toBe(404);
   });
 });
