@@ -4,72 +4,28 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import {
+  asRecord,
+  LATEST,
+  REVISION,
+  RpcError,
+  toTraffic,
+  type FakeIamBinding,
+  type FakeOperation,
+  type FakeRevision,
+  type FakeRevisionScript,
+  type FakeService,
+  type FakeTraffic,
+} from './fake-cloud-run-model.js';
+
+export type { FakeIamBinding, FakeRevisionScript, FakeTraffic };
 
 const require = createRequire(import.meta.url);
 // Both packages' entry points live in build/src, beside build/protos.
 const RUN_PROTOS = join(dirname(require.resolve('@google-cloud/run')), '..', 'protos');
 const GAX_PROTOS = join(dirname(require.resolve('google-gax')), '..', 'protos');
 
-/** How the next revision the fake creates behaves. */
-export interface FakeRevisionScript {
-  /** `pending`: Ready never settles; `failed`: Ready fails with `message`. Default: ready after one read. */
-  ready?: 'pending' | 'failed';
-  message?: string;
-  /** The status its URLs answer with (default 200). */
-  httpStatus?: number;
-}
-
-export interface FakeTraffic {
-  type: string;
-  revision: string;
-  percent: number;
-  tag: string;
-}
-
-interface FakeRevision {
-  name: string;
-  shortName: string;
-  service: string;
-  template: Record<string, unknown>;
-  createdAt: number;
-  reads: number;
-  script: FakeRevisionScript;
-}
-
-interface FakeService {
-  body: Record<string, unknown>;
-  traffic: FakeTraffic[];
-  generation: number;
-}
-
-interface FakeOperation {
-  name: string;
-  service: string;
-  /** The revision the operation waits for, if it created one. */
-  revision: string | null;
-  polls: number;
-  /** A delete's operation: done at once, carrying what was deleted. */
-  deleted?: { typeUrl: string; value: Buffer };
-}
-
-export interface FakeIamBinding {
-  role: string;
-  members: string[];
-}
-
 type Handler = grpc.handleUnaryCall<Record<string, unknown>, unknown>;
-
-const LATEST = 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST';
-const REVISION = 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION';
-
-class RpcError extends Error {
-  constructor(
-    readonly code: grpc.status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * A stand-in for the Cloud Run Admin API v2 speaking gRPC with the client's own protos: services,
@@ -405,18 +361,4 @@ export class FakeCloudRun {
     if (!revision || !this.isReady(revision)) return { status: 503, body: 'no ready revision' };
     return { status: revision.script.httpStatus ?? 200, body: revision.shortName };
   }
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-function toTraffic(value: Record<string, unknown>): FakeTraffic {
-  const type = String(value.type || LATEST);
-  return {
-    type: type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_UNSPECIFIED' ? LATEST : type,
-    revision: String(value.revision ?? ''),
-    percent: Number(value.percent ?? 0),
-    tag: String(value.tag ?? ''),
-  };
 }
