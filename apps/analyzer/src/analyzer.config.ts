@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { transportConfigFields } from '#messaging';
-import { booleanFromEnv } from '#common';
+import { booleanFromEnv, secretKeyFields } from '#common';
 
 export const analyzerConfigSchema = z.object({
   ...transportConfigFields,
   SERVERGEM_HOME: z.string().optional(),
+  ...secretKeyFields,
   /** Local folders and repositories: set only by the all-in-one server on loopback. */
   ALLOW_LOCAL_SOURCES: booleanFromEnv,
   GIT_ALLOWED_HOSTS: z

@@ -17,7 +17,7 @@ export class AnalyzerModule {
       controllers: [AnalyzeController, GithubController],
       providers: [
         { provide: ANALYZER_CONFIG, useValue: config },
-        { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) },
+        { provide: SecretBox, useFactory: () => new SecretBox(secretKey(config)) },
         AnalyzerService,
         GeminiAdvisor,
         GithubService,

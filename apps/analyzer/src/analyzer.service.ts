@@ -25,7 +25,7 @@ export class AnalyzerService {
       const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
       if (request.source.branch !== undefined) validateBranch(request.source.branch);
       const appPath = validateAppPath(request.source.appPath);
-      const workdir = join(servergemHome({ SERVERGEM_HOME: this.config.SERVERGEM_HOME }), 'work', `analyze-${request.deploymentId ?? randomUUID()}`);
+      const workdir = join(servergemHome(this.config.SERVERGEM_HOME), 'work', `analyze-${request.deploymentId ?? randomUUID()}`);
       try {
         const where = source.kind === 'git-remote' ? source.url : source.path;
         reporter.step(

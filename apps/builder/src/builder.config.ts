@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { transportConfigFields } from '#messaging';
-import { booleanFromEnv } from '#common';
+import { booleanFromEnv, secretKeyFields } from '#common';
 
 export const builderConfigSchema = z.object({
   ...transportConfigFields,
   SERVERGEM_HOME: z.string().optional(),
+  ...secretKeyFields,
   ALLOW_LOCAL_SOURCES: booleanFromEnv,
   GIT_ALLOWED_HOSTS: z
     .string()

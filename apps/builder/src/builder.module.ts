@@ -12,7 +12,7 @@ export class BuilderModule {
       module: BuilderModule,
       imports: [MessagingModule.forRoot('builder', transportSettings(config, bus))],
       controllers: [BuildController],
-      providers: [{ provide: BUILDER_CONFIG, useValue: config }, { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) }, BuilderService],
+      providers: [{ provide: BUILDER_CONFIG, useValue: config }, { provide: SecretBox, useFactory: () => new SecretBox(secretKey(config)) }, BuilderService],
     };
   }
 }

@@ -38,7 +38,7 @@ export class BuilderService {
         );
       }
       // Each deployment gets a folder of its own, so a retried build starts clean.
-      const sourceDir = join(servergemHome({ SERVERGEM_HOME: this.config.SERVERGEM_HOME }), 'releases', request.serviceName, request.deploymentId);
+      const sourceDir = join(servergemHome(this.config.SERVERGEM_HOME), 'releases', request.serviceName, request.deploymentId);
       const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
       reporter.step('generating', `Fetching the source at ${request.commitSha ? `commit ${request.commitSha.slice(0, 12)}` : 'the folder as it is now'}`);
       await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine });

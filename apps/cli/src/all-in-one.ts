@@ -34,7 +34,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (
   // A bad token or an unsafe binding stops the start before anything is started.
   const gatewayConfig = loadConfig(gatewayConfigSchema, env);
   assertSafeBinding(gatewayConfig);
-  const home = servergemHome(env);
+  const home = servergemHome(gatewayConfig.SERVERGEM_HOME);
   const unlock = lockHome(home);
   let database: EmbeddedDatabase | undefined;
   const apps: (INestApplication | INestMicroservice)[] = [];

@@ -15,14 +15,14 @@ export class DeployerService implements OnApplicationBootstrap, OnApplicationShu
   private readonly cloudRun: CloudRunDeployDriver | undefined;
 
   constructor(
-    @Inject(DEPLOYER_CONFIG) config: DeployerConfig,
+    @Inject(DEPLOYER_CONFIG) private readonly config: DeployerConfig,
     private readonly bus: MessageBus,
   ) {
     this.runtime = new LocalDeployDriver(config);
     this.drivers = { local: this.runtime };
     if (config.GOOGLE_CLOUD_PROJECT) {
       // The installation key opens the services' sealed secrets on their way into Secret Manager.
-      this.cloudRun = new CloudRunDeployDriver(config, { installationKey: secretKey() });
+      this.cloudRun = new CloudRunDeployDriver(config, { installationKey: secretKey(config) });
       this.drivers.cloudrun = this.cloudRun;
     }
   }
@@ -70,7 +70,7 @@ export class DeployerService implements OnApplicationBootstrap, OnApplicationShu
   private openSecrets(settings: ServiceSettings | undefined): string[] {
     const sealed = Object.values(settings?.secrets ?? {});
     if (sealed.length === 0) return [];
-    const box = new SecretBox(secretKey());
+    const box = new SecretBox(secretKey(this.config));
     return sealed.flatMap((value) => {
       try {
         return [box.open(value)];

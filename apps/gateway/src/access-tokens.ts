@@ -35,7 +35,7 @@ export class AccessTokens {
       const entries = config.AUTH_TOKEN.map((token) => ({ digest: digest(token), owner: `token:${digest(token).toString('hex').slice(0, 24)}` }));
       return new AccessTokens(entries, { kind: 'configured' }, null, config.AUTH_TOKEN[0]!);
     }
-    const home = servergemHome({ SERVERGEM_HOME: config.SERVERGEM_HOME });
+    const home = servergemHome(config.SERVERGEM_HOME);
     const token = installAccessToken(home);
     return new AccessTokens([{ digest: digest(token), owner: LOCAL_OWNER }], { kind: 'install', file: accessTokenPath(home) }, token, token);
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isLoopbackHost, MAKE_A_TOKEN, MIN_ACCESS_TOKEN_LENGTH } from '#common';
 import { transportConfigFields } from '#messaging';
+import { secretKeyFields } from '#common';
 
 const commaList = z
   .string()
@@ -36,6 +37,7 @@ const origin = z.string().transform((value, ctx) => {
 export const gatewayConfigSchema = z.object({
   ...transportConfigFields,
   SERVERGEM_HOME: z.string().optional(),
+  ...secretKeyFields,
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   /**

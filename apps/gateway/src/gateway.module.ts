@@ -25,7 +25,7 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: AccessTokens, useValue: tokens },
         { provide: APP_GUARD, useClass: OwnerGuard },
-        { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) },
+        { provide: SecretBox, useFactory: () => new SecretBox(secretKey(config)) },
         ConnectionStats,
         DeploymentStreams,
         DeployGateway,

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { transportConfigFields } from '#messaging';
+import { secretKeyFields } from '#common';
 
 export const orchestratorConfigSchema = z
   .object({
     ...transportConfigFields,
     SERVERGEM_HOME: z.string().optional(),
+    ...secretKeyFields,
     DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:5432/db)'),
     /** A schema of its own, so several installations (or test runs) can share one database. */
     DATABASE_SCHEMA: z

@@ -36,7 +36,7 @@ export class OrchestratorModule {
         },
         DatabaseLifecycle,
         // Opens the deployments' sealed tokens to redact them from what is stored, never to use them.
-        { provide: SecretBox, useFactory: () => new SecretBox(secretKey()) },
+        { provide: SecretBox, useFactory: () => new SecretBox(secretKey(config)) },
         DeploymentRedactors,
         EventLog,
         WorkflowService,

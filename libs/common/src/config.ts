@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -18,25 +18,57 @@ export const booleanFromEnv = z
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-/** Where ServerGem keeps its data: `$SERVERGEM_HOME`, by default `./.servergem` (not created). */
-export function servergemHomePath(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.SERVERGEM_HOME || '.servergem');
+/** Marks a setting as a secret: never printed, logged or handed to an app. */
+export function secretSetting<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ secret: true });
 }
 
-/** Where ServerGem keeps its data, created when missing. */
-export function servergemHome(env: NodeJS.ProcessEnv = process.env): string {
-  const home = servergemHomePath(env);
-  mkdirSync(home, { recursive: true });
+export function isSecretSetting(schema: z.ZodType): boolean {
+  return z.globalRegistry.get(schema)?.secret === true;
+}
+
+/** The sealing key, for the schemas of the services that seal or open secrets. */
+export const secretKeyFields = {
+  /** Secret: seals GitHub tokens between services; without it, one generated once under the home. */
+  SERVERGEM_SECRET_KEY: secretSetting(
+    z
+      .string()
+      .optional()
+      .transform((v) => v || undefined),
+  ),
+};
+
+/** Where ServerGem keeps its private data: the configured `SERVERGEM_HOME`, by default `./.servergem` (not created). */
+export function servergemHomePath(configured?: string): string {
+  return resolve(configured || '.servergem');
+}
+
+/**
+ * The home, created when missing and kept 0700: keys, tokens, runtime state and locks are for
+ * ServerGem alone.
+ */
+export function servergemHome(configured?: string): string {
+  const home = servergemHomePath(configured);
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(home, 0o700);
+  } catch {
+    // Someone else's folder: its owner decides.
+  }
   return home;
 }
 
 /**
  * The key that seals secrets between services: `SERVERGEM_SECRET_KEY`, or one generated once and
- * kept under `$SERVERGEM_HOME` (mode 0600) for the all-in-one server.
+ * kept in the home (mode 0600) for the all-in-one server. Nothing is written anywhere else.
  */
-export function secretKey(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SERVERGEM_SECRET_KEY) return env.SERVERGEM_SECRET_KEY;
-  const file = join(servergemHome(env), 'secret.key');
+export function secretKey(config: { SERVERGEM_SECRET_KEY?: string; SERVERGEM_HOME?: string }): string {
+  if (config.SERVERGEM_SECRET_KEY) return config.SERVERGEM_SECRET_KEY;
+  return privateFile(join(servergemHome(config.SERVERGEM_HOME), 'secret.key'));
+}
+
+/** A random value kept in a 0600 file, created on first use (by whichever service asks first). */
+export function privateFile(file: string): string {
   if (!existsSync(file)) {
     try {
       writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });

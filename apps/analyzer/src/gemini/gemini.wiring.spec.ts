@@ -17,7 +17,6 @@ describe(`${AnalyzerService.name} with Gemini`, () => {
   let home: string;
   let folder: string;
   const modules: TestingModule[] = [];
-  const saved = { home: process.env.SERVERGEM_HOME, key: process.env.SERVERGEM_SECRET_KEY };
 
   beforeAll(async () => {
     fake = await FakeGemini.start(KEY);
@@ -26,23 +25,17 @@ describe(`${AnalyzerService.name} with Gemini`, () => {
     mkdirSync(join(folder, 'lib'));
     writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: 'b', scripts: { serve: 'node lib/run.js' } }));
     writeFileSync(join(folder, 'lib/run.js'), 'require("http").createServer((q, s) => s.end("hi")).listen(4100);\n');
-    process.env.SERVERGEM_HOME = home;
-    process.env.SERVERGEM_SECRET_KEY = 'a'.repeat(64);
   });
 
   afterAll(async () => {
     for (const moduleRef of modules) await moduleRef.close();
     await fake.stop();
-    process.env.SERVERGEM_HOME = saved.home;
-    process.env.SERVERGEM_SECRET_KEY = saved.key;
-    if (saved.home === undefined) delete process.env.SERVERGEM_HOME;
-    if (saved.key === undefined) delete process.env.SERVERGEM_SECRET_KEY;
     rmSync(home, { recursive: true, force: true });
     rmSync(folder, { recursive: true, force: true });
   });
 
   async function analyzerWith(env: Record<string, string>): Promise<AnalyzerService> {
-    const config = analyzerConfigSchema.parse({ ALLOW_LOCAL_SOURCES: 'true', ...env });
+    const config = analyzerConfigSchema.parse({ ALLOW_LOCAL_SOURCES: 'true', SERVERGEM_HOME: home, SERVERGEM_SECRET_KEY: 'a'.repeat(64), ...env });
     const moduleRef = await Test.createTestingModule({ imports: [AnalyzerModule.forRoot(config, new InProcessBus())] }).compile();
     modules.push(moduleRef);
     return moduleRef.get(AnalyzerService);

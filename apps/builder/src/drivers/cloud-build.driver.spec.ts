@@ -6,7 +6,7 @@ import type { AnalysisReport } from '#contracts';
 import { DomainError } from '#common';
 import type { ProgressReporter } from '#messaging';
 import { FakeCloudBuild, FakeCloudStorage, listTarGz, type FakeTerminalStatus } from '#testing';
-import type { BuilderConfig } from '../builder.config.js';
+import { builderConfigSchema, type BuilderConfig } from '../builder.config.js';
 import type { BuildJob } from './build-driver.js';
 import { createCloudBuildClients, type CloudBuildClients } from './cloud-build-clients.js';
 import { CloudBuildDriver } from './cloud-build.driver.js';
@@ -37,17 +37,13 @@ describe(CloudBuildDriver.name, () => {
   beforeAll(async () => {
     storage = await FakeCloudStorage.start();
     cloudBuild = await FakeCloudBuild.start(storage, { tickMs: 10 });
-    config = {
-      ALLOW_LOCAL_SOURCES: true,
-      GIT_ALLOWED_HOSTS: ['github.com'],
-      BUILD_TIMEOUT_SECONDS: 600,
-      SERVERGEM_NAMESPACE: 'servergem',
+    config = builderConfigSchema.parse({
+      ALLOW_LOCAL_SOURCES: 'true',
+      BUILD_TIMEOUT_SECONDS: '600',
       GOOGLE_CLOUD_PROJECT: 'demo-project',
-      GOOGLE_CLOUD_REGION: 'us-central1',
-      ARTIFACT_REGISTRY_REPO: 'servergem',
       CLOUDBUILD_API_ENDPOINT: `http://127.0.0.1:${cloudBuild.port}`,
       STORAGE_API_ENDPOINT: storage.endpoint,
-    };
+    });
   });
 
   afterEach(async () => {

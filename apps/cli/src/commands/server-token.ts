@@ -9,5 +9,5 @@ export function serverToken(server: string, env: NodeJS.ProcessEnv = process.env
   if (env.SERVERGEM_TOKEN) return env.SERVERGEM_TOKEN;
   const host = URL.canParse(server) ? new URL(server).hostname : '';
   if (!isLoopbackHost(host)) return undefined;
-  return readAccessToken(servergemHomePath(env)) ?? undefined;
+  return readAccessToken(servergemHomePath(env.SERVERGEM_HOME)) ?? undefined;
 }

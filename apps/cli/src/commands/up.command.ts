@@ -18,7 +18,7 @@ export async function upCommand(): Promise<number> {
   if (server.loginUrl) {
     // Like Jupyter's: the one link that logs a browser in; the page drops the token from its address.
     console.log(`Open this link to log in:     ${server.loginUrl}`);
-    console.log(`(the access token is kept in ${accessTokenPath(servergemHome(process.env))})`);
+    console.log(`(the access token is kept in ${accessTokenPath(servergemHome(process.env.SERVERGEM_HOME))})`);
   } else {
     console.log('Open it and enter one of the tokens set in AUTH_TOKEN under "Access token".');
   }

@@ -21,7 +21,7 @@ export class LocalDeployDriver implements DeployDriver {
 
   constructor(config: DeployerConfig) {
     this.settings = {
-      home: servergemHome(config.SERVERGEM_HOME ? { SERVERGEM_HOME: config.SERVERGEM_HOME } : process.env),
+      home: servergemHome(config.SERVERGEM_HOME),
       host: config.APP_HOST,
       startTimeoutMs: config.APP_START_TIMEOUT_SECONDS * 1000,
     };
