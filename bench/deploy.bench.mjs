@@ -93,6 +93,8 @@ try {
   await server.stop();
   // Apps on the local target outlive ServerGem on purpose; the bench stops the ones it started.
   await new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home })).stopAll();
+  // As root, the database and releases live in a folder of their own outside the home.
+  if (server.sharedDir !== home) rmSync(server.sharedDir, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
 }
 process.exit(0);

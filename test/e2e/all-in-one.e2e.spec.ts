@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiJson, deployOverSocket, getText, gitRepoFrom, isGapFree } from '#testing';
-import { stopLocalApps } from './stop-local-apps.js';
+import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const examples = resolve(import.meta.dirname, '../../examples');
@@ -23,8 +23,7 @@ describe('all-in-one: in-process transport, embedded PostgreSQL', () => {
   afterAll(async () => {
     await sut?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
-    await stopLocalApps(home);
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
   });
 
   it.each(['node-hello', 'node-express', 'python-hello'])('deploys examples/%s to a URL that answers 200, with a gap-free log', async (example) => {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, dropSchema, getText, uniqueSchema, TEST_DATABASE_URL } from '#testing';
 import type { DeploymentUpdate } from '#contracts';
-import { stopLocalApps } from './stop-local-apps.js';
+import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -45,7 +45,7 @@ describe('servergem CLI against a running server', () => {
   afterAll(async () => {
     await server?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
-    await stopLocalApps(home);
+    await removeInstallation(home);
     rmSync(dirname(home), { recursive: true, force: true });
   });
 
@@ -142,7 +142,7 @@ describe('servergem up', () => {
       child.kill('SIGINT');
       await exited;
     }
-    if (home) rmSync(home, { recursive: true, force: true });
+    if (home) await removeInstallation(home);
     await dropSchema(schema);
   });
 

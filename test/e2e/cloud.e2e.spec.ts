@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import {
   TEST_DATABASE_URL,
 } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
+import { removeInstallation } from './stop-local-apps.js';
 
 const DATABASE_URL = TEST_DATABASE_URL;
 const example = resolve(import.meta.dirname, '../../examples/node-hello');
@@ -68,7 +69,7 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     await logging?.stop();
     await secretManager?.stop();
     await storage?.stop();
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
     await dropSchema(schema);
   });
 

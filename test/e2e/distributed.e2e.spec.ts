@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiJson, deployOverSocket, getText, isGapFree, startDistributed, type Distributed, dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
-import { stopLocalApps } from './stop-local-apps.js';
+import { removeInstallation } from './stop-local-apps.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -34,8 +34,7 @@ describe('distributed: each service its own process, real NATS and PostgreSQL', 
   afterAll(async () => {
     await sut?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
-    await stopLocalApps(home);
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
     await dropSchema(schema);
   });
 

@@ -7,7 +7,7 @@ import { io } from 'socket.io-client';
 import type { ServiceSummary } from '#contracts';
 import { apiFetch, apiJson, connect, deployOverSocket, dropSchema, uniqueSchema, TEST_DATABASE_URL, type TestSocket } from '#testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopLocalApps } from './stop-local-apps.js';
+import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const example = resolve(import.meta.dirname, '../../examples/node-hello');
@@ -77,8 +77,7 @@ describe('the front door of the default all-in-one server (loopback, no AUTH_TOK
   afterAll(async () => {
     await sut?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
-    await stopLocalApps(home);
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
     await dropSchema(schema);
   });
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { io } from 'socket.io-client';
 import { dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopLocalApps } from './stop-local-apps.js';
+import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const DATABASE_URL = TEST_DATABASE_URL;
@@ -55,8 +55,7 @@ describe('gateway: Socket.IO and REST refuse what they must', () => {
   afterAll(async () => {
     await sut?.stop();
     // Deployed apps outlive ServerGem on purpose; the test stops the ones it started.
-    await stopLocalApps(home);
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
     await dropSchema(schema);
   });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type { Socket } from 'socket.io-client';
 import type { ClientGithubBranches, ClientGithubRepos, RequestError, ServerGithubBranches, ServerGithubRepos } from '#contracts';
 import { connect, FakeGithub, dropSchema, uniqueSchema, TEST_DATABASE_URL, type ServerUnderTest } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
+import { removeInstallation } from './stop-local-apps.js';
 
 const DATABASE_URL = TEST_DATABASE_URL;
 const TOKEN = 'ghp_' + randomBytes(18).toString('hex');
@@ -61,7 +62,7 @@ describe('GitHub over Socket.IO: gateway -> analyzer -> GitHub API (a local fake
   afterAll(async () => {
     await sut?.stop();
     await fake?.stop();
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
     await dropSchema(schema);
   });
 

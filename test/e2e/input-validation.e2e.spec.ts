@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFetch, connect, dropSchema, TEST_DATABASE_URL, uniqueSchema, type TestSocket } from '#testing';
+import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const example = resolve(import.meta.dirname, '../../examples/node-hello');
@@ -42,7 +43,7 @@ describe('boundary validation: NUL and control characters are refused before any
   afterAll(async () => {
     socket?.close();
     await sut?.stop();
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
     await dropSchema(schema);
   });
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceSummary } from '#contracts';
 import { apiFetch, apiJson, connect, deployOverSocket, getText, dropSchema, TEST_DATABASE_URL } from '#testing';
-import { stopLocalApps } from './stop-local-apps.js';
+import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const DATABASE_URL = TEST_DATABASE_URL;
@@ -36,7 +36,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 describe('local runtime: stable URL, rollback, restart on crash, apps outlive ServerGem', () => {
   const schema = `e2e_rt_${randomBytes(4).toString('hex')}`;
   const service = `rt-hello-${randomBytes(3).toString('hex')}`;
-  const savedHome = process.env.SERVERGEM_HOME;
   let home: string;
   let work: string;
   let app: string;
@@ -55,8 +54,6 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
     work = mkdtempSync(join(tmpdir(), 'servergem-rt-src-'));
     app = join(work, service);
     cpSync(join(root, 'examples/node-hello'), app, { recursive: true });
-    // The builder puts release folders under the process's SERVERGEM_HOME; keep them in the temp home.
-    process.env.SERVERGEM_HOME = home;
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -72,10 +69,7 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
   afterAll(async () => {
     await sut?.stop();
     // Apps outlive ServerGem on purpose, so the test stops them itself.
-    await stopLocalApps(home);
-    if (savedHome === undefined) delete process.env.SERVERGEM_HOME;
-    else process.env.SERVERGEM_HOME = savedHome;
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
     rmSync(work, { recursive: true, force: true });
     await dropSchema(schema);
   });
@@ -144,7 +138,12 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
     socket.close();
     expect(reply).toContain(`**${service}** running at ${url}`);
 
-    const cli = await run(process.execPath, [join(root, 'bin/servergem.js'), 'status', '--server', sut.url], { cwd: root, timeout: 180_000 });
+    // The CLI finds the install's token in the server's home by itself.
+    const cli = await run(process.execPath, [join(root, 'bin/servergem.js'), 'status', '--server', sut.url], {
+      cwd: root,
+      timeout: 180_000,
+      env: { ...process.env, SERVERGEM_HOME: home },
+    });
     expect(cli.stdout).toMatch(new RegExp(`${service}\\s+running\\s+${url.replace(/\./g, '\\.')}`));
   });
 

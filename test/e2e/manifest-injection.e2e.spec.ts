@@ -8,7 +8,7 @@ import { analyzeSource } from '../../apps/analyzer/src/detect/analyze.js';
 import { lintDockerfile } from '../../apps/builder/src/dockerfile/dockerfile-policy.js';
 import { planBuild } from '../../apps/builder/src/dockerfile/generate.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
-import { stopLocalApps } from './stop-local-apps.js';
+import { removeInstallation } from './stop-local-apps.js';
 
 /**
  * The issue's injected Cargo package name, pointed at this test's own folder instead of /tmp: if
@@ -58,10 +58,9 @@ describe('values from a repository never become shell, in the Dockerfile and on 
 
   afterAll(async () => {
     await sut?.stop();
-    await stopLocalApps(home);
+    await removeInstallation(home);
     if (savedHome === undefined) delete process.env.SERVERGEM_HOME;
     else process.env.SERVERGEM_HOME = savedHome;
-    rmSync(home, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
     await dropSchema(schema);
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFetch, deployOverSocket, tempApps, type DeployTranscript } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
+import { removeInstallation } from './stop-local-apps.js';
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 // A namespace of its own, so no other installation on this NATS server answers this one's requests.
@@ -87,6 +88,8 @@ function filesUnder(dir: string): { path: string; bytes: Buffer }[] {
 describe('redaction: a build that prints the GitHub token in every encoding and fails leaves no trace of it', () => {
   const apps = tempApps('servergem-leaky-');
   let home: string;
+  /** As root, the database cluster and the releases live in a folder of their own outside the home. */
+  let shared: string;
   let sut: AllInOne | undefined;
   let nats: NatsConnection;
   let transcript: DeployTranscript;
@@ -128,6 +131,7 @@ describe('redaction: a build that prints the GitHub token in every encoding and 
       { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', NATS_URL, SERVERGEM_NAMESPACE: NAMESPACE },
       (line) => serverLog.push(`${line}\n`),
     );
+    shared = sut.sharedDir;
     transcript = await deployOverSocket(sut, { repoUrl: app, githubToken: TOKEN });
     const id = transcript.deploymentId;
     rest = [await (await apiFetch(sut, `/api/deployments/${id}`)).text(), await (await apiFetch(sut, '/api/deployments')).text()].join('\n');
@@ -156,7 +160,7 @@ describe('redaction: a build that prints the GitHub token in every encoding and 
     await sut?.stop();
     await nats?.close();
     apps.cleanup();
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
   });
 
   it('fails the build, and every form the build printed reached the log redacted', () => {
@@ -199,7 +203,7 @@ describe('redaction: a build that prints the GitHub token in every encoding and 
   });
 
   it('in no file under the data folder, the database’s own files and the release folder included', () => {
-    const files = filesUnder(home);
+    const files = [...new Set([home, shared])].flatMap(filesUnder);
     expect(files.some((f) => f.path.endsWith('leak.js'))).toBe(true);
     expect(files.some((f) => f.path.includes(join('postgres', 'base')))).toBe(true);
     const found = files.flatMap((f) => NEEDLES.filter((needle) => f.bytes.includes(needle)).map((needle) => `${f.path}: ${needle}`));

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGithub, freePort } from '#testing';
 import { buildWebUi, CHROMIUM, launchChromium, SCREENSHOTS } from './web-browser.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
+import { removeInstallation } from './stop-local-apps.js';
 
 const screenshots = SCREENSHOTS;
 const TOKEN = 'ghp_' + randomBytes(18).toString('hex');
@@ -57,7 +58,8 @@ describe.skipIf(!existsSync(CHROMIUM))('GitHub repository picker in Chromium, ag
     await browser?.close();
     await sut?.stop();
     await fake?.stop();
-    for (const dir of [home, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
+    if (home) await removeInstallation(home);
+    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('connects GitHub, searches, picks a repository and a branch, and fills the deploy form with them', async () => {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiJson, freePort, getText, gitRepoFrom, isGapFree } from '#testing';
-import { stopLocalApps } from './stop-local-apps.js';
+import { removeInstallation } from './stop-local-apps.js';
 import { buildWebUi, CHROMIUM, launchChromium, SCREENSHOTS } from './web-browser.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
@@ -62,8 +62,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium, against the all-in-o
   afterAll(async () => {
     await browser?.close();
     await sut?.stop();
-    if (home) await stopLocalApps(home);
-    for (const dir of [home, profile, ...cleanups]) if (dir) rmSync(dir, { recursive: true, force: true });
+    if (home) await removeInstallation(home);
+    for (const dir of [profile, ...cleanups]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function openPage(): Promise<{ page: Page; errors: string[] }> {

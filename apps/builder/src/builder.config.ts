@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { transportConfigFields } from '#messaging';
-import { booleanFromEnv, secretKeyFields } from '#common';
+import { booleanFromEnv, localTargetFields, secretKeyFields } from '#common';
 
 export const builderConfigSchema = z.object({
   ...transportConfigFields,
   SERVERGEM_HOME: z.string().optional(),
   ...secretKeyFields,
+  ...localTargetFields,
   ALLOW_LOCAL_SOURCES: booleanFromEnv,
   GIT_ALLOWED_HOSTS: z
     .string()

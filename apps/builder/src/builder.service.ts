@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { buildSubject, RequestOf, ResponseOf } from '#contracts';
-import { DomainError, SecretBox, servergemHome } from '#common';
+import { DomainError, InstallationLayout, SecretBox, servergemHome } from '#common';
 import { MessageBus, runWorkerStep } from '#messaging';
 import { fetchSource, resolveSource } from '#source';
 import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
@@ -15,13 +15,14 @@ import { LocalBuildDriver } from './drivers/local-build.driver.js';
 @Injectable()
 export class BuilderService {
   private readonly drivers: Record<string, BuildDriver>;
+  private installation: InstallationLayout | undefined;
 
   constructor(
     @Inject(BUILDER_CONFIG) private readonly config: BuilderConfig,
     private readonly bus: MessageBus,
     private readonly secrets: SecretBox,
   ) {
-    this.drivers = { local: new LocalBuildDriver(config) };
+    this.drivers = { local: new LocalBuildDriver(config, () => this.layout()) };
     if (config.GOOGLE_CLOUD_PROJECT) this.drivers.cloudbuild = new CloudBuildDriver(config);
   }
 
@@ -38,7 +39,7 @@ export class BuilderService {
         );
       }
       // Each deployment gets a folder of its own, so a retried build starts clean.
-      const sourceDir = join(servergemHome(this.config.SERVERGEM_HOME), 'releases', request.serviceName, request.deploymentId);
+      const sourceDir = this.layout().prepareRelease(request.serviceName, request.deploymentId);
       const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
       reporter.step('generating', `Fetching the source at ${request.commitSha ? `commit ${request.commitSha.slice(0, 12)}` : 'the folder as it is now'}`);
       await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine });
@@ -64,5 +65,11 @@ export class BuilderService {
       const artifact = await driver.build({ ...request, sourceDir, appDir, plan, reporter });
       return { artifact, dockerfile: plan.dockerfile, dockerignore: plan.dockerignore };
     });
+  }
+
+  /** Resolved on first use: it may create the shared folder, which only a build needs. */
+  private layout(): InstallationLayout {
+    this.installation ??= InstallationLayout.resolve({ home: servergemHome(this.config.SERVERGEM_HOME), sharedDir: this.config.SERVERGEM_SHARED_DIR });
+    return this.installation;
   }
 }

@@ -1,5 +1,5 @@
 import type { INestApplication, INestMicroservice, LogLevel } from '@nestjs/common';
-import { loadConfig, servergemHome } from '#common';
+import { appIdentity, InstallationLayout, isolationNotice, loadConfig, servergemHome } from '#common';
 import { InProcessBus, startMicroservice, transportSettings } from '#messaging';
 import { analyzerConfigSchema } from '../../analyzer/src/analyzer.config.js';
 import { AnalyzerModule } from '../../analyzer/src/analyzer.module.js';
@@ -12,6 +12,7 @@ import { AccessTokens } from '../../gateway/src/access-tokens.js';
 import { assertSafeBinding, gatewayConfigSchema, isLoopback } from '../../gateway/src/gateway.config.js';
 import { orchestratorConfigSchema } from '../../orchestrator/src/orchestrator.config.js';
 import { OrchestratorModule } from '../../orchestrator/src/orchestrator.module.js';
+import { allInOneConfigSchema } from './all-in-one.config.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
 import { lockHome } from './home-lock.js';
 
@@ -22,6 +23,8 @@ export interface AllInOne {
   /** `url` with the install's token, which logs a browser in; null when AUTH_TOKEN is set (never printed). */
   loginUrl: string | null;
   databaseUrl: string;
+  /** Where the database cluster, releases and apps' homes are (the home itself unless root). */
+  sharedDir: string;
   stop(): Promise<void>;
 }
 
@@ -34,16 +37,22 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (
   // A bad token or an unsafe binding stops the start before anything is started.
   const gatewayConfig = loadConfig(gatewayConfigSchema, env);
   assertSafeBinding(gatewayConfig);
-  const home = servergemHome(gatewayConfig.SERVERGEM_HOME);
+  const config = loadConfig(allInOneConfigSchema, env);
+  const home = servergemHome(config.SERVERGEM_HOME);
   const unlock = lockHome(home);
   let database: EmbeddedDatabase | undefined;
   const apps: (INestApplication | INestMicroservice)[] = [];
   try {
-    if (!env.DATABASE_URL) database = await startEmbeddedDatabase(home, log);
+    // Said once, at start: who the apps run as and what they can reach.
+    const notice = isolationNotice(await appIdentity(config.APP_USER), home);
+    log(notice.level === 'warn' ? `Warning: ${notice.text}` : notice.text);
+    const layout = InstallationLayout.resolve({ home, sharedDir: config.SERVERGEM_SHARED_DIR });
+    if (!config.DATABASE_URL) database = await startEmbeddedDatabase({ layout, log });
     const shared: NodeJS.ProcessEnv = {
       ...env,
       SERVERGEM_HOME: home,
-      DATABASE_URL: env.DATABASE_URL ?? database!.url,
+      SERVERGEM_SHARED_DIR: layout.shared,
+      DATABASE_URL: config.DATABASE_URL ?? database!.url,
       // Local folders are only for a server no one else can reach.
       ALLOW_LOCAL_SOURCES: env.ALLOW_LOCAL_SOURCES ?? String(isLoopback(gatewayConfig.HOST)),
     };
@@ -64,6 +73,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (
       token: tokens.anyToken,
       loginUrl: tokens.loginToken ? `${url}/?token=${encodeURIComponent(tokens.loginToken)}` : null,
       databaseUrl: shared.DATABASE_URL!,
+      sharedDir: layout.shared,
       stop: async () => {
         await closeAll(apps);
         await database?.stop();

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { transportConfigFields } from '#messaging';
-import { secretKeyFields } from '#common';
+import { localTargetFields, secretKeyFields } from '#common';
 import { cloudRunConfigFields } from './drivers/cloud-run.config.js';
 
 export const deployerConfigSchema = z.object({
   ...transportConfigFields,
   SERVERGEM_HOME: z.string().optional(),
   ...secretKeyFields,
+  ...localTargetFields,
   /** How long a new app has to answer HTTP before the deployment fails. */
   APP_START_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(60),
   /** The address local apps listen on and are reached at. */

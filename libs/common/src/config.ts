@@ -38,6 +38,27 @@ export const secretKeyFields = {
   ),
 };
 
+/**
+ * The `local` target's settings, shared by the builder, the deployer and the all-in-one server:
+ * who apps run as, where the files other users must reach live, and the plain environment
+ * installs, builds and apps start from.
+ */
+export const localTargetFields = {
+  /** As root: the unprivileged user apps are built and run as (created when missing). */
+  APP_USER: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name (lower case, at most 32 characters)')
+    .default('servergem-app'),
+  /** The database cluster, releases and apps' homes; as root by default /var/lib/servergem/<installation id>. */
+  SERVERGEM_SHARED_DIR: z
+    .string()
+    .optional()
+    .transform((v) => (v ? resolve(v) : undefined)),
+  /** The PATH installs, builds and apps get (ServerGem's own, without anything else of its environment). */
+  PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
+  LANG: z.string().default('C.UTF-8'),
+};
+
 /** Where ServerGem keeps its private data: the configured `SERVERGEM_HOME`, by default `./.servergem` (not created). */
 export function servergemHomePath(configured?: string): string {
   return resolve(configured || '.servergem');

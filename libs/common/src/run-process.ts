@@ -8,6 +8,14 @@ export interface RunOptions {
   onLine?: (line: string) => void;
   /** How many of the last lines to keep for error reports. */
   keepLines?: number;
+  /** Runs the process as this user (ServerGem must be root); Node then drops every supplementary group. */
+  runAs?: RunAs;
+}
+
+/** A user and its primary group, as numbers. */
+export interface RunAs {
+  uid: number;
+  gid: number;
 }
 
 export interface RunResult {
@@ -61,6 +69,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: false,
       detached: true,
+      ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
     });
     const out = new LineSplitter(onLine);
     const err = new LineSplitter(onLine);

@@ -3,14 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AnalysisReport } from '#contracts';
-import { DomainError } from '#common';
+import { DomainError, InstallationLayout } from '#common';
 import type { ProgressReporter } from '#messaging';
 import { builderConfigSchema } from '../builder.config.js';
 import { planBuild } from '../dockerfile/generate.js';
 import { LocalBuildDriver } from './local-build.driver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'servergem-local-build-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const home = mkdtempSync(join(tmpdir(), 'servergem-local-build-home-'));
+// As root, the service's HOME lives in the shared folder outside the home.
+const layout = InstallationLayout.resolve({ home });
+afterAll(() => {
+  for (const folder of [dir, home, ...(layout.separate ? [layout.shared] : [])]) rmSync(folder, { recursive: true, force: true });
+});
 
 function report(commands: Partial<AnalysisReport['commands']>): AnalysisReport {
   return {
@@ -34,7 +39,7 @@ function report(commands: Partial<AnalysisReport['commands']>): AnalysisReport {
 
 async function build(plan: AnalysisReport, logs: string[] = []) {
   const reporter = { step: () => undefined, log: (line: string) => logs.push(line), logLine: (line: string) => logs.push(line) } as unknown as ProgressReporter;
-  const sut = new LocalBuildDriver(builderConfigSchema.parse({ BUILD_TIMEOUT_SECONDS: '60' }));
+  const sut = new LocalBuildDriver(builderConfigSchema.parse({ BUILD_TIMEOUT_SECONDS: '60', PATH: process.env.PATH }), () => layout);
   return sut.build({
     deploymentId: 'd1',
     serviceName: 'svc',

@@ -1,32 +1,41 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildArtifact } from '#contracts';
-import { DomainError, parseCommand, runProcess } from '#common';
+import { appIdentity, DomainError, handOver, parseCommand, runAsOf, runProcess, type AppIdentity, type InstallationLayout, type RunAs } from '#common';
 import type { BuilderConfig } from '../builder.config.js';
 import { assertPlanPolicy } from '../plan-policy.js';
 import type { BuildDriver, BuildJob } from './build-driver.js';
 
 /**
  * The `local` target: the plan's install and build commands run natively in the release folder
- * (each deployment has its own, so a retry is safe). Python gets a virtualenv of its own in the
- * release, so nothing is installed into the machine's Python.
+ * (each deployment has its own, so a retry is safe), as the app user when ServerGem runs as root,
+ * with the service's own HOME. Python gets a virtualenv of its own in the release, so nothing is
+ * installed into the machine's Python.
  */
 export class LocalBuildDriver implements BuildDriver {
   readonly name = 'local';
 
-  constructor(private readonly config: BuilderConfig) {}
+  constructor(
+    private readonly config: BuilderConfig,
+    private readonly layout: () => InstallationLayout,
+  ) {}
 
   async build(job: BuildJob): Promise<BuildArtifact> {
     const { reporter, appDir } = job;
     // The same policy as a generated Dockerfile: these commands run on this machine.
     assertPlanPolicy(job.report);
-    const env = localEnvironment(appDir);
+    const identity = await appIdentity(this.config.APP_USER);
+    const runAs = runAsOf(identity);
+    // ServerGem wrote the source; from here on it is the app user's, and only theirs.
+    await handOver(job.sourceDir, runAs);
+    const home = this.layout().prepareServiceHome(job.serviceName, runAs);
+    const env = buildEnvironment({ path: this.config.PATH, lang: this.config.LANG, home, appDir });
     const commands = [...job.report.commands.install, ...job.report.commands.build];
     // Even a standard-library app gets one: it pins the interpreter the app runs with.
     if (job.report.language === 'python' && !existsSync(join(appDir, '.venv'))) {
       // Without dependencies to install, pip is not needed in it (and seeding pip takes seconds).
       const withoutPip = job.report.commands.install.length === 0 ? ' --without-pip' : '';
-      commands.unshift(`${await pythonBinary()} -m venv${withoutPip} .venv`);
+      commands.unshift(`${await pythonBinary({ env, cwd: appDir, runAs, identity })} -m venv${withoutPip} .venv`);
     }
     const deadline = Date.now() + this.config.BUILD_TIMEOUT_SECONDS * 1000;
     for (const [index, command] of commands.entries()) {
@@ -35,12 +44,13 @@ export class LocalBuildDriver implements BuildDriver {
       const [program, ...args] = parsed.argv ?? [];
       if (!program) continue;
       const commandEnv = { ...env, ...parsed.env };
-      await requireToolchain(program, commandEnv);
+      await requireToolchain(program, { env: commandEnv, cwd: appDir, runAs, identity });
       reporter.step('building', `Running ${command}`, index / Math.max(1, commands.length));
       reporter.log(`$ ${command}`);
       const result = await runProcess(program, args, {
         cwd: appDir,
         env: commandEnv,
+        runAs,
         timeoutMs: Math.max(1000, deadline - Date.now()),
         onLine: reporter.logLine,
       });
@@ -67,29 +77,38 @@ export class LocalBuildDriver implements BuildDriver {
 }
 
 /**
- * What the build sees: a plain environment with none of ServerGem's own settings or secrets, and
- * the release's virtualenv first on PATH when it has one.
+ * What installs and builds see, and nothing more: none of ServerGem's own settings or secrets,
+ * the service's own HOME (its package caches persist across releases), and the release's
+ * virtualenv first on PATH when it has one.
  */
-export function localEnvironment(appDir: string): NodeJS.ProcessEnv {
-  const venv = join(appDir, '.venv');
+export function buildEnvironment(base: { path: string; lang: string; home: string; appDir: string }): NodeJS.ProcessEnv {
+  const venv = join(base.appDir, '.venv');
   return {
-    PATH: `${join(venv, 'bin')}:${process.env.PATH}`,
+    PATH: `${join(venv, 'bin')}:${base.path}`,
     VIRTUAL_ENV: venv,
-    HOME: process.env.HOME,
-    LANG: process.env.LANG ?? 'C.UTF-8',
+    HOME: base.home,
+    LANG: base.lang,
     CI: 'true',
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
     npm_config_audit: 'false',
     npm_config_progress: 'false',
+    // The service's build-time settings go here, over these, once services have them.
   };
 }
 
-async function pythonBinary(): Promise<string> {
+/** How a toolchain probe runs: as the build will. */
+interface Probe {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  runAs: RunAs | undefined;
+  identity: AppIdentity;
+}
+
+async function pythonBinary(probe: Probe): Promise<string> {
   for (const candidate of ['python3', 'python']) {
-    const probe = await runProcess(candidate, ['--version'], { timeoutMs: 10_000 }).catch(() => null);
-    if (probe?.code === 0) return candidate;
+    if (await runs(candidate, probe, probe.runAs)) return candidate;
   }
   throw new DomainError(
     'TOOLCHAIN_MISSING',
@@ -98,14 +117,24 @@ async function pythonBinary(): Promise<string> {
   );
 }
 
-async function requireToolchain(program: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function requireToolchain(program: string, probe: Probe): Promise<void> {
   if (program.startsWith('./') || program === 'mkdir' || program === 'cp') return;
-  const probe = await runProcess(program, ['--version'], { env, timeoutMs: 30_000 }).catch(() => null);
-  if (!probe || probe.code !== 0) {
+  if (await runs(program, probe, probe.runAs)) return;
+  if (probe.identity.isolated && (await runs(program, probe, undefined))) {
     throw new DomainError(
       'TOOLCHAIN_MISSING',
-      `${program} is not installed on this machine, so the local target cannot build this app.`,
-      `Install ${program} on the ServerGem host (or deploy to Cloud Run, which builds in a container).`,
+      `${program} is installed where the app user ${probe.identity.user} cannot reach it, so the local target cannot build this app.`,
+      `Install ${program} for every user (e.g. under /usr/local/bin, not inside /root), or deploy to Cloud Run.`,
     );
   }
+  throw new DomainError(
+    'TOOLCHAIN_MISSING',
+    `${program} is not installed on this machine, so the local target cannot build this app.`,
+    `Install ${program} on the ServerGem host (or deploy to Cloud Run, which builds in a container).`,
+  );
+}
+
+async function runs(program: string, probe: Probe, runAs: RunAs | undefined): Promise<boolean> {
+  const result = await runProcess(program, ['--version'], { env: probe.env, cwd: probe.cwd, runAs, timeoutMs: 30_000 }).catch(() => null);
+  return result?.code === 0;
 }

@@ -5,18 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AnalysisReport } from '#contracts';
-import { DomainError } from '#common';
+import { appIdentity, DomainError, handOver, InstallationLayout, runAsOf } from '#common';
 import type { ProgressReporter } from '#messaging';
 import { deployerConfigSchema } from '../deployer.config.js';
 import { processStartTime } from '../runtime/process-info.js';
 import { LocalDeployDriver } from './local-deploy.driver.js';
 
 const home = mkdtempSync(join(tmpdir(), 'servergem-runtime-'));
+const layout = InstallationLayout.resolve({ home });
 const report = { commands: { install: [], build: [], start: 'node server.js' }, port: null, portFromEnv: true } as unknown as AnalysisReport;
 
-function release(service: string, body: string): { deploymentId: string; releaseDir: string } {
+/** A release as the builder leaves it: in the shared folder, handed over to the app user. */
+async function release(service: string, body: string): Promise<{ deploymentId: string; releaseDir: string }> {
   const deploymentId = randomUUID();
-  const releaseDir = join(home, 'releases', service, deploymentId);
+  const releaseDir = layout.prepareRelease(service, deploymentId);
   mkdirSync(releaseDir, { recursive: true });
   writeFileSync(
     join(releaseDir, 'server.js'),
@@ -24,6 +26,7 @@ function release(service: string, body: string): { deploymentId: string; release
       ? body
       : `require('node:http').createServer((q, s) => s.end(${JSON.stringify(body)})).listen(process.env.PORT, () => console.log('listening on', process.env.PORT));`,
   );
+  await handOver(releaseDir, runAsOf(await appIdentity('servergem-app')));
   return { deploymentId, releaseDir };
 }
 
@@ -65,17 +68,18 @@ describe(LocalDeployDriver.name, () => {
   afterAll(async () => {
     await driver().stopAll();
     rmSync(home, { recursive: true, force: true });
+    if (layout.separate) rmSync(layout.shared, { recursive: true, force: true });
   });
 
   it('keeps one URL across releases; a release that fails leaves the previous one serving', async () => {
     const sut = make();
-    const first = await deploy(sut, 'alpha', release('alpha', 'one'));
-    const second = await deploy(sut, 'alpha', release('alpha', 'two'));
+    const first = await deploy(sut, 'alpha', await release('alpha', 'one'));
+    const second = await deploy(sut, 'alpha', await release('alpha', 'two'));
     expect(second.url).toBe(first.url);
     expect(await text(first.url)).toBe('two');
 
     const logs: string[] = [];
-    const broken = release('alpha', "// crashes\nconsole.error('boom: missing config'); process.exit(3);");
+    const broken = await release('alpha', "// crashes\nconsole.error('boom: missing config'); process.exit(3);");
     const error = await deploy(sut, 'alpha', broken, logs).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: 'APP_EXITED' });
@@ -87,9 +91,9 @@ describe(LocalDeployDriver.name, () => {
 
   it('rolls back to the previous revision, or the one named, at the same URL', async () => {
     const sut = make();
-    const one = release('beta', 'one');
+    const one = await release('beta', 'one');
     const { url } = await deploy(sut, 'beta', one);
-    const two = release('beta', 'two');
+    const two = await release('beta', 'two');
     await deploy(sut, 'beta', two);
     expect(await sut.rollback('beta')).toEqual({ name: 'beta', revision: one.deploymentId, url });
     expect(await text(url)).toBe('one');
@@ -101,7 +105,7 @@ describe(LocalDeployDriver.name, () => {
 
   it('keeps the last five releases and deletes older release folders', async () => {
     const sut = make();
-    const releases = Array.from({ length: 6 }, (_, i) => release('gamma', `r${i}`));
+    const releases = await Promise.all(Array.from({ length: 6 }, (_, i) => release('gamma', `r${i}`)));
     for (const r of releases) await deploy(sut, 'gamma', r);
     const kept = await sut.revisions('gamma');
     expect(kept.map((r) => r.revision)).toEqual(
@@ -116,8 +120,8 @@ describe(LocalDeployDriver.name, () => {
 
   it('leaves apps running when it closes; the next deployer re-adopts the live one and restarts the dead one', async () => {
     const first = make();
-    const { url } = await deploy(first, 'delta', release('delta', 'delta'));
-    const { url: otherUrl } = await deploy(first, 'epsilon', release('epsilon', 'epsilon'));
+    const { url } = await deploy(first, 'delta', await release('delta', 'delta'));
+    const { url: otherUrl } = await deploy(first, 'epsilon', await release('epsilon', 'epsilon'));
     const before = await first.list();
     const delta = before.find((s) => s.name === 'delta')!;
     const epsilon = before.find((s) => s.name === 'epsilon')!;
@@ -138,7 +142,7 @@ describe(LocalDeployDriver.name, () => {
 
   it('restarts a crashed app, and leaves a stopped one stopped', async () => {
     const sut = make();
-    const { url } = await deploy(sut, 'zeta', release('zeta', 'zeta'));
+    const { url } = await deploy(sut, 'zeta', await release('zeta', 'zeta'));
     const [running] = (await sut.list()).filter((s) => s.name === 'zeta');
     process.kill(running!.pid!, 'SIGKILL');
     await expect.poll(async () => (await sut.list()).find((s) => s.name === 'zeta')?.status, { timeout: 1000 }).toBe('crashed');
@@ -157,7 +161,7 @@ describe(LocalDeployDriver.name, () => {
 
   it('stops a release an earlier deployer was still verifying when it died', async () => {
     const sut = make();
-    await deploy(sut, 'theta', release('theta', 'theta'));
+    await deploy(sut, 'theta', await release('theta', 'theta'));
     await sut.close();
     const orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
     orphan.unref();
@@ -173,7 +177,7 @@ describe(LocalDeployDriver.name, () => {
 
   it('stopAll stops every app it knows of, adopted or not', async () => {
     const sut = make();
-    await deploy(sut, 'eta', release('eta', 'eta'));
+    await deploy(sut, 'eta', await release('eta', 'eta'));
     const pids = (await sut.list()).map((s) => s.pid).filter((p): p is number => p !== null);
     expect(pids.length).toBeGreaterThan(0);
     await sut.close();

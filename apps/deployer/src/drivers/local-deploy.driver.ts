@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ServiceRevision, ServiceSummary } from '#contracts';
-import { DomainError, servergemHome } from '#common';
+import { appIdentity, DomainError, InstallationLayout, runAsOf, servergemHome } from '#common';
 import type { DeployerConfig } from '../deployer.config.js';
 import { stopProcess } from '../runtime/app-process.js';
 import { listStateNames, readState, writeState } from '../runtime/runtime-state.js';
@@ -16,21 +16,18 @@ import { portInUse } from './free-port.js';
 export class LocalDeployDriver implements DeployDriver {
   readonly name = 'local';
   private readonly logger = new Logger(LocalDeployDriver.name);
-  private readonly settings: RuntimeSettings;
+  private readonly home: string;
   private readonly services = new Map<string, Promise<SupervisedService>>();
+  private settings: Promise<RuntimeSettings> | undefined;
 
-  constructor(config: DeployerConfig) {
-    this.settings = {
-      home: servergemHome(config.SERVERGEM_HOME),
-      host: config.APP_HOST,
-      startTimeoutMs: config.APP_START_TIMEOUT_SECONDS * 1000,
-    };
+  constructor(private readonly config: DeployerConfig) {
+    this.home = servergemHome(config.SERVERGEM_HOME);
   }
 
   /** Brings every service recorded under `$SERVERGEM_HOME/runtime` back: adopted if alive, else restarted. */
   async adoptAll(): Promise<void> {
     await Promise.all(
-      listStateNames(this.settings.home).map((name) =>
+      listStateNames(this.home).map((name) =>
         this.service(name).catch((error: unknown) => this.logger.error(`Could not bring ${name} back: ${String(error)}`)),
       ),
     );
@@ -46,7 +43,7 @@ export class LocalDeployDriver implements DeployDriver {
     }
     const fixedPort = report.portFromEnv || report.port === null ? null : report.port;
     const service = await this.service(job.serviceName);
-    if (fixedPort !== null && service.summary().revision !== job.deploymentId && (await portInUse(this.settings.host, fixedPort))) {
+    if (fixedPort !== null && service.summary().revision !== job.deploymentId && (await portInUse(this.config.APP_HOST, fixedPort))) {
       // The app ignores PORT and listens where its code says; that port must be free.
       throw new DomainError(
         'DEPLOY_FAILED',
@@ -113,11 +110,11 @@ export class LocalDeployDriver implements DeployDriver {
       await service.close();
     }
     this.services.clear();
-    for (const name of listStateNames(this.settings.home)) {
-      const state = readState(this.settings.home, name);
+    for (const name of listStateNames(this.home)) {
+      const state = readState(this.home, name);
       if (!state?.process && !state?.candidate) continue;
       for (const recorded of [state.process, state.candidate]) if (recorded) await stopProcess(recorded);
-      writeState(this.settings.home, { ...state, desired: 'stopped', process: null, candidate: null });
+      writeState(this.home, { ...state, desired: 'stopped', process: null, candidate: null });
     }
   }
 
@@ -131,15 +128,31 @@ export class LocalDeployDriver implements DeployDriver {
   private service(name: string): Promise<SupervisedService> {
     let service = this.services.get(name);
     if (!service) {
-      service = SupervisedService.open(this.settings, name);
+      service = this.runtimeSettings().then((settings) => SupervisedService.open(settings, name));
       this.services.set(name, service);
       void service.catch(() => this.services.delete(name));
     }
     return service;
   }
 
+  /** Who apps run as is settled once, when the first service is opened. */
+  private runtimeSettings(): Promise<RuntimeSettings> {
+    this.settings ??= appIdentity(this.config.APP_USER).then((identity) => ({
+      home: this.home,
+      layout: InstallationLayout.resolve({ home: this.home, sharedDir: this.config.SERVERGEM_SHARED_DIR }),
+      host: this.config.APP_HOST,
+      startTimeoutMs: this.config.APP_START_TIMEOUT_SECONDS * 1000,
+      runAs: runAsOf(identity),
+      path: this.config.PATH,
+      lang: this.config.LANG,
+    }));
+    // A folder that could not be made is not remembered: the next deployment tries again.
+    this.settings.catch(() => (this.settings = undefined));
+    return this.settings;
+  }
+
   private async existing(name: string): Promise<SupervisedService> {
-    if (!this.services.has(name) && !listStateNames(this.settings.home).includes(name)) {
+    if (!this.services.has(name) && !listStateNames(this.home).includes(name)) {
       throw new DomainError('NOT_FOUND', `There is no service called ${name}.`, 'List the services with `servergem status`.');
     }
     return this.service(name);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { commandArgv, killGroup } from '#common';
+import { commandArgv, killGroup, type RunAs } from '#common';
 import type { AppLog } from './app-log.js';
 import { isSameProcessAlive, processStartTime } from './process-info.js';
 import type { RecordedProcess, Revision } from './runtime-state.js';
@@ -14,21 +14,33 @@ export interface Launched {
   exited: Promise<string>;
 }
 
+/** Who an app runs as and the plain environment it starts from. */
+export interface AppLaunch {
+  /** As root: the app user (Node drops every supplementary group); otherwise the user running ServerGem. */
+  runAs: RunAs | undefined;
+  /** The service's own HOME, kept across releases. */
+  home: string;
+  path: string;
+  lang: string;
+  host: string;
+}
+
 /**
- * What the app sees: none of ServerGem's own settings or secrets; PORT; and the release's Python
- * virtualenv first on PATH when the build made one.
+ * What the app sees, and nothing more: none of ServerGem's own settings or secrets; PORT and
+ * HOST; its own HOME; the release's Python virtualenv first on PATH when the build made one.
  */
-function appEnvironment(appDir: string, port: number, host: string): NodeJS.ProcessEnv {
+export function appEnvironment(appDir: string, port: number, launch: AppLaunch): NodeJS.ProcessEnv {
   const venv = join(appDir, '.venv');
-  const python = existsSync(join(venv, 'bin')) ? { PATH: `${join(venv, 'bin')}:${process.env.PATH}`, VIRTUAL_ENV: venv, PYTHONUNBUFFERED: '1' } : {};
+  const python = existsSync(join(venv, 'bin')) ? { PATH: `${join(venv, 'bin')}:${launch.path}`, VIRTUAL_ENV: venv, PYTHONUNBUFFERED: '1' } : {};
   return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: process.env.LANG ?? 'C.UTF-8',
+    PATH: launch.path,
+    HOME: launch.home,
+    LANG: launch.lang,
     NODE_ENV: 'production',
     PORT: String(port),
-    HOST: host,
+    HOST: launch.host,
     ...python,
+    // The service's own settings (its env vars) are merged here, over these, once services have them.
   };
 }
 
@@ -36,7 +48,7 @@ function appEnvironment(appDir: string, port: number, host: string): NodeJS.Proc
  * Starts one release detached, in its own process group, its output going straight to app.log:
  * nothing ties it to ServerGem, so it keeps serving while ServerGem restarts.
  */
-export async function launchRelease(revision: Revision, port: number, host: string, log: AppLog): Promise<Launched> {
+export async function launchRelease(revision: Revision, port: number, launch: AppLaunch, log: AppLog): Promise<Launched> {
   // The rule a Dockerfile's CMD follows too: plain argv, or `sh -c` for a command that needs a shell.
   const [program, ...args] = commandArgv(revision.startCommand);
   if (!program) throw new Error('the start command is empty');
@@ -45,9 +57,10 @@ export async function launchRelease(revision: Revision, port: number, host: stri
   try {
     child = spawn(program, args, {
       cwd: revision.appDir,
-      env: appEnvironment(revision.appDir, port, host),
+      env: appEnvironment(revision.appDir, port, launch),
       stdio: ['ignore', fd, fd],
       detached: true,
+      ...(launch.runAs ?? {}),
     });
   } finally {
     closeSync(fd);

@@ -2,19 +2,26 @@ import { rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { ServiceRevision, ServiceSummary } from '#contracts';
-import { DomainError } from '#common';
+import { DomainError, type InstallationLayout, type RunAs } from '#common';
 import { freePort } from '../drivers/free-port.js';
 import { probeHttp } from '../drivers/http-probe.js';
 import { AppLog } from './app-log.js';
-import { killLeftovers, launchRelease, stopProcess, type Launched } from './app-process.js';
+import { killLeftovers, launchRelease, stopProcess, type AppLaunch, type Launched } from './app-process.js';
 import { isSameProcessAlive } from './process-info.js';
 import { KEEP_REVISIONS, readState, serviceDir, writeState, type RecordedProcess, type Revision, type ServiceState } from './runtime-state.js';
 import { ServiceProxy } from './service-proxy.js';
 
 export interface RuntimeSettings {
+  /** ServerGem's private home: each service's state.json and app.log. */
   home: string;
+  /** Where the services' own HOMEs are. */
+  layout: InstallationLayout;
   host: string;
   startTimeoutMs: number;
+  /** As root: the app user. */
+  runAs: RunAs | undefined;
+  path: string;
+  lang: string;
 }
 
 const BACKOFF_MIN_MS = 1000;
@@ -192,7 +199,7 @@ export class SupervisedService {
     let launched: Launched | undefined;
     try {
       try {
-        launched = await launchRelease(revision, port, this.settings.host, this.log);
+        launched = await launchRelease(revision, port, this.launch(), this.log);
       } catch (error) {
         throw new DomainError('DEPLOY_FAILED', `The start command could not run: ${(error as Error).message}.`, 'Check the start command in package.json.');
       }
@@ -259,7 +266,7 @@ export class SupervisedService {
     if (this.closed || this.state.desired === 'stopped' || !revision) return;
     try {
       const port = revision.fixedPort ?? (await freePort(this.settings.host));
-      const launched = await launchRelease(revision, port, this.settings.host, this.log);
+      const launched = await launchRelease(revision, port, this.launch(), this.log);
       this.save({ process: launched.record });
       this.log.note(`started ${revision.deploymentId} as pid ${launched.record.pid} on port ${port}`);
       this.watch(launched.record, launched);
@@ -305,6 +312,11 @@ export class SupervisedService {
 
   private isRunning(): boolean {
     return this.state.process !== null && isSameProcessAlive(this.state.process.pid, this.state.process.startTime);
+  }
+
+  private launch(): AppLaunch {
+    const { runAs, path, lang, host, layout } = this.settings;
+    return { runAs, path, lang, host, home: layout.prepareServiceHome(this.name, runAs) };
   }
 
   private targetPort(): number | null {
