@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { buildSubject, RequestOf, ResponseOf } from '#contracts';
 import { DomainError, InstallationLayout, SecretBox, servergemHome } from '#common';
@@ -11,6 +10,7 @@ import { planBuild } from './dockerfile/generate.js';
 import type { BuildDriver } from './drivers/build-driver.js';
 import { CloudBuildDriver } from './drivers/cloud-build.driver.js';
 import { LocalBuildDriver } from './drivers/local-build.driver.js';
+import { readReleaseFile, writeReleaseFile } from './release-files.js';
 
 @Injectable()
 export class BuilderService {
@@ -45,7 +45,7 @@ export class BuilderService {
       await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine });
       const appDir = join(sourceDir, report.appPath);
 
-      const own = report.dockerfile ? await readFile(join(appDir, report.dockerfile), 'utf8').catch(() => null) : null;
+      const own = report.dockerfile ? await readReleaseFile(sourceDir, appDir, report.dockerfile) : null;
       const plan = planBuild(report, own);
       reporter.step('generating', plan.own ? "Using the repository's own Dockerfile" : 'Wrote the Dockerfile and .dockerignore');
       for (const line of plan.dockerfile.split('\n').filter((l) => l.trim() !== '')) reporter.log(line);
@@ -59,8 +59,8 @@ export class BuilderService {
           'Fix the Dockerfile and deploy again.',
         );
       }
-      if (!plan.own) await writeFile(join(appDir, 'Dockerfile'), plan.dockerfile);
-      await writeFile(join(appDir, '.dockerignore'), plan.dockerignore);
+      if (!plan.own) await writeReleaseFile(sourceDir, appDir, 'Dockerfile', plan.dockerfile);
+      await writeReleaseFile(sourceDir, appDir, '.dockerignore', plan.dockerignore);
 
       const artifact = await driver.build({ ...request, sourceDir, appDir, plan, reporter });
       return { artifact, dockerfile: plan.dockerfile, dockerignore: plan.dockerignore };
