@@ -120,6 +120,9 @@ export async function findOrCreateSystemUser(name: string, accounts: UserAccount
   return created;
 }
 
+/** The account tools get nothing of ServerGem's environment but where to find them. */
+const SYSTEM_TOOLS = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
+
 export const systemAccounts: UserAccounts = {
   currentUid: () => process.getuid?.() ?? null,
   currentName: () => {
@@ -138,11 +141,12 @@ export const systemAccounts: UserAccounts = {
   },
   async create(name) {
     const shell = ['/usr/sbin/nologin', '/sbin/nologin', '/bin/false'].find((s) => existsSync(s)) ?? '/bin/false';
-    const result = await runProcess('useradd', ['--system', '--user-group', '--no-create-home', '--shell', shell, name], { timeoutMs: 30_000 }).catch(
-      (error: NodeJS.ErrnoException) => {
-        throw new Error(error.code === 'ENOENT' ? 'useradd is not installed' : `useradd could not run: ${error.message}`);
-      },
-    );
+    const result = await runProcess('useradd', ['--system', '--user-group', '--no-create-home', '--shell', shell, name], {
+      env: SYSTEM_TOOLS,
+      timeoutMs: 30_000,
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(error.code === 'ENOENT' ? 'useradd is not installed' : `useradd could not run: ${error.message}`);
+    });
     if (result.code !== 0) throw new Error(`useradd failed: ${result.lastLines.join(' ') || `exit code ${result.code}`}`);
   },
 };
@@ -150,7 +154,7 @@ export const systemAccounts: UserAccounts = {
 /** `name:x:uid:gid:…` from getent (which also asks LDAP and the like), else from /etc/passwd. */
 async function passwdEntry(name: string): Promise<string | null> {
   const lines: string[] = [];
-  const result = await runProcess('getent', ['passwd', name], { onLine: (l) => lines.push(l), timeoutMs: 10_000 }).catch(() => null);
+  const result = await runProcess('getent', ['passwd', name], { env: SYSTEM_TOOLS, onLine: (l) => lines.push(l), timeoutMs: 10_000 }).catch(() => null);
   if (result) return result.code === 0 ? (lines[0] ?? null) : null;
   try {
     return (
