@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AnalysisReport } from '#contracts';
 import { appIdentity, DomainError, handOver, InstallationLayout, runAsOf } from '#common';
@@ -173,6 +173,19 @@ describe(LocalDeployDriver.name, () => {
     await make().adoptAll();
     await expect.poll(() => alive(orphan.pid!), { timeout: 2000 }).toBe(false);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ candidate: null });
+  });
+
+  it.runIf(process.getuid?.() === 0)('refuses to start, with the reason, a release the app user cannot reach', async () => {
+    const sut = make();
+    // Where earlier versions built releases: inside ServerGem's home, now closed to the app user.
+    const releaseDir = join(home, 'releases', 'iota', randomUUID());
+    mkdirSync(releaseDir, { recursive: true });
+    writeFileSync(join(releaseDir, 'server.js'), 'require("node:http").createServer().listen(process.env.PORT);');
+    const error = await deploy(sut, 'iota', { deploymentId: basename(releaseDir), releaseDir }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'DEPLOY_FAILED',
+      message: expect.stringContaining(`inside ${home}, which the app user cannot enter; deploy the service again`),
+    });
   });
 
   it('stopAll stops every app it knows of, adopted or not', async () => {

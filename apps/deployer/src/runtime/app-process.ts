@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { commandArgv, killGroup, type RunAs } from '#common';
+import { commandArgv, firstBlockedFolder, killGroup, type RunAs } from '#common';
 import type { AppLog } from './app-log.js';
 import { isSameProcessAlive, processStartTime } from './process-info.js';
 import type { RecordedProcess, Revision } from './runtime-state.js';
@@ -52,6 +52,11 @@ export async function launchRelease(revision: Revision, port: number, launch: Ap
   // The rule a Dockerfile's CMD follows too: plain argv, or `sh -c` for a command that needs a shell.
   const [program, ...args] = commandArgv(revision.startCommand);
   if (!program) throw new Error('the start command is empty');
+  const blocked = launch.runAs && firstBlockedFolder(join(revision.appDir, 'package.json'), launch.runAs);
+  if (blocked) {
+    // A release an earlier ServerGem built in its home, before apps ran as a user of their own.
+    throw new Error(`its release ${revision.appDir} is inside ${blocked.folder}, which the app user cannot enter; deploy the service again`);
+  }
   const fd = log.openForApp();
   let child: ChildProcess;
   try {
