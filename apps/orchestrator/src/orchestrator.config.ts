@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { booleanFromEnv } from '#common';
 import { transportConfigFields } from '#messaging';
 import { secretKeyFields } from '#common';
 
@@ -16,6 +17,17 @@ export const orchestratorConfigSchema = z
     /** Where deployments go unless asked otherwise: Cloud Run once a project is configured, else this machine. */
     DEFAULT_TARGET: z.enum(['local', 'cloudrun']).optional(),
     GOOGLE_CLOUD_PROJECT: z.string().optional(),
+    /** Secret: the chat agent plans with Gemini function calling. Sent to Gemini only, never logged. */
+    GEMINI_API_KEY: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined),
+    GEMINI_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+    /** The Gemini API's base URL; a fake in tests. */
+    GEMINI_BASE_URL: z.url().optional(),
+    /** Gemini through Vertex AI (with GOOGLE_CLOUD_PROJECT and application default credentials) instead of an API key. */
+    GOOGLE_GENAI_USE_VERTEXAI: booleanFromEnv,
+    GOOGLE_CLOUD_LOCATION: z.string().min(1).default('us-central1'),
   })
   .transform((config) => ({ ...config, DEFAULT_TARGET: config.DEFAULT_TARGET ?? (config.GOOGLE_CLOUD_PROJECT ? ('cloudrun' as const) : ('local' as const)) }));
 export type OrchestratorConfig = z.output<typeof orchestratorConfigSchema>;

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { SecretBox, secretKey } from '#common';
 import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
 import { ChatController } from './chat/chat.controller.js';
-import { ChatService } from './chat/chat.service.js';
+import { CHAT_PROVIDERS } from './chat/chat.providers.js';
 import { openDatabase } from './database/data-source.js';
 import { DeploymentRedactors } from './deployments/deployment-redactors.js';
 import { DeploymentsController } from './deployments/deployments.controller.js';
@@ -40,7 +40,7 @@ export class OrchestratorModule {
         DeploymentRedactors,
         EventLog,
         WorkflowService,
-        ChatService,
+        ...CHAT_PROVIDERS,
       ],
     };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatActionSchema, chatReplyMetadataSchema } from './chat.js';
 import { defineEvent, defineRequest } from './subject.js';
 import { deploymentEventSchema, deploymentSummarySchema } from './deployment.js';
 import { deploymentStatusSchema, stageSchema } from './stages.js';
@@ -17,7 +18,9 @@ export const chatSubject = defineRequest({
     message: multiLine({ max: 10_000 }),
     context: z
       .object({
-        action: z.enum(['deploy', 'analyze', 'chat']).optional(),
+        action: z.enum(['deploy', 'analyze', 'chat', 'confirm', 'dismiss']).optional(),
+        /** The confirmation a pressed button refers to. */
+        actionId: z.uuid().optional(),
         repoUrl: singleLine({ max: 2048 }).optional(),
         branch: singleLine({ max: 255 }).optional(),
         appPath: singleLine({ max: 1024 }).optional(),
@@ -30,8 +33,8 @@ export const chatSubject = defineRequest({
   response: z.object({
     sessionId: z.uuid(),
     content: z.string(),
-    actions: z.array(z.object({ id: z.string(), label: z.string(), type: z.string() })),
-    metadata: z.record(z.string(), z.unknown()),
+    actions: z.array(chatActionSchema),
+    metadata: chatReplyMetadataSchema,
   }),
 });
 

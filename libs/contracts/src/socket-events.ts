@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatActionSchema, chatIntentSchema } from './chat.js';
 import { errorCodeSchema } from './errors.js';
 import type { ClientGithubBranches, ClientGithubRepos, ServerGithubBranches, ServerGithubRepos } from './github.subjects.js';
 import { stageSchema } from './stages.js';
@@ -10,7 +11,9 @@ export const clientMessageSchema = z.object({
   message: multiLine({ max: 10_000 }),
   context: z
     .object({
-      action: z.enum(['deploy', 'analyze', 'chat']).optional(),
+      /** `confirm` / `dismiss`: a button of an earlier reply was pressed; `actionId` says which. */
+      action: z.enum(['deploy', 'analyze', 'chat', 'confirm', 'dismiss']).optional(),
+      actionId: z.uuid().optional(),
       repoUrl: singleLine({ max: 2048 }).optional(),
       branch: singleLine({ max: 255 }).optional(),
       githubToken: singleLine({ max: 512 }).optional(),
@@ -18,6 +21,8 @@ export const clientMessageSchema = z.object({
     })
     .optional(),
   clientMessageId: singleLine({ min: 1, max: 128 }).optional(),
+  /** The chat session to continue (from an earlier reply's `metadata.sessionId`); without it, the latest one. */
+  sessionId: z.uuid().optional(),
 });
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -33,8 +38,9 @@ export const serverMessageSchema = z.object({
   type: z.literal('message'),
   data: z.object({
     content: z.string(),
-    actions: z.array(z.object({ id: z.string(), label: z.string(), type: z.string() })),
-    metadata: z.record(z.string(), z.unknown()),
+    actions: z.array(chatActionSchema),
+    /** `intent`: what the agent understood (every reply of this server has it). */
+    metadata: z.looseObject({ intent: chatIntentSchema.optional() }),
   }),
 });
 export type ServerMessage = z.infer<typeof serverMessageSchema>;

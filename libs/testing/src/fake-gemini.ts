@@ -7,7 +7,23 @@ export type FakeGeminiReply =
   | { kind: 'text'; text: string }
   | { kind: 'empty' }
   | { kind: 'error'; status: number; status_text: string; message: string }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** A model turn asking for function calls: `functionCall` parts, as Gemini sends them. */
+  | { kind: 'calls'; calls: FakeFunctionCall[] };
+
+export interface FakeFunctionCall {
+  name: string;
+  /** Whatever the scripted model sends: an object normally, anything to test malformed arguments. */
+  args: unknown;
+  id?: string;
+}
+
+/** A `functionResponse` part the client sent back. */
+export interface FakeFunctionResponse {
+  id?: string;
+  name: string;
+  response: Record<string, unknown>;
+}
 
 export interface FakeGeminiRequest {
   model: string;
@@ -23,8 +39,9 @@ const ROUTE = /^\/v1beta\/models\/([^/:]+):generateContent$/;
 
 /**
  * A stand-in for generativelanguage.googleapis.com speaking the REST wire format `@google/genai`
- * uses for `models.generateContent`: candidates with text parts, usageMetadata, and Google's error
- * body `{ error: { code, message, status } }`. Test double only: it records every request body.
+ * uses for `models.generateContent`: candidates with text or `functionCall` parts, usageMetadata,
+ * and Google's error body `{ error: { code, message, status } }`. Test double only: it records every
+ * request body, so a test can read the `functionResponse` parts sent back.
  */
 export class FakeGemini {
   readonly requests: FakeGeminiRequest[] = [];
@@ -59,6 +76,22 @@ export class FakeGemini {
 
   static hang(): FakeGeminiReply {
     return { kind: 'hang' };
+  }
+
+  /** The model calls one function (or several, in one turn). */
+  static call(name: string, args: unknown = {}): FakeGeminiReply {
+    return { kind: 'calls', calls: [{ name, args, id: `call-${name}-${Math.random().toString(36).slice(2, 8)}` }] };
+  }
+
+  static calls(...calls: FakeFunctionCall[]): FakeGeminiReply {
+    return { kind: 'calls', calls };
+  }
+
+  /** The `functionResponse` parts of a recorded request's last turn: what the client answered to the model's calls. */
+  static functionResponses(request: FakeGeminiRequest): FakeFunctionResponse[] {
+    const contents = (request.body as { contents?: { role?: string; parts?: { functionResponse?: FakeFunctionResponse }[] }[] }).contents ?? [];
+    const last = contents.at(-1);
+    return (last?.parts ?? []).flatMap((p) => (p.functionResponse ? [p.functionResponse] : []));
   }
 
   /** An HTTP error as Gemini sends it; 429 is a short-lived rate limit unless `quota` is set. */
@@ -121,6 +154,19 @@ export class FakeGemini {
         return this.fail(res, next.status, next.status_text, next.message);
       case 'empty':
         return this.send(res, 200, { candidates: [], usageMetadata: usage(raw, ''), modelVersion: route[1] });
+      case 'calls':
+        return this.send(res, 200, {
+          candidates: [
+            {
+              content: { role: 'model', parts: next.calls.map((c) => ({ functionCall: { ...(c.id ? { id: c.id } : {}), name: c.name, args: c.args } })) },
+              finishReason: 'STOP',
+              index: 0,
+            },
+          ],
+          usageMetadata: usage(raw, JSON.stringify(next.calls)),
+          modelVersion: route[1],
+          responseId: `fake-${this.requests.length}`,
+        });
       case 'json':
       case 'text': {
         const text = next.kind === 'json' ? JSON.stringify(next.value) : next.text;

@@ -44,11 +44,11 @@ export class DeployGateway implements OnGatewayConnection, OnGatewayDisconnect {
     await this.guard(socket, 'message', async (state) => {
       const parsed = clientMessageSchema.safeParse(body);
       if (!parsed.success) throw invalid(parsed.error.issues);
-      const { message, context, clientMessageId } = parsed.data;
+      const { message, context, clientMessageId, sessionId } = parsed.data;
       const { githubToken, ...rest } = context ?? {};
       const reply = await this.bus.request(chatSubject, {
         owner: state.owner,
-        sessionId: state.sessionId,
+        sessionId: sessionId ?? state.sessionId,
         message,
         context: { ...rest, ...(githubToken ? { sealedToken: this.secrets.seal(githubToken) } : {}) },
         clientMessageId,

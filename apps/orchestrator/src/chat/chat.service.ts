@@ -1,127 +1,92 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { analyzeSubject, type AnalysisReport, type chatSubject, type RequestOf, type ResponseOf } from '#contracts';
-import { DomainError } from '#common';
-import { MessageBus } from '#messaging';
-import { ChatMessageEntity, ChatSessionEntity } from '../database/chat.entity.js';
-import { DeploymentEntity } from '../database/deployment.entity.js';
+import type { chatSubject, RequestOf, ResponseOf } from '#contracts';
+import { checkCall } from './commands/command-catalog.js';
+import type { CommandContext } from './commands/command-runner.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
-import { EventLog } from '../deployments/event-log.service.js';
-import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config.js';
-import { WorkflowService } from '../workflow/workflow.service.js';
-import { HELP, parseIntent, type Intent } from './intent.js';
-import { runtimeReply } from './runtime-replies.js';
+import { DeploymentLookup } from './deployment-lookup.js';
+import { PlanExecutor, type AgentReply } from './plan-executor.js';
+import { maskValues } from './planner/message-parts.js';
+import { PLANNER, type Planner } from './planner/planner.js';
+import { applyFocus, type ChatFocus } from './session/chat-focus.js';
+import { ChatSessionStore, type HistoryEntry } from './session/chat-session.store.js';
 
+type ChatRequest = RequestOf<typeof chatSubject>;
 type ChatReply = ResponseOf<typeof chatSubject>;
 
-/** The chat agent: understands what the user asks, records it, and starts the work. */
+/** Messages of the conversation a planner sees besides the focus. */
+const HISTORY = 12;
+
+/**
+ * The chat agent: reads the session back, lets the planner decide, and remembers what the
+ * conversation is now about. A pressed button (`context.action` confirm/dismiss) and the UI's own
+ * deploy/analyze action skip planning.
+ */
 @Injectable()
 export class ChatService {
   constructor(
-    private readonly db: DataSource,
-    private readonly events: EventLog,
-    private readonly workflow: WorkflowService,
-    private readonly bus: MessageBus,
+    private readonly sessions: ChatSessionStore,
+    private readonly deployments: DeploymentLookup,
+    private readonly executor: PlanExecutor,
     private readonly redactors: DeploymentRedactors,
-    @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
+    @Inject(PLANNER) private readonly planner: Planner,
   ) {}
 
-  async handle(request: RequestOf<typeof chatSubject>): Promise<ChatReply> {
-    const sessionId = await this.session(request.owner, request.sessionId);
-    // A token pasted into the chat text as well as sent with it is not kept in the chat history.
+  async handle(request: ChatRequest): Promise<ChatReply> {
+    const session = await this.sessions.open(request.owner, request.sessionId);
+    const history = await this.sessions.history(session.id, HISTORY);
+    // A token pasted into the chat text as well as sent with it is kept nowhere and planned from nowhere.
     const redactor = this.redactors.fromSealed(request.context?.sealedToken);
-    await this.remember(sessionId, 'user', redactor.redact(request.message), {});
-    const intent = parseIntent(request);
-    const reply =
-      intent.kind === 'deploy'
-        ? await this.deploy(request, sessionId, intent)
-        : intent.kind === 'analyze'
-          ? await this.analyze(request, intent)
-          : intent.kind === 'help'
-            ? { content: HELP, actions: [], metadata: {} }
-            : await runtimeReply(this.bus, intent);
-    const content = redactor.redact(reply.content);
-    await this.remember(sessionId, 'assistant', content, reply.metadata);
-    return { sessionId, ...reply, content };
-  }
-
-  private async deploy(request: RequestOf<typeof chatSubject>, sessionId: string, intent: Extract<Intent, { kind: 'deploy' }>) {
-    const idempotencyKey = request.clientMessageId ? `${request.owner}:${request.clientMessageId}` : null;
-    const repo = this.db.getRepository(DeploymentEntity);
-    const id = randomUUID();
-    const inserted: unknown[] = await repo
-      .createQueryBuilder()
-      .insert()
-      .values({
-        id,
-        owner: request.owner,
-        idempotencyKey,
-        sessionId,
-        status: 'queued',
-        stage: 'queued',
-        progress: 0,
-        repoUrl: intent.repoUrl,
-        branch: intent.branch ?? null,
-        appPath: intent.appPath ?? null,
-        target: this.config.DEFAULT_TARGET,
-        sealedToken: request.context?.sealedToken ?? null,
-      })
-      .orIgnore()
-      .returning(['id'])
-      .execute()
-      .then((r) => r.raw as unknown[]);
-    const deployment = inserted.length > 0 ? await repo.findOneByOrFail({ id }) : await repo.findOneByOrFail({ idempotencyKey: idempotencyKey! });
-    if (inserted.length > 0) {
-      const what = `${intent.repoUrl}${intent.branch ? ` (branch ${intent.branch})` : ''}`;
-      await this.events.append(deployment.id, { stage: 'queued', message: `Deployment queued: ${what} → ${deployment.target}` });
-      this.workflow.start(deployment.id);
-    }
-    return {
-      content: `Deploying **${deployment.repoUrl}**${deployment.branch ? ` (branch \`${deployment.branch}\`)` : ''} to the ${deployment.target} target. I'll stream every stage and log line here.`,
-      actions: [],
-      metadata: { deploymentId: deployment.id, duplicate: inserted.length === 0 },
-    };
-  }
-
-  private async analyze(request: RequestOf<typeof chatSubject>, intent: Extract<Intent, { kind: 'analyze' }>) {
-    const { report, commitSha } = await this.bus.request(analyzeSubject, {
-      source: { repoUrl: intent.repoUrl, branch: intent.branch, appPath: intent.appPath },
+    request = { ...request, message: redactor.redact(request.message) };
+    await this.sessions.remember(session.id, 'user', maskValues(request.message), {});
+    const focus = await this.refresh(request.owner, session.focus);
+    const context: CommandContext = {
+      owner: request.owner,
+      sessionId: session.id,
+      focus,
       sealedToken: request.context?.sealedToken,
-    });
-    return { content: explain(report, commitSha), actions: [{ id: 'deploy', label: 'Deploy it', type: 'deploy' }], metadata: { report, commitSha } };
+      clientMessageId: request.clientMessageId,
+    };
+    const reply = await this.respond(request, context, history);
+    await this.sessions.saveFocus(session.id, applyFocus(focus, reply.focus));
+    const metadata = { ...reply.data, intent: reply.intent, ...(reply.deploymentId ? { deploymentId: reply.deploymentId } : {}) };
+    const content = redactor.redact(reply.content);
+    await this.sessions.remember(session.id, 'assistant', content, metadata);
+    return { sessionId: session.id, content, actions: reply.actions, metadata };
   }
 
-  private async session(owner: string, requested: string | undefined): Promise<string> {
-    const sessions = this.db.getRepository(ChatSessionEntity);
-    if (requested) {
-      const existing = await sessions.findOneBy({ id: requested });
-      if (existing && existing.owner !== owner) throw new DomainError('FORBIDDEN', 'That chat session belongs to someone else.', 'Start a new session.');
-      if (existing) return existing.id;
+  private async respond(request: ChatRequest, context: CommandContext, history: HistoryEntry[]): Promise<AgentReply> {
+    const { action, actionId, repoUrl, branch, appPath } = request.context ?? {};
+    if (action === 'confirm' || action === 'dismiss') {
+      if (!actionId) return clarify('That button carried no confirmation id, so nothing ran.');
+      return action === 'confirm' ? this.executor.confirm(actionId, context) : this.executor.dismiss(actionId, context);
     }
-    const id = requested ?? randomUUID();
-    await sessions.insert({ id, owner });
-    return id;
+    if ((action === 'deploy' || action === 'analyze') && repoUrl) {
+      const checked = checkCall(action, { repoUrl, ...(branch ? { branch } : {}), ...(appPath ? { appPath } : {}) });
+      if ('problems' in checked) return clarify(`I cannot ${action} that: ${checked.problems.join('; ')}.`);
+      return (await this.executor.perform(checked.call, context, 'action', false)).reply;
+    }
+    return this.planner.respond({
+      message: request.message,
+      focus: context.focus,
+      services: await this.deployments.serviceNames(request.owner),
+      selected: repoUrl ? { repoUrl, branch, appPath } : undefined,
+      context,
+      history,
+    });
   }
 
-  private async remember(sessionId: string, role: 'user' | 'assistant', content: string, metadata: Record<string, unknown>): Promise<void> {
-    await this.db.getRepository(ChatMessageEntity).save({ sessionId, role, content, metadata });
+  /** The focused deployment as it is now: its service once analysis named it, and whether it failed. */
+  private async refresh(owner: string, focus: ChatFocus): Promise<ChatFocus> {
+    if (!focus.deploymentId) return focus;
+    const deployment = await this.deployments.find(owner, focus.deploymentId);
+    if (!deployment) return focus;
+    return applyFocus(focus, {
+      ...(deployment.serviceName ? { service: deployment.serviceName } : {}),
+      ...(deployment.status === 'failed' ? { failedDeploymentId: deployment.id } : {}),
+    });
   }
 }
 
-function explain(report: AnalysisReport, commitSha: string | null): string {
-  const lines = [
-    ...(report.explanation ? [report.explanation, ''] : []),
-    `**${report.language}**${report.framework ? ` (${report.framework})` : ''}${commitSha ? ` at \`${commitSha.slice(0, 12)}\`` : ''}`,
-    `- package manager: ${report.packageManager ?? 'none'}`,
-    `- install: ${report.commands.install.join(' && ') || 'nothing'}`,
-    `- build: ${report.commands.build.join(' && ') || 'nothing'}`,
-    `- start: ${report.commands.start ?? 'unknown'}`,
-    `- port: ${report.port ?? 'unknown'}${report.portFromEnv ? ' (reads PORT)' : ''}`,
-    '',
-    'Evidence:',
-    ...report.evidence.map((e) => `- ${e.field}: ${e.reason} (\`${e.file}${e.line ? `:${e.line}` : ''}\`)`),
-    ...report.warnings.map((w) => `- ⚠ ${w}`),
-  ];
-  return lines.join('\n');
+function clarify(content: string): AgentReply {
+  return { content, actions: [], intent: { kind: 'clarify', planner: 'action' }, data: {} };
 }

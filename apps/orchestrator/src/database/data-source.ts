@@ -1,11 +1,12 @@
 import { DataSource } from 'typeorm';
-import { ChatMessageEntity, ChatSessionEntity } from './chat.entity.js';
+import { ChatConfirmationEntity, ChatMessageEntity, ChatSessionEntity } from './chat.entity.js';
 import { DeploymentEventEntity } from './deployment-event.entity.js';
 import { DeploymentEntity } from './deployment.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
+import { ChatMemory1765000000000 } from './migrations/1765000000000-chat-memory.js';
 
-export const ENTITIES = [DeploymentEntity, DeploymentEventEntity, ChatSessionEntity, ChatMessageEntity];
-export const MIGRATIONS = [InitialSchema1764230400000];
+export const ENTITIES = [DeploymentEntity, DeploymentEventEntity, ChatSessionEntity, ChatMessageEntity, ChatConfirmationEntity];
+export const MIGRATIONS = [InitialSchema1764230400000, ChatMemory1765000000000];
 
 /** Any number to lock on: only one orchestrator migrates at a time. */
 const MIGRATION_LOCK = 7_301_734;

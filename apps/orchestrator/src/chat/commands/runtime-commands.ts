@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { listServicesSubject, rollbackSubject, serviceLogsSubject, type ServiceSummary } from '#contracts';
+import { MessageBus } from '#messaging';
+import type { DeploymentEntity } from '../../database/deployment.entity.js';
+import { DeploymentLookup } from '../deployment-lookup.js';
+import { replyButton } from '../planner/plan.js';
+import type { CommandInput } from './command-catalog.js';
+import type { CommandContext, CommandResult } from './command-runner.js';
+
+const LOG_LINES = 50;
+
+/** status, logs and rollback over the deployer's runtime, limited to the owner's own services. */
+@Injectable()
+export class RuntimeCommands {
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly deployments: DeploymentLookup,
+  ) {}
+
+  async status(input: CommandInput<'status'>, context: CommandContext): Promise<CommandResult> {
+    if (input.service) await this.deployments.requireService(context.owner, input.service);
+    const mine = new Set(await this.deployments.serviceNames(context.owner));
+    const { services: all } = await this.bus.request(listServicesSubject, {});
+    const services = all.filter((s) => mine.has(s.name) && (!input.service || s.name === input.service));
+    const recent = (await this.deployments.recent(context.owner, 10)).filter((d) => !input.service || d.serviceName === input.service);
+    const running = recent.filter((d) => d.status === 'queued' || d.status === 'running');
+    const failed = recent.find((d) => d.status === 'failed');
+    const lines: string[] = services.length
+      ? services.map(serviceLine)
+      : [input.service ? `**${input.service}** is not running.` : 'No services yet. Deploy one and it shows up here.'];
+    if (running.length) lines.push('', 'In progress:', ...running.map((d) => `- ${label(d)}: ${d.stage} (${d.progress}%)`));
+    const actions = [];
+    if (failed && recent.indexOf(failed) === 0) {
+      lines.push('', `The latest deployment, ${label(failed)}, failed at ${failed.stage}: ${failed.errorMessage ?? 'no message'}`);
+      actions.push(replyButton('Why did it fail?', `why did deployment ${failed.id} fail?`, 'primary'));
+    }
+    return {
+      content: lines.join('\n'),
+      actions,
+      data: {
+        services,
+        deployments: recent.slice(0, 5).map((d) => ({ id: d.id, status: d.status, stage: d.stage, service: d.serviceName, repoUrl: d.repoUrl })),
+      },
+      focus: input.service ? { service: input.service } : {},
+    };
+  }
+
+  async logs(input: CommandInput<'logs'>, context: CommandContext): Promise<CommandResult> {
+    if (input.deploymentId) {
+      const deployment = await this.deployments.find(context.owner, input.deploymentId);
+      if (!deployment) return { content: `There is no deployment ${input.deploymentId}.`, declined: true };
+      const lines = (await this.deployments.events(deployment.id)).flatMap((e) => (e.logs.length ? e.logs : e.message ? [`▸ ${e.message}`] : []));
+      const tail = lines.slice(-(input.tail ?? LOG_LINES));
+      return {
+        content: `Last lines of deployment \`${deployment.id.slice(0, 8)}\` (${deployment.status}):\n${block(tail)}`,
+        data: { deploymentId: deployment.id, lines: tail },
+        focus: { deploymentId: deployment.id, ...(deployment.serviceName ? { service: deployment.serviceName } : {}) },
+      };
+    }
+    const name = input.service!;
+    await this.deployments.requireService(context.owner, name);
+    const { lines } = await this.bus.request(serviceLogsSubject, { name, tail: input.tail ?? LOG_LINES });
+    return { content: `Last lines of **${name}**:\n${block(lines)}`, data: { service: name, lines }, focus: { service: name } };
+  }
+
+  async rollback(input: CommandInput<'rollback'>, context: CommandContext): Promise<CommandResult> {
+    await this.deployments.requireService(context.owner, input.service);
+    const result = await this.bus.request(rollbackSubject, { name: input.service, revision: input.revision });
+    return {
+      content: `**${result.name}** now serves revision \`${result.revision}\` at ${result.url}.`,
+      data: { ...result },
+      focus: { service: result.name },
+    };
+  }
+}
+
+function serviceLine(s: ServiceSummary): string {
+  return `- **${s.name}** ${s.status} at ${s.url}${s.revision ? ` (revision \`${s.revision.slice(0, 8)}\`)` : ''}${s.restarts ? `, ${s.restarts} restarts` : ''}`;
+}
+
+function label(d: DeploymentEntity): string {
+  return `${d.serviceName ? `**${d.serviceName}**` : d.repoUrl} (\`${d.id.slice(0, 8)}\`)`;
+}
+
+/** Log lines as a code block that no line can close early. */
+export function block(lines: readonly string[]): string {
+  return lines.length ? ['```', ...lines.map((l) => l.replaceAll('```', "'''")), '```'].join('\n') : '_no log lines yet_';
+}

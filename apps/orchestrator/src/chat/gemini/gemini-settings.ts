@@ -1,0 +1,27 @@
+import type { GoogleGenAIOptions } from '@google/genai';
+import type { OrchestratorConfig } from '../../orchestrator.config.js';
+
+export interface GeminiSettings {
+  model: string;
+  client: GoogleGenAIOptions;
+  /** Model requests for one message, function calls included. */
+  maxTurns: number;
+  /** One request. */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_MAX_TURNS = 5;
+
+/** Gemini with an API key, or through Vertex AI; null when neither is configured (the deterministic planner runs). */
+export function geminiSettings(
+  config: OrchestratorConfig,
+  overrides: Partial<Pick<GeminiSettings, 'maxTurns' | 'requestTimeoutMs'>> = {},
+): GeminiSettings | null {
+  const httpOptions = config.GEMINI_BASE_URL ? { httpOptions: { baseUrl: config.GEMINI_BASE_URL } } : {};
+  const common = { model: config.GEMINI_MODEL, maxTurns: DEFAULT_MAX_TURNS, requestTimeoutMs: 20_000, ...overrides };
+  if (config.GEMINI_API_KEY) return { ...common, client: { apiKey: config.GEMINI_API_KEY, ...httpOptions } };
+  if (config.GOOGLE_GENAI_USE_VERTEXAI && config.GOOGLE_CLOUD_PROJECT) {
+    return { ...common, client: { vertexai: true, project: config.GOOGLE_CLOUD_PROJECT, location: config.GOOGLE_CLOUD_LOCATION, ...httpOptions } };
+  }
+  return null;
+}
