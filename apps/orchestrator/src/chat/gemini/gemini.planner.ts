@@ -88,9 +88,11 @@ export class GeminiPlanner implements Planner {
     if (call.args !== undefined && (typeof call.args !== 'object' || call.args === null || Array.isArray(call.args))) {
       return { error: 'The arguments must be a JSON object.' };
     }
-    const checked = checkCall(name, withValues(name, call.args ?? {}, values));
+    const { args, allTyped } = withValues(name, call.args ?? {}, values);
+    const checked = checkCall(name, args);
     if ('problems' in checked) return { error: `The arguments are not valid: ${checked.problems.join('; ')}. Fix them or ask the user.` };
-    const outcome = await this.executor.perform(checked.call, run.context, 'gemini', true);
+    // Values the user typed as NAME=VALUE are their own request, not the model's proposal (and stay out of storage).
+    const outcome = await this.executor.perform(checked.call, run.context, 'gemini', !allTyped);
     run.outcomes.push(outcome);
     run.focus = { ...run.focus, ...outcome.reply.focus };
     run.context = { ...run.context, focus: applyFocus(run.context.focus, outcome.reply.focus) };
@@ -137,17 +139,19 @@ function compose(run: Run, text: string, stopped = false): AgentReply {
 }
 
 /** `$NAME` placeholders in set_env stand for the values the user typed, which the model never saw. */
-function withValues(name: string, args: object, values: ReadonlyMap<string, string>): unknown {
-  if (name !== 'set_env') return args;
+function withValues(name: string, args: object, values: ReadonlyMap<string, string>): { args: unknown; allTyped: boolean } {
+  if (name !== 'set_env') return { args, allTyped: false };
   const input = args as { env?: Record<string, unknown> };
-  if (!input.env || typeof input.env !== 'object') return args;
+  if (!input.env || typeof input.env !== 'object') return { args, allTyped: false };
+  let allTyped = true;
   const env = Object.fromEntries(
-    Object.entries(input.env).map(([key, value]) => [
-      key,
-      typeof value === 'string' && value.startsWith('$') && values.has(value.slice(1)) ? values.get(value.slice(1)) : value,
-    ]),
+    Object.entries(input.env).map(([key, value]) => {
+      const typed = value === `$${key}` && values.has(key);
+      if (!typed) allTyped = false;
+      return [key, typed ? values.get(key) : value];
+    }),
   );
-  return { ...input, env };
+  return { args: { ...input, env }, allTyped: allTyped && Object.keys(env).length > 0 };
 }
 
 function textOf(response: GenerateContentResponse): string {
