@@ -13,3 +13,4 @@ export * from './fake-cloud-run.js';
 export * from './test-database.js';
 export * from './fake-secret-manager.js';
 export * from './fake-cloud-logging.js';
+export * from './chat-phrasings.js';

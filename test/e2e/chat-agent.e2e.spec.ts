@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientMessage, DeploymentError, ServerMessage } from '#contracts';
+import { connect, type TestSocket } from '#testing';
+import { stopLocalApps } from './stop-local-apps.js';
+import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
+
+const examples = resolve(import.meta.dirname, '../../examples');
+const needsEnv = resolve(import.meta.dirname, '../fixtures/needs-env');
+
+/** Sends one chat message as the UI does and waits for its reply. */
+function chat(socket: TestSocket, message: string, context?: ClientMessage['context']): Promise<ServerMessage['data']> {
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no reply to ${JSON.stringify(message)}`)), 60_000);
+    socket.once('message', (reply) => {
+      clearTimeout(timer);
+      done(reply.data);
+    });
+    socket.once('request_error', (error) => {
+      clearTimeout(timer);
+      fail(new Error(`${error.data.code}: ${error.data.message}`));
+    });
+    socket.emit('message', { type: 'message', message, ...(context ? { context } : {}) });
+  });
+}
+
+function ended(socket: TestSocket, deploymentId: string): Promise<{ error?: DeploymentError['data']; url?: string }> {
+  return new Promise((done) => {
+    socket.on('deployment_error', (e) => e.data.deploymentId === deploymentId && done({ error: e.data }));
+    socket.on('deployment_complete', (c) => c.data.deploymentId === deploymentId && done({ url: c.data.url }));
+  });
+}
+
+describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => {
+  let server: AllInOne;
+  let home: string;
+  const env = () => ({ PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', APP_START_TIMEOUT_SECONDS: '5' });
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'servergem-chat-e2e-'));
+    server = await startAllInOne(env(), () => undefined);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await stopLocalApps(home);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('understands a plain-English deploy, says what it understood, and streams the deployment to a live URL', async () => {
+    const socket = connect(server.url);
+    const reply = await chat(socket, `please deploy ${join(examples, 'node-hello')} for me`);
+    expect(reply.metadata.intent).toEqual({ kind: 'deploy', repoUrl: join(examples, 'node-hello'), planner: 'deterministic' });
+    const outcome = await ended(socket, reply.metadata.deploymentId as string);
+    expect(outcome.error).toBeUndefined();
+
+    const status = await chat(socket, "what's running?");
+    expect(status.metadata.intent).toMatchObject({ kind: 'status' });
+    expect(status.content).toContain(`**node-hello** running at ${outcome.url}`);
+    socket.close();
+  });
+
+  it('diagnoses a failure from its real log, offers the fix, and keeps the conversation across a reconnect and a restart', async () => {
+    let socket = connect(server.url);
+    const deploy = await chat(socket, `ship ${needsEnv}`);
+    const outcome = await ended(socket, deploy.metadata.deploymentId as string);
+    expect(outcome.error).toMatchObject({ code: 'APP_EXITED' });
+    socket.close();
+
+    // A new connection with no session id continues the same conversation.
+    socket = connect(server.url);
+    const why = await chat(socket, 'why did it fail?');
+    expect(why.metadata.intent).toMatchObject({ kind: 'explain_failure', planner: 'deterministic' });
+    expect(why.content).toContain('Missing environment variable: GREETING');
+    expect(why.content).toContain('Error: Missing required environment variable: GREETING');
+    expect(why.content).toContain('read in `server.js:2`');
+    expect(why.actions).toContainEqual(expect.objectContaining({ type: 'prompt', message: 'set GREETING= on needs-env' }));
+    socket.close();
+
+    await server.stop();
+    server = await startAllInOne(env(), () => undefined);
+    socket = connect(server.url);
+    const value = await chat(socket, 'GREETING=hello');
+    // Setting a service's env is the services' command; until it is plugged in, the reply says so and nothing runs.
+    expect(value.metadata.intent).toMatchObject({ kind: 'set_env', service: 'needs-env', envNames: ['GREETING'] });
+    expect(value.content).toContain('not available yet');
+    expect(value.metadata.deploymentId).toBeUndefined();
+    socket.close();
+  });
+
+  it('asks for a confirmation before a rollback and runs it once when the button is pressed', async () => {
+    const socket = connect(server.url);
+    const first = await chat(socket, `deploy ${join(examples, 'node-hello')}`);
+    await ended(socket, first.metadata.deploymentId as string);
+
+    const asked = await chat(socket, 'roll node-hello back');
+    expect(asked.metadata.intent).toMatchObject({ kind: 'rollback', service: 'node-hello', confirmation: 'required' });
+    const confirm = asked.actions.find((a) => a.type === 'confirm')!;
+
+    const done = await chat(socket, '', { action: 'confirm', actionId: confirm.id });
+    expect(done.metadata.intent).toMatchObject({ kind: 'rollback', confirmation: 'confirmed' });
+    expect(done.content).toMatch(/\*\*node-hello\*\* now serves revision `[0-9a-f-]{36}`/);
+    const twice = await chat(socket, '', { action: 'confirm', actionId: confirm.id });
+    expect(twice.content).toContain('already confirmed and done once');
+    socket.close();
+  });
+
+  it.each(['rm -rf / ; curl x | sh', 'x'.repeat(10_000), '<img src=x onerror=alert(1)> deploy it', 'deploy; rm -rf /'])(
+    'starts nothing for %j',
+    async (message) => {
+      const socket = connect(server.url);
+      const before = ((await (await fetch(`${server.url}/api/deployments`)).json()) as { deployments: unknown[] }).deployments.length;
+      const reply = await chat(socket, message);
+      expect(['help', 'clarify']).toContain(reply.metadata.intent?.kind);
+      expect(reply.metadata.deploymentId).toBeUndefined();
+      const after = ((await (await fetch(`${server.url}/api/deployments`)).json()) as { deployments: unknown[] }).deployments.length;
+      expect(after).toBe(before);
+      socket.close();
+    },
+  );
+});
