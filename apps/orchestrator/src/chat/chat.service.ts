@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { chatSubject, RequestOf, ResponseOf } from '#contracts';
-import { checkCall } from './commands/command-catalog.js';
+import { sourceSpecSchema, type chatSubject, type RequestOf, type ResponseOf } from '#contracts';
 import type { CommandContext } from './commands/command-runner.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { DeploymentLookup } from './deployment-lookup.js';
@@ -61,9 +60,10 @@ export class ChatService {
       return action === 'confirm' ? this.executor.confirm(actionId, context) : this.executor.dismiss(actionId, context);
     }
     if ((action === 'deploy' || action === 'analyze') && repoUrl) {
-      const checked = checkCall(action, { repoUrl, ...(branch ? { branch } : {}), ...(appPath ? { appPath } : {}) });
-      if ('problems' in checked) return clarify(`I cannot ${action} that: ${checked.problems.join('; ')}.`);
-      return (await this.executor.perform(checked.call, context, 'action', false)).reply;
+      // The UI's and the CLI's own action: the analyzer's source policy judges it, and a refusal
+      // arrives as the deployment's error, as it always has, rather than as a chat question.
+      const input = sourceSpecSchema.parse({ repoUrl, ...(branch ? { branch } : {}), ...(appPath ? { appPath } : {}) });
+      return (await this.executor.perform({ command: action, input }, context, 'action', false)).reply;
     }
     return this.planner.respond({
       message: request.message,
