@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientMessage, DeploymentError, ServerMessage } from '#contracts';
-import { connect, type TestSocket } from '#testing';
+import { FakeGemini, connect, type TestSocket } from '#testing';
 import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
@@ -120,4 +120,45 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
       socket.close();
     },
   );
+});
+
+describe('chat agent over Socket.IO with Gemini configured (a local fake of the Gemini API)', () => {
+  let server: AllInOne;
+  let home: string;
+  let gemini: FakeGemini;
+
+  beforeAll(async () => {
+    gemini = await FakeGemini.start('e2e-gemini-key');
+    home = mkdtempSync(join(tmpdir(), 'servergem-chat-gemini-'));
+    server = await startAllInOne(
+      { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', GEMINI_API_KEY: 'e2e-gemini-key', GEMINI_BASE_URL: gemini.url },
+      () => undefined,
+    );
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await gemini.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('plans with function calling, and answers with the deterministic planner when the model fails', async () => {
+    const socket = connect(server.url);
+    gemini.reply(FakeGemini.call('status', {}), FakeGemini.text('Nothing is running yet — deploy something and it shows up here.'));
+    const planned = await chat(socket, 'anything up and running at the moment?');
+    expect(planned).toMatchObject({
+      content: 'Nothing is running yet — deploy something and it shows up here.',
+      metadata: { intent: { kind: 'status', planner: 'gemini' } },
+    });
+    expect(gemini.requests).toHaveLength(2);
+    expect(FakeGemini.functionResponses(gemini.requests[1]!)).toEqual([
+      expect.objectContaining({ name: 'status', response: expect.objectContaining({ status: 'ran' }) }),
+    ]);
+
+    gemini.reply(FakeGemini.error(503));
+    const fallback = await chat(socket, "what's running?");
+    expect(fallback.metadata.intent).toMatchObject({ kind: 'status', planner: 'deterministic' });
+    expect(fallback.metadata.plannerFallback).toBe('Gemini answered HTTP 503');
+    socket.close();
+  });
 });

@@ -243,6 +243,21 @@ describe(ChatService.name, () => {
     expect(bus.of(rollbackSubject.subject)).toEqual([{ name: 'greeter' }]);
   });
 
+  it.each([
+    ['stop greeter', 'stop', 'POST /api/services/greeter/stop'],
+    ['cancel that', 'cancel', 'carries on'],
+    ['redeploy greeter', 'redeploy', 'Deploying its source again'],
+    ['unset DEBUG on greeter', 'unset_env', 'not available yet'],
+    ['tear down greeter', 'delete', 'not available yet'],
+  ])('answers %j, a command not plugged in yet, with what to use instead and no button to confirm', async (message, kind, instead) => {
+    await say('deploy /srv/apps/greeter');
+    const reply = await say(message);
+    expect(reply.metadata.intent.kind).toBe(kind);
+    expect(reply.metadata).toMatchObject({ available: false });
+    expect(reply.content).toContain(instead);
+    expect(reply.actions.some((a) => a.type === 'confirm')).toBe(false);
+  });
+
   it("refuses someone else's confirmation, a dismissed one and an expired one", async () => {
     const asked = await say('rollback greeter');
     const foreign = await press(asked, 'confirm', 'mallory');

@@ -57,7 +57,8 @@ export class PlanExecutor {
   async perform(call: CommandCall, context: CommandContext, planner: PlannerName, proposed: boolean): Promise<CallOutcome> {
     const definition = COMMANDS[call.command];
     const intent = { ...intentOfCall(call), planner };
-    if (definition.destructive || (proposed && definition.changesSettings)) {
+    // A command with no handler yet runs nothing either way: say so now rather than after a button.
+    if (this.runner.isAvailable(call.command) && (definition.destructive || (proposed && definition.changesSettings))) {
       return { status: 'needs_confirmation', reply: await this.offer(call, intent, context) };
     }
     return this.run(call, intent, context);

@@ -48,13 +48,21 @@ export class GeminiPlanner implements Planner {
     const tools = [{ functionDeclarations: functionDeclarations() }];
     const instruction = systemInstruction(turn.focus, turn.services);
 
+    const deadline = Date.now() + this.settings.totalTimeoutMs;
     for (let step = 0; step < this.settings.maxTurns; step++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return this.failed(turn, run, 'Gemini took too long');
       let response: GenerateContentResponse;
       try {
         response = await this.ai.models.generateContent({
           model: this.settings.model,
           contents,
-          config: { systemInstruction: instruction, tools, temperature: 0.1, abortSignal: AbortSignal.timeout(this.settings.requestTimeoutMs) },
+          config: {
+            systemInstruction: instruction,
+            tools,
+            temperature: 0.1,
+            abortSignal: AbortSignal.timeout(Math.min(this.settings.requestTimeoutMs, remaining)),
+          },
         });
       } catch (error) {
         return this.failed(turn, run, describe(error));
