@@ -281,6 +281,15 @@ describe(ChatService.name, () => {
     expect(bus.of(rollbackSubject.subject)).toEqual([]);
   });
 
+  it('keeps a confirmation waiting for the next message only', async () => {
+    const asked = await say('rollback greeter');
+    await say('status');
+    const no = await say('no');
+    expect(no.metadata.intent.kind).toBe('help');
+    // The button itself still works until it expires.
+    expect((await press(asked)).metadata.intent).toMatchObject({ kind: 'rollback', confirmation: 'confirmed' });
+  });
+
   it("answers status with only the owner's services", async () => {
     bus.services = [...bus.services, { ...bus.services[0]!, name: 'someone-elses', url: 'http://127.0.0.1:4200' }];
     const reply = await say("what's running?");

@@ -46,7 +46,8 @@ export class ChatService {
       clientMessageId: request.clientMessageId,
     };
     const reply = await this.respond(request, context, history);
-    await this.sessions.saveFocus(session.id, applyFocus(focus, reply.focus));
+    // A confirmation waits for the very next message only: after that, "no" and "cancel that" mean something else again.
+    await this.sessions.saveFocus(session.id, applyFocus({ ...focus, pendingConfirmationId: undefined }, reply.focus));
     const metadata = { ...reply.data, intent: reply.intent, ...(reply.deploymentId ? { deploymentId: reply.deploymentId } : {}) };
     const content = redactor.redact(reply.content);
     await this.sessions.remember(session.id, 'assistant', content, metadata);

@@ -24,8 +24,8 @@ export interface AgentReply {
 /** What happened to one call, for a planner that keeps going (the model reads `outcome`). */
 export interface CallOutcome {
   reply: AgentReply;
-  /** `ran`, `needs_confirmation`, `not_available` or `failed`. */
-  status: 'ran' | 'needs_confirmation' | 'not_available' | 'failed';
+  /** `needs_user`: only the user can give what it needs (an env value typed by them). */
+  status: 'ran' | 'needs_confirmation' | 'needs_user' | 'not_available' | 'failed';
 }
 
 /**
@@ -58,7 +58,9 @@ export class PlanExecutor {
     const definition = COMMANDS[call.command];
     const intent = { ...intentOfCall(call), planner };
     // A command with no handler yet runs nothing either way: say so now rather than after a button.
-    if (this.runner.isAvailable(call.command) && (definition.destructive || (proposed && definition.changesSettings))) {
+    const available = this.runner.isAvailable(call.command);
+    if (available && proposed && carriesValues(call)) return { status: 'needs_user', reply: askForValues(call, intent) };
+    if (available && (definition.destructive || (proposed && definition.changesSettings))) {
       return { status: 'needs_confirmation', reply: await this.offer(call, intent, context) };
     }
     return this.run(call, intent, context);
@@ -107,7 +109,7 @@ export class PlanExecutor {
   private remind(context: CommandContext): AgentReply {
     return this.clarify(
       'To go ahead, press **Confirm** on the message above: I only run changes like that from the button, so a stray "yes" can never trigger one.',
-      context.focus.pendingConfirmationId ? {} : { pendingConfirmationId: undefined },
+      { pendingConfirmationId: context.focus.pendingConfirmationId },
     );
   }
 
@@ -177,4 +179,32 @@ function confirmButtons(id: string, expiresAt: Date, style: 'primary' | 'danger'
     { id, label: 'Confirm', type: 'confirm', style, expiresAt: expiresAt.toISOString() },
     { id, label: 'Cancel', type: 'dismiss', style: 'secondary' },
   ];
+}
+
+/** Env values in a call the model made up: a button would have to keep them, so the user types them instead. */
+function carriesValues(call: CommandCall): boolean {
+  if (call.command === 'set_env') return true;
+  if (call.command !== 'update_settings') return false;
+  const { env, buildEnv, secrets } = call.input.change;
+  return [env, buildEnv, secrets].some((map) => map !== undefined && Object.keys(map).length > 0);
+}
+
+function askForValues(call: CommandCall, intent: ChatIntent): AgentReply {
+  const input = call.input as { service?: string; env?: Record<string, string>; change?: { env?: object; buildEnv?: object; secrets?: object } };
+  const names = Object.keys(input.env ?? { ...input.change?.env, ...input.change?.buildEnv, ...input.change?.secrets });
+  const example = `${names.map((n) => `${n}=…`).join(' ')}${input.service ? ` on ${input.service}` : ''}`;
+  return {
+    content: `To set ${names.join(', ')}, type \`${example}\` yourself: values you type go straight to the service, and I never keep them in a button.`,
+    actions: [
+      {
+        id: `prompt:${names.join(',')}`,
+        label: `Set ${names.join(', ')}…`,
+        type: 'prompt',
+        message: `set ${names.map((n) => `${n}=`).join(' ')}${input.service ? ` on ${input.service}` : ''}`,
+        style: 'primary',
+      },
+    ],
+    intent: { ...intent, kind: 'clarify' },
+    data: {},
+  };
 }

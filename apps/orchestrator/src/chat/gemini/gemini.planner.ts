@@ -104,6 +104,9 @@ export class GeminiPlanner implements Planner {
     run.outcomes.push(outcome);
     run.focus = { ...run.focus, ...outcome.reply.focus };
     run.context = { ...run.context, focus: applyFocus(run.context.focus, outcome.reply.focus) };
+    if (outcome.status === 'needs_user') {
+      return { status: 'needs_user', message: 'Not run: values are typed by the user, never chosen by you. They have been asked to type NAME=value.' };
+    }
     if (outcome.status === 'needs_confirmation') {
       return { status: 'needs_confirmation', message: 'Not run: the user now sees a Confirm button and it runs only if they press it. Tell them so.' };
     }
