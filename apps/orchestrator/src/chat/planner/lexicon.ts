@@ -2,6 +2,11 @@
  * The words the deterministic planner reads, each mapped to the concept it stands for: verbs with
  * their synonyms and inflections, the nouns that tell operations apart, pronouns. Anything not here
  * is kept as it is (it may be a service name); near misses of these words are corrected.
+ *
+ * Why a lexicon and not a general NLP library: `compromise` was measured on these messages at
+ * about 2 ms per message with verb roots (0.3 ms without), 280 ms to load, and it splits
+ * hyphenated service names ("node-hello") into two words; the operations need a few hundred known
+ * words, typo tolerance and exact names, which this does in about 0.01 ms (`bench/chat.bench.mjs`).
  */
 const CONCEPTS: Record<string, string[]> = {
   deploy: [
