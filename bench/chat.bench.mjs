@@ -39,7 +39,7 @@ const server = await startAllInOne(
   () => undefined,
 );
 try {
-  const socket = connect(server.url);
+  const socket = connect(server);
   await new Promise((done) => socket.once('connect', done));
   const ask = (message) =>
     new Promise((done, fail) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientMessage, DeploymentError, ServerMessage } from '#contracts';
-import { FakeGemini, connect, type TestSocket } from '#testing';
+import { FakeGemini, apiJson, connect, type TestSocket } from '#testing';
 import { stopLocalApps } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
@@ -50,7 +50,7 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
   });
 
   it('understands a plain-English deploy, says what it understood, and streams the deployment to a live URL', async () => {
-    const socket = connect(server.url);
+    const socket = connect(server);
     const reply = await chat(socket, `please deploy ${join(examples, 'node-hello')} for me`);
     expect(reply.metadata.intent).toEqual({ kind: 'deploy', repoUrl: join(examples, 'node-hello'), planner: 'deterministic' });
     const outcome = await ended(socket, reply.metadata.deploymentId as string);
@@ -63,14 +63,14 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
   });
 
   it('diagnoses a failure from its real log, offers the fix, and keeps the conversation across a reconnect and a restart', async () => {
-    let socket = connect(server.url);
+    let socket = connect(server);
     const deploy = await chat(socket, `ship ${needsEnv}`);
     const outcome = await ended(socket, deploy.metadata.deploymentId as string);
     expect(outcome.error).toMatchObject({ code: 'APP_EXITED' });
     socket.close();
 
     // A new connection with no session id continues the same conversation.
-    socket = connect(server.url);
+    socket = connect(server);
     const why = await chat(socket, 'why did it fail?');
     expect(why.metadata.intent).toMatchObject({ kind: 'explain_failure', planner: 'deterministic' });
     expect(why.content).toContain('Missing environment variable: GREETING');
@@ -81,7 +81,7 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
 
     await server.stop();
     server = await startAllInOne(env(), () => undefined);
-    socket = connect(server.url);
+    socket = connect(server);
     const value = await chat(socket, 'GREETING=hello');
     // Setting a service's env is the services' command; until it is plugged in, the reply says so and nothing runs.
     expect(value.metadata.intent).toMatchObject({ kind: 'set_env', service: 'needs-env', envNames: ['GREETING'] });
@@ -91,7 +91,7 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
   });
 
   it('asks for a confirmation before a rollback and runs it once when the button is pressed', async () => {
-    const socket = connect(server.url);
+    const socket = connect(server);
     const first = await chat(socket, `deploy ${join(examples, 'node-hello')}`);
     await ended(socket, first.metadata.deploymentId as string);
 
@@ -110,12 +110,12 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
   it.each(['rm -rf / ; curl x | sh', 'x'.repeat(10_000), '<img src=x onerror=alert(1)> deploy it', 'deploy; rm -rf /'])(
     'starts nothing for %j',
     async (message) => {
-      const socket = connect(server.url);
-      const before = ((await (await fetch(`${server.url}/api/deployments`)).json()) as { deployments: unknown[] }).deployments.length;
+      const socket = connect(server);
+      const before = (await apiJson<{ deployments: unknown[] }>(server, '/api/deployments')).deployments.length;
       const reply = await chat(socket, message);
       expect(['help', 'clarify']).toContain(reply.metadata.intent?.kind);
       expect(reply.metadata.deploymentId).toBeUndefined();
-      const after = ((await (await fetch(`${server.url}/api/deployments`)).json()) as { deployments: unknown[] }).deployments.length;
+      const after = (await apiJson<{ deployments: unknown[] }>(server, '/api/deployments')).deployments.length;
       expect(after).toBe(before);
       socket.close();
     },
@@ -143,7 +143,7 @@ describe('chat agent over Socket.IO with Gemini configured (a local fake of the 
   });
 
   it('plans with function calling, and answers with the deterministic planner when the model fails', async () => {
-    const socket = connect(server.url);
+    const socket = connect(server);
     gemini.reply(FakeGemini.call('status', {}), FakeGemini.text('Nothing is running yet — deploy something and it shows up here.'));
     const planned = await chat(socket, 'anything up and running at the moment?');
     expect(planned).toMatchObject({
