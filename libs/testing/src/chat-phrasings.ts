@@ -53,6 +53,10 @@ export const PHRASINGS: [string, ChatIntent][] = [
   ['deploy it from the next branch', { kind: 'deploy', repoUrl: SHOP.repoUrl, branch: 'next' }],
   ['hey, could you get https://github.com/foo/bar online', { kind: 'deploy', repoUrl: FOO }],
   ['deploy node-hello', { kind: 'redeploy', service: 'node-hello' }],
+  ['deploy github.com/foo/bar on main', { kind: 'deploy', repoUrl: FOO, branch: 'main' }],
+  ['deploy github.com/foo/bar@dev', { kind: 'deploy', repoUrl: FOO, branch: 'dev' }],
+  ['Deploy the repo I just analyzed', { kind: 'deploy', ...SHOP }],
+  ["I'd like to deploy https://github.com/a/b please", { kind: 'deploy', repoUrl: 'https://github.com/a/b', branch: undefined }],
   ['please deploy', { kind: 'clarify' }],
   ['deploy foo/bar', { kind: 'clarify', repoUrl: FOO }],
   ['deploy https://github.com/a/b and https://github.com/c/d', { kind: 'clarify' }],
@@ -89,6 +93,9 @@ export const PHRASINGS: [string, ChatIntent][] = [
   ['what do I have deployed?', { kind: 'status' }],
   ['dashboard', { kind: 'status' }],
   ['how are my apps doing', { kind: 'status' }],
+  ["what's the status of my deployment?", { kind: 'status' }],
+  ['show me the recent deployments', { kind: 'status', service: undefined }],
+  ['is the api down?', { kind: 'status', service: 'api' }],
   // logs
   ['logs node-hello', { kind: 'logs', service: 'node-hello' }],
   ['show me the logs of api', { kind: 'logs', service: 'api' }],
@@ -100,6 +107,7 @@ export const PHRASINGS: [string, ChatIntent][] = [
   ['show me its logs', { kind: 'logs', service: 'shop' }],
   ['logs for billing', { kind: 'logs', service: 'billing' }],
   ['logs of nod-hello', { kind: 'clarify', service: 'node-hello' }],
+  ['show the logs of staging', { kind: 'logs', service: 'staging' }],
   ['give me the stdout of api', { kind: 'logs', service: 'api' }],
   ['show error logs of api', { kind: 'logs', service: 'api' }],
   [`logs of deployment ${PHRASING_OTHER_DEPLOYMENT}`, { kind: 'logs', deploymentId: PHRASING_OTHER_DEPLOYMENT }],
@@ -154,6 +162,9 @@ export const PHRASINGS: [string, ChatIntent][] = [
   ['drop the secret STRIPE_KEY', { kind: 'unset_env', service: 'shop', envNames: ['STRIPE_KEY'] }],
   ['remove env API_TOKEN from billing-worker', { kind: 'unset_env', service: 'billing-worker', envNames: ['API_TOKEN'] }],
   ['unset', { kind: 'clarify' }],
+  // update_settings: the port, from a sentence
+  ['change the port of shop to 8080', { kind: 'update_settings', service: 'shop' }],
+  ['set the port to 3000', { kind: 'update_settings', service: 'shop' }],
   // stop
   ['stop node-hello', { kind: 'stop', service: 'node-hello' }],
   ['shut down the api', { kind: 'stop', service: 'api' }],
@@ -190,6 +201,9 @@ export const PHRASINGS: [string, ChatIntent][] = [
   ['the deploy broke, help', { kind: 'explain_failure' }],
   ["why won't it start", { kind: 'explain_failure' }],
   ['deployment error?', { kind: 'explain_failure' }],
+  ['my site is down', { kind: 'explain_failure' }],
+  ['the api keeps crashing', { kind: 'explain_failure', service: 'api' }],
+  ['why is my app not working', { kind: 'explain_failure' }],
   ['why did my deploy fial', { kind: 'explain_failure' }],
   // list_repos
   ['list my github repos', { kind: 'list_repos' }],

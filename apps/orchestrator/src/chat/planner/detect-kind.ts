@@ -73,6 +73,9 @@ export function detectKind(parts: MessageParts, present: Set<string>, negated: S
   if (exclusive.length === 1) return { type: 'command', command: exclusive[0]! };
 
   if (has('fail') || (has('happened') && parts.question)) return { type: 'command', command: 'explain_failure' };
+  // "My site is down" reports a failure; "is it down?" asks for the status.
+  if (has('down')) return { type: 'command', command: parts.question ? 'status' : 'explain_failure' };
+  if (has('set') && words.has('port') && parts.port !== undefined) return { type: 'command', command: 'update_settings' };
   if (has('status') || (has('list') && (has('services') || has('deployment'))) || (parts.question && (has('services') || has('deployment')))) {
     return { type: 'command', command: 'status' };
   }

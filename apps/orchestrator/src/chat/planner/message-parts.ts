@@ -20,6 +20,8 @@ export interface MessageParts {
   /** ALL_CAPS words that may be env var names. */
   envNames: string[];
   uuids: string[];
+  /** A port number given with the word "port" ("change the port to 8080"). */
+  port?: number;
   /** Lower-case words with what was taken out removed, contractions expanded. */
   words: string[];
   /** Shell syntax outside what was taken out: `;`, `|`, `&&`, backticks, `$(`, redirections, HTML tags. */
@@ -28,7 +30,8 @@ export interface MessageParts {
 }
 
 const URL = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-const BARE_HOST = /(?<![\w./-])(?:www\.)?(github\.com|gitlab\.com|bitbucket\.org)\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+(?:\/tree\/[A-Za-z0-9._/+-]+)?/gi;
+const BARE_HOST =
+  /(?<![\w./-])(?:www\.)?(github\.com|gitlab\.com|bitbucket\.org)\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+(?:\/tree\/[A-Za-z0-9._/+-]+|@[A-Za-z0-9._/+-]+)?/gi;
 const SSH = /\bgit@(github\.com|gitlab\.com|bitbucket\.org):([A-Za-z0-9._-]+\/[A-Za-z0-9._-]+?)(?:\.git)?(?=$|[\s,;)])/gi;
 const ABSOLUTE_PATH = /(?<![\w.:/<-])\/(?:[A-Za-z0-9._-]+\/?)+/g;
 const SHORTHAND = /(?<![\w./:@-])[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}(?![\w/])/g;
@@ -63,6 +66,9 @@ const NOT_ENV = new Set([
   'OOM',
 ]);
 
+/** Without the word "branch", only names that are branches by convention ("deploy it from main"). */
+const CONVENTIONAL_BRANCH =
+  /\b(?:on|from|off|of)\s+(main|master|trunk|dev|develop|development|staging|next|canary|beta|(?:release|feature|hotfix|fix)\/[A-Za-z0-9._/+-]+)\b/i;
 const BRANCH_PATTERNS = [
   /\(\s*branch\s*[:=]\s*([^\s)]+)\s*\)/i,
   /--branch[= ]\s*(\S+)/i,
@@ -71,6 +77,7 @@ const BRANCH_PATTERNS = [
   /\b(?:from|on|of|off|using|use|at|with|in)\s+(?:the\s+|my\s+|our\s+)?["'`]?([^\s"'`,;()]+?)["'`]?\s+branch\b/i,
   /\bbranch\s+(?:called\s+|named\s+)?["'`]?([^\s"'`,;()?!]+)/i,
   /(?:^|\s)["'`]?([^\s"'`,;()]+?)["'`]?\s+branch\b/i,
+  CONVENTIONAL_BRANCH,
 ];
 /** Words that follow or precede "branch" without naming one. */
 const NOT_BRANCH = new Set([
@@ -162,7 +169,10 @@ export function messageParts(message: string): MessageParts {
   });
 
   let badBranch: string | undefined;
+  const aboutSource = repos.length > 0 || /\b(deploy|ship|launch|publish|analy[sz]e|inspect)/i.test(rest);
   for (const pattern of BRANCH_PATTERNS) {
+    // A bare "from main" names a branch only when the message is about a source ("logs of staging" names a service).
+    if (pattern === CONVENTIONAL_BRANCH && !aboutSource) continue;
     const match = pattern.exec(rest);
     if (!match) continue;
     const candidate = trimTrailing(match[1]!.replace(/^["'`]|["'`]$/g, ''));
@@ -181,6 +191,8 @@ export function messageParts(message: string): MessageParts {
   take(SHORTHAND, (m) => shorthands.push(trimTrailing(m[0]!)));
   const uuids: string[] = [];
   take(UUID, (m) => uuids.push(m[0]!.toLowerCase()));
+  const portMatch = /\bport\b[^0-9]{0,30}?\b(\d{2,5})\b/i.exec(rest);
+  const port = portMatch && Number(portMatch[1]) >= 1 && Number(portMatch[1]) <= 65535 ? Number(portMatch[1]) : undefined;
   const envNames = [...new Set([...rest.matchAll(ENV_NAME)].map((m) => m[0]).filter((n) => !NOT_ENV.has(n)))];
   // A variable's name is not a word of the sentence ("unset DEBUG" does not ask to debug), unless
   // the whole message is in capitals.
@@ -191,7 +203,7 @@ export function messageParts(message: string): MessageParts {
   for (const [pattern, replacement] of CONTRACTIONS) text = text.replace(pattern, replacement);
   const words = text.match(/[a-z0-9][a-z0-9-]*[a-z0-9]|[a-z0-9]|%/g) ?? [];
   const question = /\?\s*$/.test(message.trim()) || QUESTION_START.test(words.join(' '));
-  return { repos: [...new Set(repos)], shorthands, branch, badBranch, assignments, envNames, uuids, words, shellLike, question };
+  return { repos: [...new Set(repos)], shorthands, branch, badBranch, assignments, envNames, uuids, port, words, shellLike, question };
 }
 
 export function isBranchName(b: string): boolean {
@@ -214,11 +226,11 @@ function trimTrailing(text: string): string {
 /** `http://github.com/x/y/tree/dev` → `https://github.com/x/y` on branch `dev`; other URLs as they are. */
 function normaliseUrl(raw: string): { url: string; branch?: string } {
   const github =
-    /^https?:\/\/(?:www\.)?(github\.com|gitlab\.com|bitbucket\.org)\/([A-Za-z0-9._-]+)\/([A-Za-z0-9._-]+?)(?:\.git)?(?:\/tree\/([A-Za-z0-9._/+-]+?))?\/?$/i.exec(
+    /^https?:\/\/(?:www\.)?(github\.com|gitlab\.com|bitbucket\.org)\/([A-Za-z0-9._-]+)\/([A-Za-z0-9._-]+?)(?:\.git)?(?:\/tree\/([A-Za-z0-9._/+-]+?)|@([A-Za-z0-9._/+-]+))?\/?$/i.exec(
       raw,
     );
   if (github) {
-    const branch = github[4];
+    const branch = github[4] ?? github[5];
     return { url: `https://${github[1]!.toLowerCase()}/${github[2]}/${github[3]}`, ...(branch && isBranchName(branch) ? { branch } : {}) };
   }
   return { url: raw };

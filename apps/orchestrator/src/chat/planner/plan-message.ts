@@ -142,6 +142,10 @@ function build(command: CommandName, parts: MessageParts, tokens: Token[], prese
       return call('traffic', { service: focused, splits });
     }
     case 'update_settings':
+      // Only the port is read from a sentence ("change the port of api to 8080"); other settings come as fixes.
+      return focused && parts.port !== undefined
+        ? call('update_settings', { service: focused, change: { port: parts.port } })
+        : whichService('update_settings', 'Change the port of which service?', turn, `set port ${parts.port ?? ''} on`);
     case 'apply_patch':
       // Offered only as fixes from a diagnosis, never read from a sentence.
       return replyPlan({ kind: 'help' }, HELP);
