@@ -82,6 +82,9 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
     await server.stop();
     server = await startAllInOne(env(), () => undefined);
     socket = connect(server);
+    const status = await chat(socket, 'status');
+    expect(status.content).toContain('likely cause: Missing environment variable: GREETING');
+    expect(status.actions).toContainEqual(expect.objectContaining({ type: 'reply', label: 'Why did it fail?' }));
     const value = await chat(socket, 'GREETING=hello');
     // Setting a service's env is the services' command; until it is plugged in, the reply says so and nothing runs.
     expect(value.metadata.intent).toMatchObject({ kind: 'set_env', service: 'needs-env', envNames: ['GREETING'] });

@@ -1,16 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatAction, Diagnosis, Stage } from '#contracts';
+import type { ChatAction, Diagnosis } from '#contracts';
 import { DomainError } from '#common';
 import type { DeploymentEntity } from '../../database/deployment.entity.js';
 import { DeploymentLookup } from '../deployment-lookup.js';
 import { diagnose } from '../diagnosis/diagnose.js';
-import type { FailureFacts } from '../diagnosis/diagnosis-rule.js';
+import { failureFacts } from '../diagnosis/failure-facts.js';
 import type { CommandInput } from './command-catalog.js';
 import type { CommandContext, CommandResult, Proposal } from './command-runner.js';
 import { block } from './runtime-commands.js';
-
-/** Lines of a deployment's log the rules read: the tail, where failures show. */
-const TAIL = 400;
 
 /** explain_failure: a failed deployment's real log tail and analysis, through the diagnosis rules, with fixes offered. */
 @Injectable()
@@ -36,7 +33,8 @@ export class FailureCommands {
         data: { failed: false, status: deployment.status },
       };
     }
-    const { facts, lines } = await this.facts(deployment);
+    const facts = failureFacts(deployment, await this.deployments.events(deployment.id));
+    const lines = facts.lines;
     const diagnoses = diagnose(facts);
     const service = deployment.serviceName ?? undefined;
     const header = `Deployment \`${deployment.id.slice(0, 8)}\` of ${name} failed at **${facts.error?.stage ?? deployment.stage}**: ${deployment.errorMessage ?? 'no message was recorded'}`;
@@ -107,19 +105,6 @@ export class FailureCommands {
       }
     }
     return this.deployments.latest(context.owner, { service: input.service, status: ['failed'] });
-  }
-
-  private async facts(deployment: DeploymentEntity): Promise<{ facts: FailureFacts; lines: string[] }> {
-    const events = await this.deployments.events(deployment.id);
-    const lines = events.flatMap((e) => [...(e.message ? [e.message] : []), ...e.logs]).slice(-TAIL);
-    const outcome = [...events].reverse().find((e) => e.outcome?.kind === 'error')?.outcome;
-    const error =
-      outcome?.kind === 'error'
-        ? { code: outcome.code, message: outcome.message, hint: outcome.hint, stage: outcome.stage }
-        : deployment.errorCode
-          ? { code: deployment.errorCode, message: deployment.errorMessage ?? '', hint: deployment.errorHint ?? '', stage: deployment.stage as Stage }
-          : null;
-    return { facts: { error, lines, report: deployment.report, target: deployment.target }, lines };
   }
 }
 

@@ -3,6 +3,8 @@ import { listServicesSubject, rollbackSubject, serviceLogsSubject, type ServiceS
 import { MessageBus } from '#messaging';
 import type { DeploymentEntity } from '../../database/deployment.entity.js';
 import { DeploymentLookup } from '../deployment-lookup.js';
+import { diagnose } from '../diagnosis/diagnose.js';
+import { failureFacts } from '../diagnosis/failure-facts.js';
 import { replyButton } from '../planner/plan.js';
 import type { CommandInput } from './command-catalog.js';
 import type { CommandContext, CommandResult } from './command-runner.js';
@@ -31,7 +33,11 @@ export class RuntimeCommands {
     if (running.length) lines.push('', 'In progress:', ...running.map((d) => `- ${label(d)}: ${d.stage} (${d.progress}%)`));
     const actions = [];
     if (failed && recent.indexOf(failed) === 0) {
-      lines.push('', `The latest deployment, ${label(failed)}, failed at ${failed.stage}: ${failed.errorMessage ?? 'no message'}`);
+      const [cause] = diagnose(failureFacts(failed, await this.deployments.events(failed.id)));
+      lines.push(
+        '',
+        `The latest deployment, ${label(failed)}, failed: ${failed.errorMessage ?? 'no message'}${cause ? ` — likely cause: ${cause.title}.` : ''}`,
+      );
       actions.push(replyButton('Why did it fail?', `why did deployment ${failed.id} fail?`, 'primary'));
     }
     return {
