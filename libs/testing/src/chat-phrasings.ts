@@ -152,6 +152,7 @@ export const PHRASINGS: [string, ChatIntent][] = [
   ['set secret STRIPE_KEY=sk_test_123 on shop', { kind: 'set_env', service: 'shop', envNames: ['STRIPE_KEY'] }],
   ['GREETING="hello world" for billing-worker', { kind: 'set_env', service: 'billing-worker', envNames: ['GREETING'] }],
   ['set GREETING', { kind: 'clarify', envNames: ['GREETING'] }],
+  ['set GREETING= on node-hello', { kind: 'clarify', envNames: ['GREETING'] }],
   ['PORT=8080 on api', { kind: 'clarify' }],
   ['set FOO=bar; rm -rf /', { kind: 'clarify' }],
   // unset_env

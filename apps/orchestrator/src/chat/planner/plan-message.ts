@@ -220,6 +220,11 @@ function setEnv(parts: MessageParts, named: string | undefined, present: Set<str
       [{ id: 'prompt:set', label: `Set ${names[0] ?? 'a variable'}…`, type: 'prompt', message: `set ${example.replace('value', '')}`, style: 'primary' }],
     );
   }
+  const empty = parts.assignments.filter((a) => a.value === '').map((a) => a.name);
+  if (empty.length) {
+    // "GREETING=" sent from a prompt button before the value was typed.
+    return replyPlan({ kind: 'clarify', envNames: empty }, `${empty.join(', ')} needs a value after the \`=\`, e.g. \`${empty[0]}=hello\`.`);
+  }
   const env = Object.fromEntries(parts.assignments.map((a) => [a.name, a.value]));
   const forAwaited = awaiting && parts.assignments.every((a) => awaiting.names.includes(a.name)) ? awaiting.service : undefined;
   const target = named ?? forAwaited ?? turn.focus.service;
