@@ -240,7 +240,7 @@ describe(ChatService.name, () => {
     expect(done.metadata.intent).toMatchObject({ kind: 'rollback', confirmation: 'confirmed', planner: 'action' });
     expect(done.content).toContain('now serves revision `r-previous`');
     await press(asked);
-    expect(bus.of(rollbackSubject.subject)).toEqual([{ name: 'greeter' }]);
+    expect(bus.of(rollbackSubject.subject)).toEqual([{ name: 'greeter', target: 'local' }]);
   });
 
   it.each([

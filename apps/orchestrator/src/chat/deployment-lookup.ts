@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import type { DeploymentStatus } from '#contracts';
+import type { DeploymentStatus, Target } from '#contracts';
 import { DomainError } from '#common';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
@@ -19,10 +19,11 @@ export class DeploymentLookup {
     return rows.map((r) => r.service_name);
   }
 
-  /** A service of this owner, or NOT_FOUND naming the ones they have. */
-  async requireService(owner: string, service: string): Promise<void> {
+  /** A service of this owner and the target it was last deployed to, or NOT_FOUND naming the ones they have. */
+  async requireService(owner: string, service: string): Promise<{ target: Target }> {
+    const latest = await this.latest(owner, { service });
+    if (latest) return { target: latest.target };
     const names = await this.serviceNames(owner);
-    if (names.includes(service)) return;
     throw new DomainError(
       'NOT_FOUND',
       `There is no service called ${service}.`,

@@ -64,14 +64,14 @@ export class RuntimeCommands {
       };
     }
     const name = input.service!;
-    await this.deployments.requireService(context.owner, name);
-    const { lines } = await this.bus.request(serviceLogsSubject, { name, tail: input.tail ?? LOG_LINES });
+    const { target } = await this.deployments.requireService(context.owner, name);
+    const { lines } = await this.bus.request(serviceLogsSubject, { name, target, tail: input.tail ?? LOG_LINES });
     return { content: `Last lines of **${name}**:\n${block(lines)}`, data: { service: name, lines }, focus: { service: name } };
   }
 
   async rollback(input: CommandInput<'rollback'>, context: CommandContext): Promise<CommandResult> {
-    await this.deployments.requireService(context.owner, input.service);
-    const result = await this.bus.request(rollbackSubject, { name: input.service, revision: input.revision });
+    const { target } = await this.deployments.requireService(context.owner, input.service);
+    const result = await this.bus.request(rollbackSubject, { name: input.service, target, revision: input.revision });
     return {
       content: `**${result.name}** now serves revision \`${result.revision}\` at ${result.url}.`,
       data: { ...result },

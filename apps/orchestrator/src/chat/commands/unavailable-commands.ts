@@ -56,11 +56,11 @@ export class UnavailableCommands {
         );
       case 'delete':
         return declined(
-          `Deleting a service is not available yet, so **${call.input.service}** is untouched. Stopping it (\`POST /api/services/${call.input.service}/stop\`) takes it offline.`,
+          `Deleting a service from the chat is not available yet, so **${call.input.service}** is untouched. \`DELETE /api/services/${call.input.service}\` deletes it.`,
         );
       case 'traffic':
         return declined(
-          `Splitting traffic is not available from the chat yet, so **${call.input.service}** serves as before. Rolling back moves all of it to one revision: \`roll back ${call.input.service} to <revision>\`.`,
+          `Splitting traffic from the chat is not available yet, so **${call.input.service}** serves as before. \`POST /api/services/${call.input.service}/traffic\` with \`{ "splits": [{ "revision": "…", "percent": 90 }, …] }\` splits it; rolling back moves all of it to one revision.`,
         );
       case 'apply_patch':
         return declined(
