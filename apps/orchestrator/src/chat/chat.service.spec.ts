@@ -2,7 +2,16 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { analyzeSubject, chatSubject, listServicesSubject, rollbackSubject, type AnalysisReport, type RequestOf, type ResponseOf } from '#contracts';
+import {
+  analyzeSubject,
+  chatSubject,
+  listServicesSubject,
+  rollbackSubject,
+  serviceStateSubject,
+  type AnalysisReport,
+  type RequestOf,
+  type ResponseOf,
+} from '#contracts';
 import { DomainError, SecretBox } from '#common';
 import type { MessageBus } from '#messaging';
 import { TEST_DATABASE_URL, dropSchema, uniqueSchema } from '#testing';
@@ -53,6 +62,18 @@ class RecordingBus {
     this.requests.push({ subject: def.subject, payload });
     if (def.subject === analyzeSubject.subject) return { commitSha: 'a'.repeat(40), sourceName: 'greeter', report: REPORT };
     if (def.subject === listServicesSubject.subject) return { services: this.services };
+    if (def.subject === serviceStateSubject.subject) {
+      return {
+        name: 'web',
+        target: 'cloudrun',
+        url: 'https://web-abc123-uc.a.run.app',
+        ready: { state: 'ready', message: '' },
+        traffic: [],
+        latestReadyRevision: 'web-00002-x7k',
+        latestCreatedRevision: 'web-00002-x7k',
+        stopped: false,
+      };
+    }
     if (def.subject === rollbackSubject.subject) return { name: 'greeter', revision: 'r-previous', url: 'http://127.0.0.1:4100' };
     throw new DomainError('SERVICE_UNAVAILABLE', `nothing answers ${def.subject} here`, '');
   }
@@ -296,6 +317,23 @@ describe(ChatService.name, () => {
     expect(reply.metadata.intent).toMatchObject({ kind: 'status' });
     expect(reply.content).toContain('**greeter** running at http://127.0.0.1:4100');
     expect(reply.content).not.toContain('someone-elses');
+  });
+
+  it('answers status for Cloud Run services from the deployer, next to the local ones', async () => {
+    await db.getRepository(DeploymentEntity).insert({
+      id: randomUUID(),
+      owner: 'alice',
+      status: 'live',
+      stage: 'live',
+      progress: 100,
+      repoUrl: 'https://github.com/acme/web',
+      target: 'cloudrun',
+      serviceName: 'web',
+    });
+    const reply = await say('status');
+    expect(reply.content).toContain('- **web** running at https://web-abc123-uc.a.run.app (revision `web-00002-x7k`) on Cloud Run');
+    expect(reply.content).toContain('**greeter** running at http://127.0.0.1:4100');
+    expect(bus.of(serviceStateSubject.subject)).toEqual([{ name: 'web', target: 'cloudrun' }]);
   });
 
   it.each([

@@ -19,6 +19,16 @@ export class DeploymentLookup {
     return rows.map((r) => r.service_name);
   }
 
+  /** Each of this owner's services with the target its latest deployment went to. */
+  async serviceTargets(owner: string): Promise<Map<string, Target>> {
+    const rows: { service_name: string; target: Target }[] = await this.db.query(
+      `SELECT DISTINCT ON (service_name) service_name, target FROM deployments
+        WHERE owner = $1 AND service_name IS NOT NULL ORDER BY service_name, created_at DESC LIMIT 200`,
+      [owner],
+    );
+    return new Map(rows.map((r) => [r.service_name, r.target]));
+  }
+
   /** A service of this owner and the target it was last deployed to, or NOT_FOUND naming the ones they have. */
   async requireService(owner: string, service: string): Promise<{ target: Target }> {
     const latest = await this.latest(owner, { service });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { listServicesSubject, rollbackSubject, serviceLogsSubject, type ServiceSummary } from '#contracts';
+import { listServicesSubject, rollbackSubject, serviceLogsSubject, serviceStateSubject, type ServiceSummary } from '#contracts';
+import { DomainError } from '#common';
 import { MessageBus } from '#messaging';
 import type { DeploymentEntity } from '../../database/deployment.entity.js';
 import { DeploymentLookup } from '../deployment-lookup.js';
@@ -21,15 +22,17 @@ export class RuntimeCommands {
 
   async status(input: CommandInput<'status'>, context: CommandContext): Promise<CommandResult> {
     if (input.service) await this.deployments.requireService(context.owner, input.service);
-    const mine = new Set(await this.deployments.serviceNames(context.owner));
+    const targets = await this.deployments.serviceTargets(context.owner);
+    const wanted = (name: string) => !input.service || name === input.service;
     const { services: all } = await this.bus.request(listServicesSubject, {});
-    const services = all.filter((s) => mine.has(s.name) && (!input.service || s.name === input.service));
+    const services = all.filter((s) => targets.get(s.name) === 'local' && wanted(s.name));
+    const cloud = [...targets].filter(([name, target]) => target === 'cloudrun' && wanted(name)).slice(0, 10);
+    const cloudLines = await Promise.all(cloud.map(([name]) => this.cloudRunLine(name)));
     const recent = (await this.deployments.recent(context.owner, 10)).filter((d) => !input.service || d.serviceName === input.service);
     const running = recent.filter((d) => d.status === 'queued' || d.status === 'running');
     const failed = recent.find((d) => d.status === 'failed');
-    const lines: string[] = services.length
-      ? services.map(serviceLine)
-      : [input.service ? `**${input.service}** is not running.` : 'No services yet. Deploy one and it shows up here.'];
+    const rows = [...services.map(serviceLine), ...cloudLines];
+    const lines: string[] = rows.length ? rows : [input.service ? `**${input.service}** is not running.` : 'No services yet. Deploy one and it shows up here.'];
     if (running.length) lines.push('', 'In progress:', ...running.map((d) => `- ${label(d)}: ${d.stage} (${d.progress}%)`));
     const actions = [];
     if (failed && recent.indexOf(failed) === 0) {
@@ -49,6 +52,19 @@ export class RuntimeCommands {
       },
       focus: input.service ? { service: input.service } : {},
     };
+  }
+
+  /** A Cloud Run service as the deployer reports it now; its error, if it cannot, is the line. */
+  private async cloudRunLine(name: string): Promise<string> {
+    try {
+      const state = await this.bus.request(serviceStateSubject, { name, target: 'cloudrun' });
+      const status = state.stopped ? 'stopped' : state.ready.state === 'ready' ? 'running' : state.ready.state;
+      const revision = state.latestReadyRevision ? ` (revision \`${state.latestReadyRevision}\`)` : '';
+      const why = state.ready.state === 'failed' && state.ready.message ? `: ${state.ready.message}` : '';
+      return `- **${name}** ${status} at ${state.url}${revision} on Cloud Run${why}`;
+    } catch (error) {
+      return `- **${name}** on Cloud Run: ${DomainError.from(error).message}`;
+    }
   }
 
   async logs(input: CommandInput<'logs'>, context: CommandContext): Promise<CommandResult> {
