@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Launcher: makes sure dependencies are installed and the TypeScript build is current, then runs
-// the CLI. This is what lets `npm start` work on a fresh clone.
+// the CLI. This is what lets `npm start` work on a fresh clone. Freshness is a few stats against
+// the stamp the last build wrote (bin/build-stamp.js), not a walk of the source tree.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isFresh, snapshot, writeStamp } from './build-stamp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'dist/apps/cli/src/main.js');
-const stamp = join(root, 'dist/.build-stamp');
 
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', process.stderr, 'inherit'] });
@@ -18,14 +19,13 @@ function run(command, args) {
   }
 }
 
-function newestSource(dir, pattern = /\.ts$/) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) newest = entry.name === 'dist' || entry.name === 'node_modules' ? newest : Math.max(newest, newestSource(full, pattern));
-    else if (pattern.test(entry.name)) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
+/** Rebuilds a target when its sources changed since its last build, recording them as they were before. */
+function ensureBuilt(target, output, label, command, args) {
+  if (existsSync(output) && isFresh(root, target)) return;
+  const sources = snapshot(root, target);
+  console.error(`servergem: ${label}…`);
+  run(command, args);
+  writeStamp(root, target, sources);
 }
 
 if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
@@ -33,25 +33,16 @@ if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
-const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')), statSync(join(root, 'tsconfig.json')).mtimeMs);
-if (!existsSync(entry) || !existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
-  console.error('servergem: building…');
-  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')]);
-  writeFileSync(stamp, new Date().toISOString());
-}
-
-// The web UI (apps/web) is built by Vite, not tsc; rebuild it when its sources are newer than its bundle.
+ensureBuilt('server', entry, 'building', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')]);
+// The web UI (apps/web) is built by Vite, not tsc.
 const web = join(root, 'apps/web');
-const webIndex = join(web, 'dist/index.html');
-const webSources = Math.max(
-  newestSource(join(web, 'src'), /\.(tsx?|css)$/),
-  newestSource(join(root, 'libs/contracts/src')),
-  statSync(join(web, 'index.html')).mtimeMs,
-  statSync(join(web, 'vite.config.ts')).mtimeMs,
-);
-if (!existsSync(webIndex) || statSync(webIndex).mtimeMs < webSources) {
-  console.error('servergem: building the web UI…');
-  run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn']);
-}
+ensureBuilt('web', join(web, 'dist/index.html'), 'building the web UI', process.execPath, [
+  join(root, 'node_modules/vite/bin/vite.js'),
+  'build',
+  '--config',
+  join(web, 'vite.config.ts'),
+  '--logLevel',
+  'warn',
+]);
 
 await import(pathToFileURL(entry).href);

@@ -1,3 +1,5 @@
+// Nest's dependency injection reads the decorators' metadata.
+import 'reflect-metadata';
 import type { INestApplication, INestMicroservice, LogLevel } from '@nestjs/common';
 import { appIdentity, InstallationLayout, isolationNotice, loadConfig, servergemHome } from '#common';
 import { InProcessBus, startMicroservice, transportSettings } from '#messaging';

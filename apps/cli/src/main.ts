@@ -1,16 +1,7 @@
-import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { DomainError } from '#common';
-import { analyzeCommand } from './commands/analyze.command.js';
-import { deployCommand } from './commands/deploy.command.js';
-import { evalCorpusCommand } from './commands/eval-corpus.command.js';
-import { planCommand } from './commands/plan.command.js';
-import { logsCommand } from './commands/logs.command.js';
-import { rollbackCommand } from './commands/rollback.command.js';
-import { serverToken } from './commands/server-token.js';
-import { statusCommand } from './commands/status.command.js';
-import { upCommand } from './commands/up.command.js';
 
+// Each command is imported when it runs: `analyze`, `plan` and `--help` must not pay for loading
+// Nest, TypeORM and the Google clients that only `up` uses.
 const USAGE = `servergem — from a repository to a live URL
 
 Usage:
@@ -56,45 +47,50 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'up':
-      return upCommand();
+      return (await import('./commands/up.command.js')).upCommand();
     case 'deploy':
       if (!target) return usage('deploy needs a git URL or a folder');
-      return deployCommand(target, {
+      return (await import('./commands/deploy.command.js')).deployCommand(target, {
         branch: values.branch,
         appPath: values['app-path'],
-        ...serverOf(values.server),
+        ...(await serverOf(values.server)),
         json: values.json ?? false,
         githubToken: process.env.GITHUB_TOKEN,
       });
     case 'analyze':
       if (!target) return usage('analyze needs a folder');
-      return analyzeCommand(target, { json: values.json ?? false, appPath: values['app-path'] });
+      return (await import('./commands/analyze.command.js')).analyzeCommand(target, { json: values.json ?? false, appPath: values['app-path'] });
     case 'plan':
       if (!target) return usage('plan needs a folder');
-      return planCommand(target, { json: values.json ?? false, appPath: values['app-path'] });
+      return (await import('./commands/plan.command.js')).planCommand(target, { json: values.json ?? false, appPath: values['app-path'] });
     case 'eval-corpus': {
       const expected = positionals[2];
       if (!target || !expected) return usage('eval-corpus needs an examples folder and an expected.json');
-      return evalCorpusCommand(target, expected, { json: values.json ?? false });
+      return (await import('./commands/eval-corpus.command.js')).evalCorpusCommand(target, expected, { json: values.json ?? false });
     }
     case 'status':
-      return statusCommand({ ...serverOf(values.server), json: values.json ?? false });
+      return (await import('./commands/status.command.js')).statusCommand({ ...(await serverOf(values.server)), json: values.json ?? false });
     case 'logs': {
       if (!target) return usage('logs needs a service name');
       const tail = Number(values.tail ?? 200);
       if (!Number.isInteger(tail) || tail < 1) return usage('--tail needs a positive number');
-      return logsCommand(target, { ...serverOf(values.server), follow: values.follow ?? false, tail });
+      return (await import('./commands/logs.command.js')).logsCommand(target, { ...(await serverOf(values.server)), follow: values.follow ?? false, tail });
     }
     case 'rollback':
       if (!target) return usage('rollback needs a service name');
-      return rollbackCommand(target, { ...serverOf(values.server), to: values.to, json: values.json ?? false });
+      return (await import('./commands/rollback.command.js')).rollbackCommand(target, {
+        ...(await serverOf(values.server)),
+        to: values.to,
+        json: values.json ?? false,
+      });
     default:
       return usage(`unknown command "${command}"`);
   }
 }
 
-function serverOf(option: string | undefined): { server: string; token?: string } {
+async function serverOf(option: string | undefined): Promise<{ server: string; token?: string }> {
   const server = option ?? process.env.SERVERGEM_URL ?? 'http://127.0.0.1:8000';
+  const { serverToken } = await import('./commands/server-token.js');
   return { server, token: serverToken(server) };
 }
 
@@ -107,6 +103,7 @@ let code: number;
 try {
   code = await main(process.argv.slice(2));
 } catch (error) {
+  const { DomainError } = await import('#common');
   if (error instanceof DomainError) {
     console.error(`✖ ${error.code}: ${error.message}`);
     if (error.hint) console.error(`hint: ${error.hint}`);
