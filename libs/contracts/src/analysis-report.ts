@@ -4,6 +4,12 @@ export const envVarSchema = z.object({
   name: z.string(),
   kind: z.enum(['runtime', 'build', 'secret']),
   source: z.string(),
+  /**
+   * Whether the app reads it with no default, so a deployment without a value fails
+   * (apps/analyzer/src/detect/env-vars.ts says what counts, per language). The analyzer always
+   * sets it; a report from before it did has none, which means false.
+   */
+  required: z.boolean().optional(),
 });
 export type EnvVar = z.infer<typeof envVarSchema>;
 

@@ -1,6 +1,6 @@
-import type { EnvVar, Evidence, ServiceReport } from '#contracts';
+import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
-import { classifyEnv } from './env-vars.js';
+import { EnvCollector } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 interface DenoConfig {
@@ -56,14 +56,14 @@ export class DenoDetector implements Detector {
         }
       }
     }
-    const env = new Map<string, EnvVar>();
+    const env = new EnvCollector('js');
     let portFromEnv = false;
     let port: number | null = null;
     for (const file of [entry, ...(await tree.files())].filter((f): f is string => Boolean(f) && /\.(t|j)sx?$/.test(f!)).slice(0, 200)) {
       const text = await tree.read(file);
       if (!text) continue;
       for (const m of text.matchAll(/Deno\.env\.get\(\s*['"]([A-Z_][A-Z0-9_]*)['"]\s*\)/g)) {
-        if (!env.has(m[1]!)) env.set(m[1]!, classifyEnv(m[1]!, `${file}:${lineOf(text, m[0])}`));
+        env.add(m[1]!, file, text, m);
         if (m[1] === 'PORT' && !portFromEnv) {
           portFromEnv = true;
           evidence.push({ field: 'portFromEnv', file, line: lineOf(text, m[0]), reason: 'reads PORT from the environment' });
@@ -87,9 +87,9 @@ export class DenoDetector implements Detector {
       commands: { install: [], build: [], start },
       port,
       portFromEnv,
-      env: [...env.values()],
+      env: env.values(),
       appPath,
-      evidence,
+      evidence: [...evidence, ...env.evidence()],
       confidence: start ? 0.9 : 0.5,
       warnings: start ? [] : ['No start task or main module was found; add "tasks": { "start": … } to deno.json.'],
     };

@@ -11,6 +11,7 @@ const BUILD_OUTPUT = /(^|\/)(bin|obj)\//;
 const TEST_PROJECT = /Microsoft\.NET\.Test\.Sdk|<IsTestProject>\s*true/i;
 
 const RULES: ScanRules = {
+  dialect: 'dotnet',
   env: [
     /Environment\.GetEnvironmentVariable\(\s*"([A-Za-z_][A-Za-z0-9_]*)"/g,
     /\b[Cc]onfiguration\[\s*"([A-Za-z_][A-Za-z0-9_:]*)"\s*\]/g,
@@ -25,7 +26,7 @@ const RULES: ScanRules = {
   ],
 };
 
-const CONNECTION_STRINGS: ScanRules = { env: [/\bGetConnectionString\(\s*"(\w+)"\s*\)/g], portEnv: /$^/, ports: [] };
+const CONNECTION_STRINGS: ScanRules = { dialect: 'dotnet', env: [/\bGetConnectionString\(\s*"(\w+)"\s*\)/g], portEnv: /$^/, ports: [] };
 
 interface Project {
   file: string;
@@ -99,9 +100,9 @@ export class DotnetDetector implements Detector {
     const scan = await scanSources(tree, ordered, RULES);
     evidence.push(...scan.evidence);
     // Configuration keys map to env vars with `__` for `:`; connection strings hold credentials.
-    const env = scan.env.map((e) => (e.name.includes(':') ? classifyEnv(e.name.replace(/:/g, '__'), e.source) : e));
+    const env = scan.env.map((e) => (e.name.includes(':') ? classifyEnv(e.name.replace(/:/g, '__'), e.source, e.required) : e));
     for (const conn of (await scanSources(tree, ordered, CONNECTION_STRINGS)).env) {
-      env.push({ name: `ConnectionStrings__${conn.name}`, kind: 'secret', source: conn.source });
+      env.push({ name: `ConnectionStrings__${conn.name}`, kind: 'secret', source: conn.source, required: conn.required });
     }
 
     let port = scan.port;

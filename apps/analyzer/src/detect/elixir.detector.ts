@@ -7,6 +7,7 @@ import { lineOf, type SourceTree } from './source-tree.js';
 const PHOENIX_PORT = 4000;
 
 const RULES: ScanRules = {
+  dialect: 'elixir',
   env: [/System\.(?:get_env|fetch_env!?)\(\s*"([A-Za-z_][A-Za-z0-9_]*)"/g],
   portEnv: /System\.(?:get_env|fetch_env!?)\(\s*"PORT"/,
   ports: [

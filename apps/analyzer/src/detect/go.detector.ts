@@ -13,6 +13,7 @@ const FRAMEWORKS: [module: string, slug: string][] = [
 ];
 
 const RULES: ScanRules = {
+  dialect: 'go',
   env: [/os\.(?:Getenv|LookupEnv)\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g],
   portEnv: /os\.(?:Getenv|LookupEnv)\(\s*"PORT"\s*\)/,
   ports: [

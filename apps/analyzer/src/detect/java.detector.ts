@@ -23,7 +23,8 @@ const PORT_KEYS: Record<JavaFramework, string[]> = {
 const DEFAULT_PORT = 8080;
 
 const RULES: ScanRules = {
-  env: [/System\.getenv\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g, /\$\{([A-Z][A-Z0-9_]*)(?::[^}]*)?\}/g],
+  dialect: 'java',
+  env: [/System\.getenv\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g, [/\$\{([A-Z][A-Z0-9_]*)(?::[^}]*)?\}/g, 'spring']],
   portEnv: /System\.getenv\(\s*"PORT"\s*\)/,
   ports: [],
 };

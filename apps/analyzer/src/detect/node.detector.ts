@@ -1,9 +1,10 @@
-import type { EnvVar, Evidence, ServiceReport } from '#contracts';
+import type { Evidence, ServiceReport } from '#contracts';
 import { parseJsonc } from './deno.detector.js';
 import type { Detector } from './detector.js';
 import { detectFramework, type PackageJson } from './node-frameworks.js';
-import { classifyEnv } from './env-vars.js';
 import { acceptValue } from './manifest-values.js';
+import { collectJsEnv } from './js-env.js';
+import { EnvCollector } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 const LOCKFILES: [file: string, manager: string][] = [
@@ -158,7 +159,7 @@ export class NodeDetector implements Detector {
   /** Reads the entry file first, then the rest of the sources, for the port and env vars. */
   private async scanSources(tree: SourceTree, entry: string | undefined, startScript: string | undefined) {
     const evidence: Evidence[] = [];
-    const env = new Map<string, EnvVar>();
+    const env = new EnvCollector('js');
     let port: number | null = null;
     let portFromEnv = false;
     const scripted = startScript ? /(?:node|tsx|ts-node)\s+([\w./-]+\.(?:c|m)?[jt]s)/.exec(startScript)?.[1] : undefined;
@@ -167,11 +168,7 @@ export class NodeDetector implements Detector {
     for (const file of [...firsts, ...rest].slice(0, 300)) {
       const text = await tree.read(file);
       if (!text) continue;
-      for (const match of text.matchAll(/process\.env(?:\.([A-Z_][A-Z0-9_]*)|\[\s*['"]([A-Z_][A-Z0-9_]*)['"]\s*\])/g)) {
-        const name = match[1] ?? match[2]!;
-        if (name === 'NODE_ENV') continue;
-        if (!env.has(name)) env.set(name, classifyEnv(name, `${file}:${lineOf(text, match[0])}`));
-      }
+      collectJsEnv(env, file, text);
       if (!portFromEnv && /process\.env(\.PORT\b|\[\s*['"]PORT['"]\s*\])/.test(text)) {
         portFromEnv = true;
         evidence.push({
@@ -189,7 +186,7 @@ export class NodeDetector implements Detector {
         }
       }
     }
-    return { evidence, env: [...env.values()], port, portFromEnv };
+    return { evidence: [...evidence, ...env.evidence()], env: env.values(), port, portFromEnv };
   }
 
   private async nodeVersion(tree: SourceTree, pkg: PackageJson, pkgText: string, evidence: Evidence[]): Promise<string | null> {

@@ -1,11 +1,13 @@
 import type { EnvVar, Evidence } from '#contracts';
-import { classifyEnv } from './env-vars.js';
+import { EnvCollector, type EnvDialect } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 /** What one ecosystem's sources say about env vars and the port, as regular expressions. */
 export interface ScanRules {
-  /** Global patterns whose first defined group is the env var name. */
-  env: RegExp[];
+  /** Global patterns whose first defined group is the env var name; a pair names its own dialect. */
+  env: (RegExp | [RegExp, EnvDialect])[];
+  /** How the language reads its environment, for telling required reads (env-vars.ts). */
+  dialect: EnvDialect;
   /** Matches code that reads PORT from the environment. */
   portEnv: RegExp;
   /** Patterns whose first group is a port, most telling first, with the reason for evidence. */
@@ -26,18 +28,23 @@ const MAX_SCANNED_FILES = 300;
 /** Reads the given files in order and collects env vars, PORT reads and the first literal port. */
 export async function scanSources(tree: SourceTree, files: readonly string[], rules: ScanRules): Promise<ScanResult> {
   const evidence: Evidence[] = [];
-  const env = new Map<string, EnvVar>();
+  const env = new EnvCollector(rules.dialect);
   let port: number | null = null;
   let portFromEnv = false;
   for (const file of [...new Set(files)].slice(0, MAX_SCANNED_FILES)) {
     const text = await tree.read(file);
     if (!text) continue;
     // In the order the file reads them, whichever pattern found them.
-    const matches = rules.env.flatMap((pattern) => [...text.matchAll(pattern)]).sort((a, b) => a.index - b.index);
-    for (const match of matches) {
+    const matches = rules.env
+      .flatMap((rule) => {
+        const [pattern, dialect] = Array.isArray(rule) ? rule : [rule, rules.dialect];
+        return [...text.matchAll(pattern)].map((match) => ({ match, dialect }));
+      })
+      .sort((a, b) => a.match.index - b.match.index);
+    for (const { match, dialect } of matches) {
       const name = match.slice(1).find((group) => group !== undefined);
-      if (!name || rules.ignoreEnv?.includes(name) || env.has(name)) continue;
-      env.set(name, classifyEnv(name, `${file}:${text.slice(0, match.index).split('\n').length}`));
+      if (!name || rules.ignoreEnv?.includes(name)) continue;
+      env.add(name, file, text, match, dialect);
     }
     if (!portFromEnv && rules.portEnv.test(text)) {
       portFromEnv = true;
@@ -51,7 +58,7 @@ export async function scanSources(tree: SourceTree, files: readonly string[], ru
       }
     }
   }
-  return { env: [...env.values()], evidence, port, portFromEnv };
+  return { env: env.values(), evidence: [...evidence, ...env.evidence()], port, portFromEnv };
 }
 
 export function firstPort(text: string, patterns: ScanRules['ports']): { port: number; match: string; reason: string } | null {

@@ -30,8 +30,8 @@ describe(PhpDetector.name, () => {
   it('skips the server variables PHP fills in itself', async () => {
     const sut = await analyzeSource(app({ 'index.php': "<?php\necho $_SERVER['REQUEST_URI'] . $_ENV['STRIPE_KEY'] . getenv(\"REGION\");\n" }));
     expect(sut.env).toEqual([
-      { name: 'STRIPE_KEY', kind: 'secret', source: 'index.php:2' },
-      { name: 'REGION', kind: 'runtime', source: 'index.php:2' },
+      { name: 'STRIPE_KEY', kind: 'secret', source: 'index.php:2', required: true },
+      { name: 'REGION', kind: 'runtime', source: 'index.php:2', required: false },
     ]);
   });
 });

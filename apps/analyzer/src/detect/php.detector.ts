@@ -1,6 +1,6 @@
-import type { EnvVar, Evidence, ServiceReport } from '#contracts';
+import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
-import { classifyEnv } from './env-vars.js';
+import { EnvCollector } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 interface ComposerJson {
@@ -111,9 +111,9 @@ export class PhpDetector implements Detector {
       commands: { install, build, start },
       port: PORT,
       portFromEnv: true,
-      env,
+      env: env.values(),
       appPath,
-      evidence,
+      evidence: [...evidence, ...env.evidence()],
       confidence: Math.min(1, Number(confidence.toFixed(2))),
       warnings,
     };
@@ -139,17 +139,14 @@ export class PhpDetector implements Detector {
     return version;
   }
 
-  private async envVars(tree: SourceTree): Promise<EnvVar[]> {
-    const env = new Map<string, EnvVar>();
+  private async envVars(tree: SourceTree): Promise<EnvCollector> {
+    const env = new EnvCollector('php');
     const files = (await tree.files()).filter((f) => f.endsWith('.php') && SOURCE_DIRS.test(f) && !/(?:^|\/)tests?\//.test(f));
     for (const file of files.slice(0, 300)) {
       const text = await tree.read(file);
       if (!text) continue;
-      for (const match of text.matchAll(ENV_READ)) {
-        const name = match[1]!;
-        if (!SERVER_VARS.has(name) && !env.has(name)) env.set(name, classifyEnv(name, `${file}:${lineOf(text, match[0])}`));
-      }
+      for (const match of text.matchAll(ENV_READ)) if (!SERVER_VARS.has(match[1]!)) env.add(match[1]!, file, text, match);
     }
-    return [...env.values()];
+    return env;
   }
 }

@@ -1,9 +1,9 @@
-import type { EnvVar, Evidence, ServiceReport } from '#contracts';
+import type { Evidence, ServiceReport } from '#contracts';
 import { quoteWord } from '#common';
 import type { Detector } from './detector.js';
 import { acceptValue } from './manifest-values.js';
 import { procfileWeb } from './procfile.js';
-import { classifyEnv } from './env-vars.js';
+import { EnvCollector } from './env-vars.js';
 import {
   detectPythonFramework,
   findAppObject,
@@ -113,9 +113,9 @@ export class PythonDetector implements Detector {
       commands: { install, build, start: start.command },
       port: ports.port,
       portFromEnv: ports.portFromEnv,
-      env,
+      env: env.values(),
       appPath,
-      evidence,
+      evidence: [...evidence, ...env.evidence()],
       confidence: Math.min(1, Number(confidence.toFixed(2))),
       warnings,
     };
@@ -297,16 +297,13 @@ export class PythonDetector implements Detector {
     return [];
   }
 
-  private async envVars(tree: SourceTree, sources: readonly string[]): Promise<EnvVar[]> {
-    const env = new Map<string, EnvVar>();
+  private async envVars(tree: SourceTree, sources: readonly string[]): Promise<EnvCollector> {
+    const env = new EnvCollector('python');
     for (const file of sources.slice(0, 300)) {
       const text = await tree.read(file);
       if (!text) continue;
-      for (const match of text.matchAll(ENV_READ)) {
-        const name = match[1]!;
-        if (!env.has(name)) env.set(name, classifyEnv(name, `${file}:${lineOf(text, match[0])}`));
-      }
+      for (const match of text.matchAll(ENV_READ)) env.add(match[1]!, file, text, match);
     }
-    return [...env.values()];
+    return env;
   }
 }

@@ -1,7 +1,7 @@
-import type { EnvVar, Evidence, ServiceReport } from '#contracts';
+import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
 import { procfileWeb } from './procfile.js';
-import { classifyEnv } from './env-vars.js';
+import { EnvCollector } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 /** Most specific first: a Rails or Hanami app may bundle sinatra too (for a mounted engine). */
@@ -118,9 +118,9 @@ export class RubyDetector implements Detector {
       commands: { install, build, start: start.command },
       port: start.port,
       portFromEnv,
-      env,
+      env: env.values(),
       appPath,
-      evidence,
+      evidence: [...evidence, ...env.evidence()],
       confidence: Math.min(1, Number(confidence.toFixed(2))),
       warnings,
     };
@@ -249,16 +249,13 @@ export class RubyDetector implements Detector {
     return null;
   }
 
-  private async envVars(tree: SourceTree, sources: readonly string[]): Promise<EnvVar[]> {
-    const env = new Map<string, EnvVar>();
+  private async envVars(tree: SourceTree, sources: readonly string[]): Promise<EnvCollector> {
+    const env = new EnvCollector('ruby');
     for (const file of sources.slice(0, 300)) {
       const text = await tree.read(file);
       if (!text) continue;
-      for (const match of text.matchAll(ENV_READ)) {
-        const name = match[1]!;
-        if (!IMAGE_ENV.has(name) && !env.has(name)) env.set(name, classifyEnv(name, `${file}:${lineOf(text, match[0])}`));
-      }
+      for (const match of text.matchAll(ENV_READ)) if (!IMAGE_ENV.has(match[1]!)) env.add(match[1]!, file, text, match);
     }
-    return [...env.values()];
+    return env;
   }
 }

@@ -16,6 +16,7 @@ const FRAMEWORKS: [crate: string, slug: string][] = [
 const ROCKET_PORT = 8000;
 
 const RULES: ScanRules = {
+  dialect: 'rust',
   env: [/\benv::var(?:_os)?\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g, /\bdotenvy?::var\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g],
   portEnv: /\benv::var(?:_os)?\(\s*"PORT"\s*\)/,
   ports: [
@@ -97,7 +98,7 @@ export class RustDetector implements Detector {
       }
       const source = `${crate.manifest}:${lineOf(crate.text, /^rocket\b/m) ?? 1}`;
       for (const name of ['ROCKET_ADDRESS', 'ROCKET_PORT']) {
-        if (!env.some((e) => e.name === name)) env.push({ name, kind: 'runtime', source });
+        if (!env.some((e) => e.name === name)) env.push({ name, kind: 'runtime', source, required: false });
       }
       warnings.push('Rocket binds 127.0.0.1 unless told otherwise; set ROCKET_ADDRESS=0.0.0.0 on the service.');
     }
