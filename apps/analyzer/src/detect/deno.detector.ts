@@ -1,5 +1,6 @@
 import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
+import { parseJsonc } from './jsonc.js';
 import { EnvCollector } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -35,7 +36,7 @@ export class DenoDetector implements Detector {
         ? 'deno.jsonc'
         : ((await this.denoModule(tree)) ?? 'deno.json');
     const configText = configFile.startsWith('deno.json') ? ((await tree.read(configFile)) ?? '{}') : '{}';
-    const config = parseJsonc<DenoConfig>(configText);
+    const config = await parseJsonc<DenoConfig>(configText);
     evidence.push({
       field: 'language',
       file: configFile,
@@ -93,15 +94,5 @@ export class DenoDetector implements Detector {
       confidence: start ? 0.9 : 0.5,
       warnings: start ? [] : ['No start task or main module was found; add "tasks": { "start": … } to deno.json.'],
     };
-  }
-}
-
-/** JSON with comments and trailing commas, as deno.jsonc allows. */
-export function parseJsonc<T>(text: string): T {
-  const stripped = text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
-  try {
-    return JSON.parse(stripped) as T;
-  } catch {
-    return {} as T;
   }
 }

@@ -1,4 +1,5 @@
 import type { Evidence } from '#contracts';
+import { outputFromScript, TABLE_FRAMEWORKS, type TableFramework } from './node-framework-table.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 export interface PackageJson {
@@ -23,6 +24,8 @@ export interface FrameworkPlan {
   start?: string;
   /** Served as static files from this folder after the build: no server process of its own. */
   staticDir?: string;
+  /** The build when package.json has no build script. */
+  build?: string[];
   evidence: Evidence[];
 }
 
@@ -110,6 +113,47 @@ const angular: Rule = async (ctx) => {
   return { slug: 'angular', dependency: '@angular/core', port: 8080, staticDir, evidence };
 };
 
+/** A start script that runs a server of the app's own, not a framework's dev server. */
+const SERVER_START = /\b(?:node|ts-node|tsx|nodemon|pm2|pm2-runtime|forever|bun)\s/;
+
+function tableRule(framework: TableFramework): Rule {
+  return async (ctx) => {
+    const dependency = framework.packages.find((p) => p in ctx.deps);
+    if (!dependency) return null;
+    const evidence = [depEvidence(ctx, dependency)];
+    const build = ctx.scripts.build ? undefined : [`npx ${framework.build}`];
+    if (framework.staticDir) {
+      if (ctx.scripts.start && SERVER_START.test(ctx.scripts.start)) return null;
+      const staticDir = outputFromScript(framework.slug, ctx.scripts.build, framework.staticDir);
+      return { slug: framework.slug, dependency, port: 8080, staticDir, build, evidence };
+    }
+    return { slug: framework.slug, dependency, port: framework.port ?? 3000, start: ctx.scripts.start ? undefined : framework.start, build, evidence };
+  };
+}
+
+const remix: Rule = async (ctx) => {
+  const dependency = ['@remix-run/node', '@remix-run/serve', '@remix-run/dev'].find((d) => d in ctx.deps);
+  if (!dependency) return null;
+  // Remix on Vite builds build/server/index.js; the classic compiler build/index.js.
+  const vite = await readConfig(ctx.tree, 'vite.config');
+  const server = vite && /@remix-run\/dev/.test(vite.text) ? 'build/server/index.js' : 'build/index.js';
+  const start = ctx.scripts.start ? undefined : `npx remix-serve ${server}`;
+  return { slug: 'remix', dependency, port: 3000, start, evidence: [depEvidence(ctx, dependency)] };
+};
+
+const tanstackStart: Rule = async (ctx) => {
+  const dependency = ['@tanstack/react-start', '@tanstack/solid-start', '@tanstack/start'].find((d) => d in ctx.deps);
+  if (!dependency) return null;
+  const evidence = [depEvidence(ctx, dependency)];
+  if (ctx.scripts.start) return { slug: 'tanstack-start', dependency, port: 3000, evidence };
+  // Before 1.121 TanStack Start built with vinxi into Nitro's .output; since then Vite writes
+  // dist/server/server.js, a fetch handler that srvx serves with the client files beside it.
+  const vite = await readConfig(ctx.tree, 'vite.config');
+  const nitro = 'vinxi' in ctx.deps || (vite !== null && /\bnitro\b/.test(vite.text));
+  const start = nitro ? 'node .output/server/index.mjs' : 'npx srvx --prod -s ../client dist/server/server.js';
+  return { slug: 'tanstack-start', dependency, port: 3000, start, evidence };
+};
+
 function simple(dependency: string, slug: string, port: number | null): Rule {
   return async (ctx) => (dependency in ctx.deps ? { slug, dependency, port, evidence: [depEvidence(ctx, dependency)] } : null);
 }
@@ -133,18 +177,28 @@ const spa: Rule = async (ctx) => {
 const RULES: Rule[] = [
   next,
   nuxt,
-  simple('@remix-run/node', 'remix', 3000),
-  simple('@remix-run/serve', 'remix', 3000),
+  // Hydrogen is built on Remix: the table's entry comes first.
+  tableRule(TABLE_FRAMEWORKS.find((f) => f.slug === 'hydrogen')!),
+  remix,
   reactRouter,
   sveltekit,
   astro,
-  simple('@tanstack/react-start', 'tanstack-start', 3000),
+  tanstackStart,
+  ...TABLE_FRAMEWORKS.filter((f) => f.start && f.slug !== 'hydrogen').map(tableRule),
   simple('@nestjs/core', 'nestjs', 3000),
   angular,
   simple('fastify', 'fastify', 3000),
   simple('hono', 'hono', 3000),
+  simple('elysia', 'elysia', 3000),
   simple('koa', 'koa', 3000),
+  simple('h3', 'h3', 3000),
   simple('express', 'express', 3000),
+  simple('@hapi/hapi', 'hapi', 3000),
+  simple('polka', 'polka', null),
+  simple('restify', 'restify', 8080),
+  simple('@feathersjs/feathers', 'feathers', 3030),
+  simple('sails', 'sails', 1337),
+  ...TABLE_FRAMEWORKS.filter((f) => f.staticDir).map(tableRule),
   spa,
 ];
 

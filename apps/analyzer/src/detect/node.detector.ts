@@ -1,6 +1,7 @@
 import type { Evidence, ServiceReport } from '#contracts';
-import { parseJsonc } from './deno.detector.js';
+import { parseJsonc } from './jsonc.js';
 import type { Detector } from './detector.js';
+import { entryCommand, findEntry, type NodeEntry } from './node-entry.js';
 import { detectFramework, type PackageJson } from './node-frameworks.js';
 import { acceptValue } from './manifest-values.js';
 import { collectJsEnv } from './js-env.js';
@@ -16,17 +17,18 @@ const LOCKFILES: [file: string, manager: string][] = [
   ['npm-shrinkwrap.json', 'npm'],
 ];
 
-const ENTRY_FALLBACKS = ['server.js', 'index.js', 'app.js', 'main.js', 'server.mjs', 'index.mjs', 'src/server.js', 'src/index.js'];
-const BUN_ENTRY_FALLBACKS = ['index.ts', 'src/index.ts', 'server.ts', 'main.ts', 'index.js'];
+/** With no package.json, a server file at the root still makes a Node app. */
+const LONE_SERVERS = ['server.js', 'server.mjs', 'server.cjs', 'server.ts', 'server.mts', 'app.js', 'index.js', 'main.js', 'app.ts', 'index.ts', 'main.ts'];
+const LONE_SERVES =
+  /\.listen\s*\(|\bcreateServer\s*\(|\brequire\(\s*['"](?:express|http|fastify|koa)['"]|\bfrom\s+['"](?:node:)?(?:http|express|fastify|koa|hono)['"]/;
 const SOURCE_FILE = /\.(c|m)?(j|t)sx?$/;
 
 export class NodeDetector implements Detector {
   readonly name = 'node';
 
   async matches(tree: SourceTree): Promise<boolean> {
-    return (
-      (await tree.exists('package.json')) || (await tree.exists('package.json5')) || (await tree.exists('package.yaml')) || (await tree.exists('server.js'))
-    );
+    if ((await tree.exists('package.json')) || (await tree.exists('package.json5')) || (await tree.exists('package.yaml'))) return true;
+    return (await loneServer(tree)) !== null;
   }
 
   async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
@@ -41,17 +43,26 @@ export class NodeDetector implements Detector {
     const manager = await this.packageManager(tree, pkg, evidence);
     const hasDependencies = Object.keys(deps).length > 0;
     const install = hasDependencies || manager.lockfile ? await this.installCommands(tree, manager.name, manager.lockfile) : [];
-    const build = scripts.build ? [`${manager.name} run build`] : [];
-    if (scripts.build)
-      evidence.push({ field: 'commands.build', file: 'package.json', line: lineOf(pkgText, '"build"'), reason: `scripts.build is "${scripts.build}"` });
+    // Google's buildpacks run `gcp-build` in place of `build` when it is there.
+    const buildScript = scripts['gcp-build'] ? 'gcp-build' : scripts.build ? 'build' : null;
+    const detected = await detectFramework(tree, pkg, pkgText);
+    // A static folder read from angular.json or a build script becomes a path in the Dockerfile: only a plain relative path.
+    const framework =
+      detected?.staticDir && !acceptValue('repo-path', detected.staticDir, 'package.json', warnings) ? { ...detected, staticDir: undefined } : detected;
+    if (framework) evidence.push(...framework.evidence);
+    const build = buildScript ? [`${manager.name} run ${buildScript}`] : (framework?.build ?? []);
+    if (buildScript)
+      evidence.push({
+        field: 'commands.build',
+        file: 'package.json',
+        line: lineOf(pkgText, `"${buildScript}"`),
+        reason: `scripts["${buildScript}"] is "${scripts[buildScript]}"`,
+      });
+    else if (framework?.build)
+      evidence.push({ field: 'commands.build', file: 'package.json', reason: `${framework.slug} builds with \`${framework.build.join(' && ')}\`` });
 
     const bun = manager.name === 'bun';
-    const entry = await this.entryFile(tree, pkg, bun, warnings);
-    const detected = await detectFramework(tree, pkg, pkgText);
-    // A static folder read from angular.json becomes a path in the Dockerfile: only a plain relative path.
-    const framework =
-      detected?.staticDir && !acceptValue('repo-path', detected.staticDir, 'angular.json', warnings) ? { ...detected, staticDir: undefined } : detected;
-    if (framework) evidence.push(...framework.evidence);
+    const entry = (await findEntry(tree, pkg, warnings)) ?? (await loneServer(tree));
     let start: string | null = null;
     if (framework?.staticDir) {
       evidence.push({ field: 'staticDir', file: 'package.json', reason: `${framework.slug} builds a static site into ${framework.staticDir}/` });
@@ -62,10 +73,12 @@ export class NodeDetector implements Detector {
       start = manager.name === 'npm' ? 'npm start' : manager.name === 'bun' ? 'bun run start' : `${manager.name} start`;
       evidence.push({ field: 'commands.start', file: 'package.json', line: lineOf(pkgText, '"start"'), reason: `scripts.start is "${scripts.start}"` });
     } else if (entry) {
-      start = `${bun ? 'bun' : 'node'} ${entry.file}`;
-      evidence.push({ field: 'commands.start', file: entry.file, reason: entry.reason });
+      const run = await entryCommand(tree, pkg, entry.file, bun, warnings);
+      start = run.command;
+      evidence.push(entry.evidence);
+      if (run.evidence) evidence.push(run.evidence);
     } else {
-      warnings.push('No start script, "main" or server.js was found; set a start script in package.json.');
+      warnings.push('No start script, "main" or server file (server.js, src/index.ts, …) was found; set a start script in package.json.');
     }
 
     const scan = await this.scanSources(tree, entry?.file, scripts.start);
@@ -140,20 +153,6 @@ export class NodeDetector implements Detector {
       default:
         return [lockfile ? 'npm ci' : 'npm install'];
     }
-  }
-
-  private async entryFile(tree: SourceTree, pkg: PackageJson, bun: boolean, warnings: string[]): Promise<{ file: string; reason: string } | null> {
-    for (const field of ['main', 'module'] as const) {
-      const file = pkg[field];
-      // The entry file becomes an argument of `node`: a plain relative path, or it is refused.
-      if (typeof file === 'string' && (await tree.exists(file)) && acceptValue('repo-path', file, 'package.json', warnings)) {
-        return { file, reason: `"${field}" is ${file}` };
-      }
-    }
-    for (const file of bun ? BUN_ENTRY_FALLBACKS : ENTRY_FALLBACKS) {
-      if (await tree.exists(file)) return { file, reason: `${file} exists and package.json names no start script` };
-    }
-    return null;
   }
 
   /** Reads the entry file first, then the rest of the sources, for the port and env vars. */
@@ -235,5 +234,19 @@ async function readManifest(tree: SourceTree): Promise<{ pkg: PackageJson; text:
     }
   }
   const json5 = await tree.read('package.json5');
-  return json5 !== null ? { pkg: parseJsonc<PackageJson>(json5), text: json5 } : { pkg: {}, text: '' };
+  return json5 !== null ? { pkg: await parseJsonc<PackageJson>(json5), text: json5 } : { pkg: {}, text: '' };
+}
+
+/** A server file with no package.json beside it (`server.js`, `server.ts`): a Node app on the standard library. */
+async function loneServer(tree: SourceTree): Promise<NodeEntry | null> {
+  for (const file of LONE_SERVERS) {
+    const text = await tree.read(file);
+    if (text !== null && LONE_SERVES.test(text)) {
+      return {
+        file,
+        evidence: { field: 'commands.start', file, line: lineOf(text, LONE_SERVES), reason: `${file} starts a server and there is no package.json` },
+      };
+    }
+  }
+  return null;
 }

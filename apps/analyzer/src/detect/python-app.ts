@@ -18,13 +18,16 @@ export const PYTHON_FRAMEWORKS: readonly PythonFramework[] = [
   { slug: 'fastapi', dependency: 'fastapi', importName: 'fastapi' },
   { slug: 'starlette', dependency: 'starlette', importName: 'starlette' },
   { slug: 'flask', dependency: 'flask', importName: 'flask' },
+  // Last: an app that also declares a web framework of its own is served by that framework.
+  { slug: 'google-adk', dependency: 'google-adk', importName: 'google.adk' },
 ];
 
 /** The conventional entry files, in the order railpack and most hosts try them. */
 export const PYTHON_ENTRY_FILES = ['main.py', 'app.py', 'start.py', 'bot.py', 'hello.py', 'server.py', 'run.py', 'wsgi.py', 'asgi.py', 'application.py'];
 
 export function importPattern(importName: string): RegExp {
-  return new RegExp(`^\\s*(?:from\\s+${importName}(?:\\.[\\w.]+)?\\s+import|import\\s+${importName}\\b)`, 'm');
+  const name = importName.replace(/\./g, '\\.');
+  return new RegExp(`^\\s*(?:from\\s+${name}(?:\\.[\\w.]+)?\\s+import|import\\s+${name}\\b)`, 'm');
 }
 
 /** The framework from the manifests, or failing that from an import in the code. */

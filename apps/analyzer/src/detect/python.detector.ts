@@ -15,6 +15,7 @@ import {
   portFromSource,
   type PythonFramework,
 } from './python-app.js';
+import { projectScript } from './python-scripts.js';
 import { findDependency, pythonInstallCommands, pythonPackageManager, pythonVersion, readPythonManifests, type PythonManifests } from './python-project.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -199,9 +200,28 @@ export class PythonDetector implements Detector {
       if (!found) warnings.push(`The ${slug} application object was not found; set the start command by hand.`);
     }
 
-    const script = this.projectScript(manifests);
-    if (script && acceptValue('python-script', script.name, 'pyproject.toml', warnings)) {
-      return { command: script.name, evidence: script.evidence, entry: null, defaultPort: null };
+    const script = await projectScript(tree, manifests);
+    // The script's name (or its module:function, run through python) becomes the start command.
+    if (
+      script &&
+      acceptValue('python-script', script.name, 'pyproject.toml', warnings) &&
+      acceptValue('python-app', script.target, 'pyproject.toml', warnings)
+    ) {
+      return { command: script.command, evidence: script.evidence, entry: script.file, defaultPort: null };
+    }
+    if (slug === 'google-adk') {
+      // An ADK project is a folder of agents; the adk CLI serves them (its API server, as Cloud Run's samples do).
+      const agent = sources.find((f) => /(?:^|\/)agent\.py$/.test(f));
+      return {
+        command: `adk api_server --host 0.0.0.0 --port \${PORT:-${SERVER_PORT}}`,
+        evidence: {
+          field: 'commands.start',
+          file: agent ?? 'requirements.txt',
+          reason: `google-adk serves the agents${agent ? ` (${agent})` : ''} with adk api_server`,
+        },
+        entry: null,
+        defaultPort: null,
+      };
     }
     const entry = PYTHON_ENTRY_FILES.find((f) => sources.includes(f));
     if (entry) {
@@ -213,17 +233,6 @@ export class PythonDetector implements Detector {
       };
     }
     return { command: null, evidence: null, entry: null, defaultPort: null };
-  }
-
-  /** A console script declared in [project.scripts], run by name once the project is installed. */
-  private projectScript(manifests: PythonManifests): { name: string; evidence: Evidence } | null {
-    const text = manifests.texts.get('pyproject.toml');
-    const match = text ? /^\[project\.scripts\]\s*\n\s*([\w.-]+)\s*=/m.exec(text) : null;
-    if (!text || !match) return null;
-    return {
-      name: match[1]!,
-      evidence: { field: 'commands.start', file: 'pyproject.toml', line: lineOf(text, '[project.scripts]'), reason: `[project.scripts] declares ${match[1]}` },
-    };
   }
 
   private async fileImporting(tree: SourceTree, sources: readonly string[], module: string): Promise<{ file: string; line: number | undefined } | null> {

@@ -17,6 +17,8 @@ const ENV_READ = /\bENV(?:\[\s*|\.fetch\(\s*)["']([A-Z_][A-Z0-9_]*)["']/g;
 const ENV_PORT = /\bENV(?:\[\s*|\.fetch\(\s*)["']PORT["']/;
 /** Set by the generated image or by Bundler itself, so not something the user has to provide. */
 const IMAGE_ENV = new Set(['RAILS_ENV', 'RACK_ENV', 'RAILS_LOG_TO_STDOUT', 'RAILS_SERVE_STATIC_FILES', 'BUNDLE_GEMFILE']);
+const SERVES =
+  /^\s*require\s+["'](?:sinatra|webrick|rack|roda|puma)\b|\bSinatra::(?:Base|Application)\b|\bWEBrick::HTTPServer\b|\bTCPServer\.new\b|\bRack::(?:Server|Handler)\b|^\s*(?:get|post)\s+["']\//m;
 const SOURCE_FILE = /(?:\.rb|^config\.ru|\/config\.ru)$/;
 const TEST_FILE = /(?:^|\/)(?:spec|test)\//;
 const PORT_IN_CODE: [RegExp, string][] = [
@@ -40,7 +42,7 @@ export class RubyDetector implements Detector {
 
   async matches(tree: SourceTree): Promise<boolean> {
     if (await tree.exists('config.ru')) return true;
-    const gemfile = await tree.read('Gemfile');
+    const gemfile = (await tree.read('Gemfile')) ?? (await tree.read('gems.rb'));
     if (gemfile === null) return false;
     // A Jekyll site is a static site built with Ruby; the static detector serves it.
     return !(/^\s*gem\s+["'](?:jekyll|github-pages)["']/m.test(gemfile) && (await tree.exists('_config.yml')));
@@ -49,18 +51,21 @@ export class RubyDetector implements Detector {
   async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
     const evidence: Evidence[] = [];
     const warnings: string[] = [];
-    const gemfile = (await tree.read('Gemfile')) ?? '';
+    // Bundler reads gems.rb / gems.locked as well as Gemfile / Gemfile.lock.
+    const gemfileName = (await tree.exists('Gemfile')) ? 'Gemfile' : (await tree.exists('gems.rb')) ? 'gems.rb' : 'Gemfile';
+    const lockName = gemfileName === 'gems.rb' ? 'gems.locked' : 'Gemfile.lock';
+    const gemfile = (await tree.read(gemfileName)) ?? '';
     const hasGem = (gem: string) => new RegExp(`^\\s*gem\\s+["']${gem}["']`, 'm');
     const sources = (await tree.files()).filter((f) => SOURCE_FILE.test(f) && !TEST_FILE.test(f));
 
     const install: string[] = [];
     if (gemfile) {
       install.push(`bundle config set --local without 'development test'`, 'bundle install');
-      const lock = await tree.exists('Gemfile.lock');
+      const lock = await tree.exists(lockName);
       evidence.push({
         field: 'packageManager',
-        file: lock ? 'Gemfile.lock' : 'Gemfile',
-        reason: lock ? "Gemfile.lock is bundler's lockfile" : 'Gemfile lists the gems',
+        file: lock ? lockName : gemfileName,
+        reason: lock ? `${lockName} is bundler's lockfile` : `${gemfileName} lists the gems`,
       });
     } else {
       warnings.push('There is no Gemfile; only the standard library is available.');
@@ -68,7 +73,7 @@ export class RubyDetector implements Detector {
 
     let framework = FRAMEWORKS.find(([gem]) => hasGem(gem).test(gemfile)) ?? null;
     if (framework)
-      evidence.push({ field: 'framework', file: 'Gemfile', line: lineOf(gemfile, hasGem(framework[0])), reason: `bundles the ${framework[0]} gem` });
+      evidence.push({ field: 'framework', file: gemfileName, line: lineOf(gemfile, hasGem(framework[0])), reason: `bundles the ${framework[0]} gem` });
     if (!framework && (await tree.exists('config.ru'))) {
       framework = ['rack', 'rack'];
       evidence.push({ field: 'framework', file: 'config.ru', line: 1, reason: 'config.ru makes it a Rack app' });
@@ -168,7 +173,7 @@ export class RubyDetector implements Detector {
       return { command, evidence, ...this.portFromCommand(command, evidence) };
     }
 
-    const entry = ['app.rb', 'main.rb', 'server.rb', 'web.rb'].find((f) => sources.includes(f));
+    const entry = ['app.rb', 'main.rb', 'server.rb', 'web.rb'].find((f) => sources.includes(f)) ?? (await this.serverFile(tree, sources));
     if (!entry) return { command: null, evidence: null, port: null, portFromEnv: false, portEvidence: [] };
     const exec = gemfile ? 'bundle exec ' : '';
     if (slug === 'sinatra') {
@@ -180,6 +185,17 @@ export class RubyDetector implements Detector {
     const evidence: Evidence = { field: 'commands.start', file: entry, reason: `${entry} is the conventional entry file` };
     const fromCode = await this.portFromCode(tree, entry);
     return { command: `${exec}ruby ${entry}`, evidence, ...(fromCode ?? { port: null, portFromEnv: false, portEvidence: [] }) };
+  }
+
+  /** With no conventional name, the Ruby file at the root that serves: a Sinatra app, a Rack or WEBrick server. */
+  private async serverFile(tree: SourceTree, sources: readonly string[]): Promise<string | undefined> {
+    const serving: string[] = [];
+    for (const file of sources.filter((f) => !f.includes('/') && f.endsWith('.rb') && f !== 'gems.rb').slice(0, 20)) {
+      const text = await tree.read(file);
+      if (text && SERVES.test(text)) serving.push(file);
+    }
+    // Several (myapp.rb and a variant of it): the shortest name is the main one.
+    return serving.sort((a, b) => a.length - b.length || a.localeCompare(b))[0];
   }
 
   private portFromCommand(command: string, start: Evidence): Omit<Start, 'command' | 'evidence'> {

@@ -3,6 +3,18 @@ import type { Detector } from './detector.js';
 import { acceptValue } from './manifest-values.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
+/** Ruby site generators: the gem, our slug, the build, and the folder it writes. */
+const RUBY_GENERATORS: [gem: string, framework: string, build: string, staticDir: string][] = [
+  ['middleman', 'middleman', 'bundle exec middleman build', 'build'],
+  ['bridgetown', 'bridgetown', 'bundle exec bridgetown build', 'output'],
+  ['nanoc', 'nanoc', 'bundle exec nanoc compile', 'output'],
+];
+/** Generators of other languages, known by their config file. */
+const OTHER_GENERATORS: [config: string, framework: string, runtime: string, build: string, staticDir: string][] = [
+  ['mkdocs.yml', 'mkdocs', 'python', 'mkdocs build', 'site'],
+  ['config.toml', 'zola', 'zola', 'zola build', 'public'],
+  ['book.toml', 'mdbook', 'mdbook', 'mdbook build', 'book'],
+];
 const HUGO_CONFIGS = ['hugo.toml', 'hugo.yaml', 'hugo.json', 'config.toml', 'config.yaml'];
 
 /**
@@ -72,6 +84,37 @@ export class StaticDetector implements Detector {
         build: ['bundle exec jekyll build'],
         staticDir: '_site',
         evidence: [{ field: 'packageManager', file: 'Gemfile', line: lineOf(gemfile, 'jekyll'), reason: 'Jekyll is installed with Bundler' }],
+      };
+    }
+    for (const [gem, framework, build, staticDir] of RUBY_GENERATORS) {
+      if (gemfile === null || !new RegExp(`^\\s*gem\\s+["']${gem}["']`, 'm').test(gemfile)) continue;
+      return {
+        framework,
+        runtime: 'ruby',
+        file: 'Gemfile',
+        reason: `the Gemfile depends on ${gem}`,
+        packageManager: 'bundler',
+        install: ['bundle install'],
+        build: [build],
+        staticDir,
+        evidence: [{ field: 'packageManager', file: 'Gemfile', line: lineOf(gemfile, gem), reason: `${framework} is installed with Bundler` }],
+      };
+    }
+    for (const [config, framework, runtime, build, staticDir] of OTHER_GENERATORS) {
+      const text = await tree.read(config);
+      if (text === null || !(await tree.exists(config))) continue;
+      if (framework === 'zola' && !/^base_url\s*=/m.test(text)) continue;
+      if (framework === 'mkdocs' && !/^site_name\s*:/m.test(text)) continue;
+      return {
+        framework,
+        runtime,
+        file: config,
+        reason: `${config} configures ${framework}`,
+        packageManager: null,
+        install: [],
+        build: [build],
+        staticDir,
+        evidence: [],
       };
     }
     const staticfile = await tree.read('Staticfile');

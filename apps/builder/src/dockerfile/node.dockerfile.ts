@@ -26,8 +26,9 @@ export function nodeDockerfile(report: AnalysisReport): string {
   const bun = report.runtime.name === 'bun';
   const base = bun ? `oven/bun:${versionOf(report.runtime.version, '1')}-slim` : `node:${versionOf(report.runtime.version, '22')}-slim`;
   const corepack = !bun && (manager === 'yarn' || manager === 'pnpm') ? 'RUN corepack enable\n' : '';
-  // A workspace member needs the whole workspace to install; a single package only its manifests.
-  const whole = report.appPath !== '.' || report.services.length > 0;
+  // A workspace member needs the whole workspace to install; a single package only its manifests;
+  // an app with nothing to install (or no package.json at all) just its files.
+  const whole = report.appPath !== '.' || report.services.length > 0 || report.commands.install.length === 0;
   const install = report.commands.install.map((c) => `RUN --mount=type=cache,target=${CACHE[manager] ?? CACHE.npm} ${c}\n`).join('');
   const build = runAll(report.commands.build);
   const stage = [
