@@ -8,6 +8,19 @@ import { lineOf, type SourceTree } from './source-tree.js';
 
 const PROJECT_FILE = /\.(cs|fs|vb)proj$/;
 const BUILD_OUTPUT = /(^|\/)(bin|obj)\//;
+const OTHER_MANIFESTS = new Set([
+  'package.json',
+  'pom.xml',
+  'build.gradle',
+  'build.gradle.kts',
+  'go.mod',
+  'Cargo.toml',
+  'requirements.txt',
+  'pyproject.toml',
+  'Gemfile',
+  'composer.json',
+  'mix.exs',
+]);
 const TEST_PROJECT = /Microsoft\.NET\.Test\.Sdk|<IsTestProject>\s*true/i;
 
 const RULES: ScanRules = {
@@ -38,7 +51,12 @@ export class DotnetDetector implements Detector {
   readonly name = 'dotnet';
 
   async matches(tree: SourceTree): Promise<boolean> {
-    return (await tree.files()).some((f) => !f.includes('/') && (PROJECT_FILE.test(f) || f.endsWith('.sln') || f.endsWith('.slnx')));
+    const files = await tree.files();
+    if (files.some((f) => !f.includes('/') && (PROJECT_FILE.test(f) || f.endsWith('.sln') || f.endsWith('.slnx')))) return true;
+    if ((await prebuilt(tree, files)) !== null) return true;
+    // A project one or two folders down (App/App.csproj beside Lib/Lib.csproj), when nothing else is at the root.
+    if (!files.some((f) => PROJECT_FILE.test(f) && f.split('/').length <= 3 && !BUILD_OUTPUT.test(f))) return false;
+    return !files.some((f) => !f.includes('/') && OTHER_MANIFESTS.has(f));
   }
 
   async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
@@ -51,6 +69,7 @@ export class DotnetDetector implements Detector {
       if (text && !TEST_PROJECT.test(text)) projects.push({ file, text, web: /Sdk\s*=\s*"Microsoft\.NET\.Sdk\.Web"|Microsoft\.AspNetCore\.App/.test(text) });
     }
     const project = this.chooseProject(projects, warnings);
+    const binary = project ? null : await prebuilt(tree, files);
     const rootEntries = files.filter((f) => !f.includes('/') && (PROJECT_FILE.test(f) || /\.slnx?$/.test(f)));
     evidence.push({
       field: 'packageManager',
@@ -78,11 +97,15 @@ export class DotnetDetector implements Detector {
         line: lineOf(project.text, '<AssemblyName>'),
         reason: `the published assembly is ${assembly}.dll`,
       });
+    } else if (binary && acceptValue('dotnet-assembly', binary.dll.replace(/\.dll$/, ''), binary.config, warnings)) {
+      start = `dotnet ${quoteWord(binary.dll)}`;
+      evidence.push({ field: 'commands.start', file: binary.config, line: 1, reason: `a published app: ${binary.config} runs ${binary.dll}` });
     } else if (!project) {
       warnings.push('No runnable .csproj/.fsproj was found (test projects are skipped).');
     }
 
-    const framework = project?.web ? 'aspnet-core' : null;
+    const framework = project?.web || binary?.web ? 'aspnet-core' : null;
+    if (binary?.web) evidence.push({ field: 'framework', file: binary.config, reason: 'runs on the Microsoft.AspNetCore.App framework' });
     if (project && framework) {
       evidence.push({
         field: 'framework',
@@ -92,7 +115,8 @@ export class DotnetDetector implements Detector {
       });
     }
 
-    const version = project ? await this.targetVersion(tree, project, evidence) : null;
+    const version = project ? await this.targetVersion(tree, project, evidence) : (binary?.version ?? null);
+    if (binary?.version) evidence.push({ field: 'runtime.version', file: binary.config, reason: `published for .NET ${binary.version}` });
     const projectDir = project?.file.includes('/') ? project.file.slice(0, project.file.lastIndexOf('/') + 1) : '';
     const sources = sourceFiles(files, /\.(cs|fs|vb)$/, /(^|\/)tests?\/|Tests?\.(cs|fs)$/);
     const settings = files.filter((f) => f.startsWith(projectDir) && /(^|\/)appsettings(\.Production)?\.json$/.test(f));
@@ -111,8 +135,8 @@ export class DotnetDetector implements Detector {
       port = major >= 8 ? 8080 : 80;
       evidence.push({
         field: 'port',
-        file: project!.file,
-        line: lineOf(project!.text, /<TargetFrameworks?>/),
+        file: project?.file ?? binary!.config,
+        line: project ? lineOf(project.text, /<TargetFrameworks?>/) : undefined,
         reason: major >= 8 ? 'ASP.NET Core 8+ listens on 8080 (ASPNETCORE_HTTP_PORTS)' : 'ASP.NET Core images before .NET 8 listen on 80',
       });
       if (!scan.portFromEnv) warnings.push(`Kestrel takes its port from ASPNETCORE_HTTP_PORTS/ASPNETCORE_URLS, not PORT; ServerGem routes to ${port}.`);
@@ -139,8 +163,15 @@ export class DotnetDetector implements Detector {
     };
   }
 
-  private chooseProject(projects: Project[], warnings: string[]): Project | null {
-    if (projects.length <= 1) return projects[0] ?? null;
+  private chooseProject(all: Project[], warnings: string[]): Project | null {
+    if (all.length <= 1) return all[0] ?? null;
+    // A project another one references is a library it builds with, not the app.
+    const referenced = new Set(
+      all.flatMap((p) => [...p.text.matchAll(/<ProjectReference\s+Include\s*=\s*"([^"]+)"/g)].map((m) => m[1]!.split(/[\\/]/).pop()!)),
+    );
+    const apps = all.filter((p) => !referenced.has(p.file.split('/').pop()!));
+    const projects = apps.length > 0 ? apps : all;
+    if (projects.length === 1) return projects[0]!;
     const web = projects.filter((p) => p.web);
     const pool = web.length > 0 ? web : projects.filter((p) => /<OutputType>\s*Exe/i.test(p.text));
     if (pool.length === 1) return pool[0]!;
@@ -176,4 +207,23 @@ export class DotnetDetector implements Detector {
     }
     return null;
   }
+}
+
+interface Prebuilt {
+  dll: string;
+  config: string;
+  web: boolean;
+  version: string | null;
+}
+
+/** An app published already (`dotnet publish` output checked in): `X.runtimeconfig.json` beside `X.dll`. */
+async function prebuilt(tree: SourceTree, files: readonly string[]): Promise<Prebuilt | null> {
+  for (const config of files.filter((f) => !f.includes('/') && f.endsWith('.runtimeconfig.json'))) {
+    const dll = config.replace(/\.runtimeconfig\.json$/, '.dll');
+    if (!files.includes(dll)) continue;
+    const text = (await tree.read(config)) ?? '';
+    const tfm = /"tfm"\s*:\s*"(?:net|netcoreapp)(\d+\.\d+)"/.exec(text)?.[1] ?? null;
+    return { dll, config, web: /Microsoft\.AspNetCore\.App/.test(text), version: tfm };
+  }
+  return null;
 }

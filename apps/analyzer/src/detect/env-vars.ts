@@ -75,6 +75,7 @@ export function isRequiredRead(dialect: EnvDialect, text: string, index: number,
     case 'java':
     case 'js':
     case 'dotnet':
+      if (/getOrDefault/.test(matched)) return false;
       if (GUARD_BEFORE.test(before)) return /\bif\s*\(\s*!\s*$/.test(before) && FAILS.test(after);
       return !NULLISH_AFTER.test(after) && !checkedLater(before, after);
   }

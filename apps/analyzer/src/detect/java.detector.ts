@@ -1,6 +1,7 @@
 import type { Evidence, ServiceReport } from '#contracts';
 import { DomainError } from '#common';
 import type { Detector } from './detector.js';
+import { plainJava, type PlainJava } from './java-plain.js';
 import { javaBuild, javaCommands, javaFramework, javaVersion, type JavaFramework } from './java-build.js';
 import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
 import { lineOf, type SourceTree } from './source-tree.js';
@@ -24,9 +25,18 @@ const DEFAULT_PORT = 8080;
 
 const RULES: ScanRules = {
   dialect: 'java',
-  env: [/System\.getenv\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g, [/\$\{([A-Z][A-Z0-9_]*)(?::[^}]*)?\}/g, 'spring']],
-  portEnv: /System\.getenv\(\s*"PORT"\s*\)/,
-  ports: [],
+  env: [
+    /System\.getenv\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g,
+    /System\.getenv\(\)\.(?:get|getOrDefault)\(\s*"([A-Za-z_][A-Za-z0-9_]*)"/g,
+    [/\$\{([A-Z][A-Z0-9_]*)(?::[^}]*)?\}/g, 'spring'],
+  ],
+  portEnv: /System\.getenv\(\s*"PORT"\s*\)|System\.getenv\(\)\.(?:get|getOrDefault)\(\s*"PORT"/,
+  ports: [
+    [/getOrDefault\(\s*"PORT"\s*,\s*"(\d{2,5})"/, 'falls back to this port when PORT is unset'],
+    [/getenv\(\s*"PORT"\s*\)[^;]*?(?:\?|orElse\(|:)\s*"?(\d{2,5})/, 'falls back to this port when PORT is unset'],
+    [/new\s+InetSocketAddress\(\s*(?:"[^"]*"\s*,\s*)?(\d{2,5})\s*\)/, 'listens on this literal port'],
+    [/\b(?:port|start)\(\s*(\d{2,5})\s*\)/, 'listens on this literal port'],
+  ],
 };
 
 export class JavaDetector implements Detector {
@@ -34,13 +44,15 @@ export class JavaDetector implements Detector {
 
   async matches(tree: SourceTree): Promise<boolean> {
     for (const file of ['pom.xml', 'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts']) if (await tree.exists(file)) return true;
-    return false;
+    return (await plainJava(tree, [])) !== null;
   }
 
   async detect(tree: SourceTree, appPath: string): Promise<ServiceReport> {
     const evidence: Evidence[] = [];
     const warnings: string[] = [];
     const build = await javaBuild(tree, evidence, warnings);
+    const plain = build ? null : await plainJava(tree, warnings);
+    if (plain) return this.plain(tree, appPath, plain, warnings);
     if (!build) {
       throw new DomainError(
         'UNSUPPORTED_APP',
@@ -67,7 +79,7 @@ export class JavaDetector implements Detector {
     evidence.push(...scan.evidence);
 
     const configured = framework ? this.configuredPort(configs, PORT_KEYS[framework]) : null;
-    let port: number | null = null;
+    let port: number | null;
     let portFromEnv = scan.portFromEnv;
     if (configured) {
       evidence.push({ field: 'port', file: configured.file, line: configured.line, reason: `${PORT_KEYS[framework!].join('.')} is ${configured.value}` });
@@ -79,6 +91,8 @@ export class JavaDetector implements Detector {
     } else if (framework) {
       port = DEFAULT_PORT;
       evidence.push({ field: 'port', file: build.file, reason: `${framework} listens on ${DEFAULT_PORT} by default` });
+    } else {
+      port = scan.port;
     }
     if (framework && !portFromEnv) {
       warnings.push(`${framework} does not read PORT here; ServerGem will route to port ${port}.`);
@@ -103,6 +117,30 @@ export class JavaDetector implements Detector {
       evidence,
       confidence: clampConfidence(confidence),
       warnings,
+    };
+  }
+
+  /** Java run as it is: a checked-in jar, an exploded jar or a single source file. */
+  private async plain(tree: SourceTree, appPath: string, plain: PlainJava, warnings: string[]): Promise<ServiceReport> {
+    const files = await tree.files();
+    const sources = [plain.evidence.file, ...sourceFiles(files, /\.(java|kt)$/, /(^|\/)src\/test\//)].filter((f) => f.endsWith('.java'));
+    const scan = await scanSources(tree, sources, RULES);
+    return {
+      language: 'java',
+      framework: null,
+      runtime: { name: 'java', version: null },
+      packageManager: null,
+      commands: { install: [], build: [], start: plain.start },
+      port: scan.port,
+      portFromEnv: scan.portFromEnv,
+      env: scan.env,
+      appPath,
+      evidence: [plain.evidence, ...scan.evidence],
+      confidence: 0.7,
+      warnings: [
+        ...warnings,
+        ...(plain.needsJdk ? ['Runs the source file directly (java Main.java), so the image is a JDK; add a Maven or Gradle build for a smaller one.'] : []),
+      ],
     };
   }
 

@@ -60,6 +60,19 @@ export function javaDockerfile(report: AnalysisReport): string {
   const image = wrapper ? `eclipse-temurin:${jdk}-jdk` : gradle ? `gradle:8.11-jdk${jdk}` : `maven:3.9-eclipse-temurin-${jdk}`;
   const cache = gradle ? '/root/.gradle' : '/root/.m2';
   const start = report.commands.start ?? 'java -jar target/*.jar';
+  if (report.commands.build.length === 0) {
+    // Nothing to build (a checked-in jar, an exploded jar, or one source file that `java` runs as it is).
+    const runtime = /\.java\b/.test(start) ? 'jdk' : 'jre';
+    return `${header(report, appNoun(report.framework, 'Java'))}FROM eclipse-temurin:${jdk}-${runtime}
+ENV PORT=${port} \\
+    JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+${ADD_APP_USER}WORKDIR /app
+COPY --chown=app:app . .
+USER app
+EXPOSE ${port}
+${cmd(start)}
+`;
+  }
   // Copy just the folder holding the jar(s) the start command runs.
   const jarPath = /((?:[\w.-]+\/)*(?:target|build\/libs)(?:\/[\w.-]+)*?)\/[^/\s)]*\.jar/.exec(start)?.[1] ?? 'target';
   return `${header(report, appNoun(report.framework, 'Java'))}FROM ${image} AS build
@@ -86,17 +99,31 @@ export function dotnetDockerfile(report: AnalysisReport): string {
   const start = report.commands.start ?? 'dotnet out/app.dll';
   // .NET 8+ images ship the unprivileged `app` user; older ones get one.
   const user = major >= 8 ? 'USER $APP_UID\n' : `${ADD_APP_USER}USER app\n`;
+  const runtime = `mcr.microsoft.com/dotnet/${report.framework === 'aspnet-core' ? 'aspnet' : 'runtime'}:${version}`;
+  const launch = cmd(
+    parseCommand(start).compound ? `export ASPNETCORE_URLS=http://+:\${PORT:-${port}}; ${start}` : `ASPNETCORE_URLS=http://+:\${PORT:-${port}} ${start}`,
+  );
+  if (report.commands.build.length === 0) {
+    // Published already (the repository holds the .dll and its runtimeconfig): nothing to compile.
+    return `${header(report, appNoun(report.framework, '.NET'))}FROM ${runtime}
+ENV PORT=${port} DOTNET_RUNNING_IN_CONTAINER=true
+WORKDIR /app
+COPY . .
+${user}EXPOSE ${port}
+${launch}
+`;
+  }
   return `${header(report, appNoun(report.framework, '.NET'))}FROM mcr.microsoft.com/dotnet/sdk:${version} AS build
 WORKDIR /app
 COPY . .
 RUN --mount=type=cache,target=/root/.nuget/packages ${[...report.commands.install, ...report.commands.build].join(' && ')}
 
-FROM mcr.microsoft.com/dotnet/${report.framework === 'aspnet-core' ? 'aspnet' : 'runtime'}:${version}
+FROM ${runtime}
 ENV PORT=${port} DOTNET_RUNNING_IN_CONTAINER=true
 WORKDIR /app
 COPY --from=build /app/out /app/out
 ${user}EXPOSE ${port}
-${cmd(parseCommand(start).compound ? `export ASPNETCORE_URLS=http://+:\${PORT:-${port}}; ${start}` : `ASPNETCORE_URLS=http://+:\${PORT:-${port}} ${start}`)}
+${launch}
 `;
 }
 
