@@ -1,5 +1,6 @@
 import type { AnalysisReport, ServiceReport } from '#contracts';
 import { DomainError } from '#common';
+import { DartDetector } from './dart.detector.js';
 import type { Detector } from './detector.js';
 import { DotnetDetector } from './dotnet.detector.js';
 import { ElixirDetector } from './elixir.detector.js';
@@ -34,6 +35,7 @@ export const DETECTORS: readonly Detector[] = [
   new JavaDetector(),
   new DotnetDetector(),
   new ElixirDetector(),
+  new DartDetector(),
   new NodeDetector(),
   new StaticDetector('plain-html'),
   new ShellDetector(),

@@ -26,8 +26,9 @@ export function classifyEnv(name: string, source: string, required = false): Env
  *   and `.ok()` are not.
  * - `elixir`: `System.fetch_env!` is required; `System.get_env` and `System.fetch_env` are not.
  * - `spring`: `${X}` in a Spring property file is required, `${X:default}` is not.
+ * - `dart`: `Platform.environment['X']` gives null; required unless `??` or a null check follows.
  */
-export type EnvDialect = 'js' | 'python' | 'ruby' | 'php' | 'java' | 'spring' | 'dotnet' | 'go' | 'rust' | 'elixir';
+export type EnvDialect = 'js' | 'python' | 'ruby' | 'php' | 'java' | 'spring' | 'dotnet' | 'go' | 'rust' | 'elixir' | 'dart';
 
 /** A fallback right after the read (`?? 'd'`, `|| 'd'`, `? a : b`, `!= null`). */
 const NULLISH_AFTER = /^\s*\)*\s*(?:\?\?|\|\||\?\.?|&&|[!=]==?)/;
@@ -75,6 +76,7 @@ export function isRequiredRead(dialect: EnvDialect, text: string, index: number,
     case 'java':
     case 'js':
     case 'dotnet':
+    case 'dart':
       if (/getOrDefault/.test(matched)) return false;
       if (GUARD_BEFORE.test(before)) return /\bif\s*\(\s*!\s*$/.test(before) && FAILS.test(after);
       return !NULLISH_AFTER.test(after) && !checkedLater(before, after);

@@ -121,7 +121,8 @@ function tableRule(framework: TableFramework): Rule {
     const dependency = framework.packages.find((p) => p in ctx.deps);
     if (!dependency) return null;
     const evidence = [depEvidence(ctx, dependency)];
-    const build = ctx.scripts.build ? undefined : [`npx ${framework.build}`];
+    // One command per step: the builder runs install and build commands without a shell.
+    const build = ctx.scripts.build ? undefined : framework.build.split(' && ').map((step) => `npx ${step}`);
     if (framework.staticDir) {
       if (ctx.scripts.start && SERVER_START.test(ctx.scripts.start)) return null;
       const staticDir = outputFromScript(framework.slug, ctx.scripts.build, framework.staticDir);

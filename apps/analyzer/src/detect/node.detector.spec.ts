@@ -18,7 +18,7 @@ describe('NodeDetector', () => {
       commands: { install: [], build: [], start: 'npm start' },
       port: 3000,
       portFromEnv: true,
-      runtime: { name: 'node', version: '20' },
+      runtime: { name: 'node', version: '26' },
     });
     expect(sut.env.map((e) => e.name)).toEqual(['PORT', 'GREETING']);
   });

@@ -6,6 +6,7 @@ import { detectFramework, type PackageJson } from './node-frameworks.js';
 import { acceptValue } from './manifest-values.js';
 import { collectJsEnv } from './js-env.js';
 import { EnvCollector } from './env-vars.js';
+import { isRange, nodeLine } from './runtime-lines.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 const LOCKFILES: [file: string, manager: string][] = [
@@ -197,13 +198,24 @@ export class NodeDetector implements Detector {
         return version;
       }
     }
-    const range = pkg.engines?.node;
-    const major = range ? /(\d+)/.exec(range)?.[1] : undefined;
-    if (range && major) {
-      evidence.push({ field: 'runtime.version', file: 'package.json', line: lineOf(pkgText, '"engines"'), reason: `engines.node is "${range}"` });
-      return major;
+    const range = pkg.engines?.node?.trim();
+    if (!range) return null;
+    const line = lineOf(pkgText, '"engines"');
+    if (!isRange(range)) {
+      const pinned = /^v?(\d+(?:\.\d+){0,2})$/.exec(range)?.[1];
+      if (pinned) evidence.push({ field: 'runtime.version', file: 'package.json', line, reason: `engines.node is "${range}"` });
+      return pinned ?? null;
     }
-    return null;
+    // The newest supported line the range allows: the range's floor is usually long out of support.
+    const chosen = await nodeLine(range);
+    if (!chosen) return null;
+    evidence.push({
+      field: 'runtime.version',
+      file: 'package.json',
+      line,
+      reason: `engines.node is "${range}": Node.js ${chosen.line} is the newest ${chosen.supported ? 'supported ' : ''}line it allows`,
+    });
+    return chosen.line;
   }
 }
 

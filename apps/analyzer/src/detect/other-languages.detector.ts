@@ -8,6 +8,7 @@ const LANGUAGES: { language: string; files: string[]; extensions?: string[] }[] 
   { language: 'clojure', files: ['project.clj', 'deps.edn'] },
   { language: 'scala', files: ['build.sbt'] },
   { language: 'swift', files: ['Package.swift'] },
+  // Flutter front-ends; Dart servers have a detector of their own.
   { language: 'dart', files: ['pubspec.yaml'] },
   { language: 'crystal', files: ['shard.yml'] },
   { language: 'zig', files: ['build.zig'] },

@@ -1,4 +1,5 @@
 import type { Evidence } from '#contracts';
+import { isRange, pythonLine } from './runtime-lines.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 /** The dependency manifests of a Python project, read once. */
@@ -107,9 +108,19 @@ export async function pythonVersion(tree: SourceTree, manifests: PythonManifests
   for (const [file, pattern, what] of declarations) {
     const text = manifests.texts.get(file);
     const match = text ? pattern.exec(text) : null;
-    const version = match ? /(\d+\.\d+(?:\.\d+)?)/.exec(match[1]!)?.[1] : undefined;
-    if (text && match && version) {
-      evidence.push({ field: 'runtime.version', file, line: lineOf(text, match[0]), reason: `${what} is "${match[1]}"` });
+    if (!text || !match) continue;
+    const spec = match[1]!.trim();
+    if (isRange(spec)) {
+      // The newest supported line the range allows, not its floor (`>=3.8` is long out of support).
+      const chosen = await pythonLine(spec);
+      if (!chosen) continue;
+      const newest = `Python ${chosen.line} is the newest ${chosen.supported ? 'supported ' : ''}line it allows`;
+      evidence.push({ field: 'runtime.version', file, line: lineOf(text, match[0]), reason: `${what} is "${spec}": ${newest}` });
+      return chosen.line;
+    }
+    const version = /(\d+\.\d+(?:\.\d+)?)/.exec(spec)?.[1];
+    if (version) {
+      evidence.push({ field: 'runtime.version', file, line: lineOf(text, match[0]), reason: `${what} is "${spec}"` });
       return version;
     }
   }

@@ -56,7 +56,7 @@ describe(PythonDetector.name, () => {
     expect(sut).toMatchObject({
       framework: 'fastapi',
       packageManager: 'pip',
-      runtime: { name: 'python', version: '3.12' },
+      runtime: { name: 'python', version: '3.13' },
       commands: { install: ['pip install .'], start: 'python main.py' },
       port: 8080,
       portFromEnv: false,

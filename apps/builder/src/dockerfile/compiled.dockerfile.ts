@@ -152,3 +152,25 @@ EXPOSE ${port}
 ${cmd(start || 'bin/app start')}
 `;
 }
+
+/** Dart: `dart compile exe` on the Dart image; the native binary with the runtime files it needs on distroless. */
+export function dartDockerfile(report: AnalysisReport): string {
+  const port = portOf(report);
+  const build = report.commands.build.length > 0 ? report.commands.build.join(' && ') : 'dart compile exe bin/server.dart -o bin/server';
+  return `${header(report, appNoun(report.framework, 'Dart'))}FROM dart:3 AS build
+WORKDIR /app
+COPY pubspec.* ./
+RUN --mount=type=cache,target=/root/.pub-cache dart pub get
+COPY . .
+RUN --mount=type=cache,target=/root/.pub-cache dart pub get --offline && ${build}
+
+FROM gcr.io/distroless/base-debian12:nonroot
+ENV PORT=${port}
+COPY --from=build /runtime/ /
+COPY --from=build /app/bin/server /app/bin/server
+WORKDIR /app
+USER nonroot:nonroot
+EXPOSE ${port}
+CMD ["/app/bin/server"]
+`;
+}

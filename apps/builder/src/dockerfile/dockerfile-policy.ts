@@ -14,7 +14,7 @@ export interface Finding {
  * Anything else (a README asking for `FROM evil/miner`) is refused in generated Dockerfiles.
  */
 const ALLOWED_IMAGES = [
-  /^(node|python|golang|rust|ruby|elixir|maven|gradle|eclipse-temurin|debian|composer)$/,
+  /^(node|python|golang|rust|ruby|elixir|maven|gradle|eclipse-temurin|debian|composer|dart)$/,
   /^oven\/bun$/,
   /^denoland\/deno$/,
   /^dunglas\/frankenphp$/,

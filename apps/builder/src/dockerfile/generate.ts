@@ -1,7 +1,7 @@
 import type { AnalysisReport } from '#contracts';
 import { DomainError } from '#common';
 import { assertPlanPolicy } from '../plan-policy.js';
-import { dotnetDockerfile, elixirDockerfile, goDockerfile, javaDockerfile, rustDockerfile } from './compiled.dockerfile.js';
+import { dartDockerfile, dotnetDockerfile, elixirDockerfile, goDockerfile, javaDockerfile, rustDockerfile } from './compiled.dockerfile.js';
 import { dockerignore } from './dockerfile-parts.js';
 import { denoDockerfile, phpDockerfile, rubyDockerfile, shellDockerfile } from './interpreted.dockerfile.js';
 import { nodeDockerfile } from './node.dockerfile.js';
@@ -16,6 +16,7 @@ const GENERATORS: Record<string, (report: AnalysisReport) => string> = {
   rust: rustDockerfile,
   java: javaDockerfile,
   dotnet: dotnetDockerfile,
+  dart: dartDockerfile,
   elixir: elixirDockerfile,
   ruby: rubyDockerfile,
   php: phpDockerfile,
