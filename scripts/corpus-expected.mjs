@@ -55,6 +55,33 @@ const LANGUAGES = {
 /** Examples whose name does not start with their language (read from the example itself). */
 const RAILPACK_LANGUAGE = { 'config-file': 'python', dockerignore: 'shell', 'railpack-env-configuration': 'shell', secrets: 'shell' };
 
+/** The package manager an install command runs, in our names. */
+const MANAGERS = [
+  [/\b(?:bun (?:install|i)\b)/, 'bun'],
+  [/\bpnpm (?:install|i)\b/, 'pnpm'],
+  [/\byarn install\b/, 'yarn'],
+  [/\bnpm (?:ci|install|i)\b/, 'npm'],
+  [/\buv sync\b/, 'uv'],
+  [/\bpoetry install\b/, 'poetry'],
+  [/\bpdm install\b/, 'pdm'],
+  [/\bpipenv install\b/, 'pipenv'],
+  [/\bpip install\b/, 'pip'],
+  [/\bbundle install\b/, 'bundler'],
+  [/\bcomposer install\b/, 'composer'],
+  [/\bgo mod download\b/, 'go'],
+  [/\bcargo build\b/, 'cargo'],
+  [/\bdotnet restore\b/, 'dotnet'],
+  [/\bmix deps\.get\b/, 'mix'],
+  [/\.\/gradlew\b|\bgradle\b/, 'gradle'],
+  [/\.\/mvnw\b|\bmvn\b/, 'maven'],
+];
+const managerOf = (commands) => {
+  // `npm i -g corepack` installs a tool, not the app's packages.
+  for (const command of commands.filter((c) => !/\s-g\b|corepack|node-gyp/.test(c)))
+    for (const [pattern, name] of MANAGERS) if (pattern.test(command)) return name;
+  return null;
+};
+
 const stripComments = (text) => text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*/g, (_m, s) => s ?? '');
 
 function railpack() {
@@ -62,7 +89,9 @@ function railpack() {
   const snapshots = join(root, 'core/__snapshots__');
   for (const name of readdirSync(join(root, 'examples'))) {
     const snap = join(snapshots, `TestGenerateBuildPlanForExamples_${name}_1.snap.json`);
-    const start = existsSync(snap) ? (JSON.parse(readFileSync(snap, 'utf8')).deploy?.startCommand ?? null) : null;
+    const plan = existsSync(snap) ? JSON.parse(readFileSync(snap, 'utf8')) : null;
+    const start = plan?.deploy?.startCommand ?? null;
+    const installs = (plan?.steps ?? []).filter((s) => /^(install|build)/.test(s.name ?? '')).flatMap((s) => (s.commands ?? []).map((c) => c.cmd ?? ''));
     let port = null;
     const testFile = join(root, 'examples', name, 'test.json');
     if (existsSync(testFile)) {
@@ -74,7 +103,7 @@ function railpack() {
       }
     }
     const language = RAILPACK_LANGUAGE[name] ?? LANGUAGES[name.split('-')[0]] ?? null;
-    apps[name] = { language, start, port };
+    apps[name] = { language, start, port, packageManager: managerOf(installs) };
   }
   return { source: 'railpack', apps };
 }
@@ -92,7 +121,8 @@ function nixpacks() {
     const plan = JSON.parse(text.slice(text.indexOf('{')));
     const provider = (plan.variables?.NIXPACKS_METADATA ?? '').split(',')[0];
     const language = LANGUAGES[provider] ?? (provider || null);
-    apps[name] = { language, start: plan.start?.cmd ?? null };
+    const installs = Object.values(plan.phases ?? {}).flatMap((p) => p.cmds ?? []);
+    apps[name] = { language, start: plan.start?.cmd ?? null, packageManager: managerOf(installs) };
   }
   return { source: 'nixpacks', apps };
 }

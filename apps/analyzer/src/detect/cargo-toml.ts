@@ -1,7 +1,9 @@
+import { parseToml as parseDocument } from './toml.js';
+
 /**
- * Just enough TOML for Cargo manifests and Rocket.toml: `[table]` and `[[array]]` headers, and
- * `key = value` lines whose value is a string, number, boolean or a one-line array of strings.
- * Multi-line arrays (workspace members) are joined before parsing.
+ * A TOML document (Cargo.toml, Rocket.toml, rust-toolchain.toml) parsed by smol-toml, seen as its
+ * tables: `[package]`, `[workspace.package]`, and `[bin]` once per `[[bin]]` entry. Each value keeps
+ * the line it is on, for evidence.
  */
 export interface TomlTable {
   header: string;
@@ -9,28 +11,63 @@ export interface TomlTable {
   values: Map<string, { value: string | string[]; line: number }>;
 }
 
-export function parseToml(text: string): TomlTable[] {
-  const tables: TomlTable[] = [{ header: '', line: 1, values: new Map() }];
+type Node = Record<string, unknown>;
+
+const isTable = (value: unknown): value is Node => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+
+export async function parseToml(text: string): Promise<TomlTable[]> {
+  const doc = await parseDocument(text);
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = stripComment(lines[i]!).trim();
-    if (!raw) continue;
-    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?$/.exec(raw);
-    if (header) {
-      tables.push({ header: raw.startsWith('[[') ? `[${header[1]}]` : header[1]!, line: i + 1, values: new Map() });
-      continue;
+  const tables: TomlTable[] = [];
+  const seen = new Map<string, number>();
+
+  /** The line of the nth `[header]` / `[[header]]`, and the range up to the next header. */
+  const locate = (header: string, array: boolean): { start: number; end: number } => {
+    if (header === '') return { start: 0, end: nextHeader(lines, 0) };
+    const nth = seen.get(header) ?? 0;
+    seen.set(header, nth + 1);
+    const escaped = header
+      .split('.')
+      .map((part) => `"?${part.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}"?`)
+      .join('\\s*\\.\\s*');
+    const pattern = new RegExp(`^\\s*${array ? '\\[\\[' : '\\['}\\s*${escaped}\\s*${array ? '\\]\\]' : '\\]'}`);
+    let count = 0;
+    for (let i = 0; i < lines.length; i++) {
+      if (pattern.test(lines[i]!) && count++ === nth) return { start: i, end: nextHeader(lines, i + 1) };
     }
-    const pair = /^("?[\w.-]+"?)\s*=\s*(.*)$/.exec(raw);
-    if (!pair) continue;
-    let value = pair[2]!;
-    const start = i;
-    // A multi-line array: read on until the brackets balance.
-    while (value.startsWith('[') && count(value, '[') > count(value, ']') && i + 1 < lines.length) {
-      value += ' ' + stripComment(lines[++i]!).trim();
+    return { start: -1, end: -1 };
+  };
+
+  const add = (header: string, node: Node, array: boolean): void => {
+    const { start, end } = locate(header, array);
+    const values = new Map<string, { value: string | string[]; line: number }>();
+    for (const [key, value] of Object.entries(node)) {
+      const line = keyLine(lines, key, start, end) ?? start + 1;
+      if (Array.isArray(value)) values.set(key, { value: value.filter((v): v is string => typeof v === 'string'), line });
+      else if (!isTable(value)) values.set(key, { value: String(value), line });
+      // An inline or dotted table (`serde = { version = "1" }`) still names its key.
+      else if (start >= 0 && keyLine(lines, key, start, end) !== undefined) values.set(key, { value: '', line });
     }
-    tables.at(-1)!.values.set(pair[1]!.replace(/"/g, ''), { value: parseValue(value), line: start + 1 });
-  }
+    tables.push({ header: array ? `[${header}]` : header, line: start + 1, values });
+    for (const [key, value] of Object.entries(node)) {
+      const path = header ? `${header}.${key}` : key;
+      if (isTable(value)) add(path, value, false);
+      else if (Array.isArray(value) && value.length > 0 && value.every(isTable)) for (const item of value) add(path, item, true);
+    }
+  };
+  add('', doc, false);
   return tables;
+}
+
+function nextHeader(lines: string[], from: number): number {
+  for (let i = from; i < lines.length; i++) if (/^\s*\[/.test(lines[i]!)) return i;
+  return lines.length;
+}
+
+function keyLine(lines: string[], key: string, start: number, end: number): number | undefined {
+  const pattern = new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}["']?\\s*(?:=|\\.)`);
+  for (let i = Math.max(start + (start > 0 ? 1 : 0), 0); i < end; i++) if (pattern.test(lines[i]!)) return i + 1;
+  return undefined;
 }
 
 /** A string value of a table, or null. */
@@ -50,30 +87,4 @@ export function tomlList(tables: TomlTable[], header: string, key: string): stri
 
 export function hasTable(tables: TomlTable[], header: string): boolean {
   return tables.some((t) => t.header === header);
-}
-
-function parseValue(value: string): string | string[] {
-  if (value.startsWith('[')) return [...value.matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => m[1] ?? m[2]!);
-  const quoted = /^"([^"]*)"|^'([^']*)'/.exec(value);
-  if (quoted) return quoted[1] ?? quoted[2]!;
-  return value.replace(/\s+$/, '');
-}
-
-function stripComment(line: string): string {
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-    } else if (c === '#') {
-      return line.slice(0, i);
-    }
-  }
-  return line;
-}
-
-function count(text: string, char: string): number {
-  return text.split(char).length - 1;
 }

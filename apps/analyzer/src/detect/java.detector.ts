@@ -2,6 +2,7 @@ import type { Evidence, ServiceReport } from '#contracts';
 import { DomainError } from '#common';
 import type { Detector } from './detector.js';
 import { plainJava, type PlainJava } from './java-plain.js';
+import { yamlValue } from './yaml-value.js';
 import { javaBuild, javaCommands, javaFramework, javaVersion, type JavaFramework } from './java-build.js';
 import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
 import { lineOf, type SourceTree } from './source-tree.js';
@@ -78,7 +79,7 @@ export class JavaDetector implements Detector {
     const scan = await scanSources(tree, [...configs.map((c) => c.file), ...sources], RULES);
     evidence.push(...scan.evidence);
 
-    const configured = framework ? this.configuredPort(configs, PORT_KEYS[framework]) : null;
+    const configured = framework ? await this.configuredPort(configs, PORT_KEYS[framework]) : null;
     let port: number | null;
     let portFromEnv = scan.portFromEnv;
     if (configured) {
@@ -145,12 +146,12 @@ export class JavaDetector implements Detector {
   }
 
   /** The port property from application.properties or .yml: `8081`, `${PORT:8080}` or `${PORT}`. */
-  private configuredPort(
+  private async configuredPort(
     configs: { file: string; text: string }[],
     keys: string[],
-  ): { file: string; line: number | undefined; value: string; port: number | null; fromEnv: boolean } | null {
+  ): Promise<{ file: string; line: number | undefined; value: string; port: number | null; fromEnv: boolean } | null> {
     for (const { file, text } of configs) {
-      const raw = file.endsWith('.properties') ? this.propertyValue(text, keys.join('.')) : this.yamlValue(text, keys);
+      const raw = file.endsWith('.properties') ? this.propertyValue(text, keys.join('.')) : await yamlValue(text, keys);
       if (!raw) continue;
       const placeholder = /^\$\{([A-Za-z_][\w.-]*)(?::(\d+))?\}$/.exec(raw.value);
       const port = placeholder ? (placeholder[2] ? Number(placeholder[2]) : null) : /^\d+$/.test(raw.value) ? Number(raw.value) : null;
@@ -163,32 +164,5 @@ export class JavaDetector implements Detector {
     const pattern = new RegExp(`^\\s*${key.replace(/\./g, '\\.')}\\s*[=:]\\s*(.+?)\\s*$`, 'm');
     const match = pattern.exec(text);
     return match ? { value: match[1]!, line: lineOf(text, pattern) } : null;
-  }
-
-  /** Follows nested keys by indentation; enough for the port settings these frameworks document. */
-  private yamlValue(text: string, keys: string[]): { value: string; line: number } | null {
-    const lines = text.split('\n');
-    let depth = 0;
-    let indent = -1;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!.replace(/\s+#.*$/, '');
-      if (!line.trim() || line.trim().startsWith('#') || line.trim() === '---') continue;
-      const current = line.length - line.trimStart().length;
-      if (depth > 0 && current <= indent) {
-        depth = 0;
-        indent = -1;
-      }
-      const match = /^\s*([\w.-]+)\s*:\s*(.*)$/.exec(line);
-      if (!match) continue;
-      // A dotted key like `http.port` stands for several levels at once.
-      const path = match[1]!.split('.');
-      const wanted = keys.slice(depth, depth + path.length);
-      if (current > indent && path.join('.') === wanted.join('.')) {
-        depth += path.length;
-        indent = current;
-        if (depth === keys.length && match[2]) return { value: match[2].replace(/^["']|["']$/g, ''), line: i + 1 };
-      }
-    }
-    return null;
   }
 }

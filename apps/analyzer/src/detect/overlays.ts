@@ -1,11 +1,13 @@
 import type { ServiceReport } from '#contracts';
 import { composeCommand } from '#common';
+import { appJsonEnv, declaredStart } from './platform-files.js';
 import { isHerokuOnly, procfileWeb } from './procfile.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
 /**
  * What a repository says about itself beyond its language: its own Dockerfile (used as it is, its
- * port read from EXPOSE) and a Procfile `web:` process (the start command the author chose).
+ * port read from EXPOSE), a Procfile `web:` process or another platform file's entrypoint (the
+ * start command the author chose), and the env vars a Heroku app.json declares.
  */
 export async function applyOverlays(tree: SourceTree, report: ServiceReport): Promise<ServiceReport> {
   let out = { ...report, evidence: [...report.evidence], warnings: [...report.warnings] };
@@ -16,7 +18,17 @@ export async function applyOverlays(tree: SourceTree, report: ServiceReport): Pr
     out = { ...out, commands: { ...out.commands, start: web.command } };
     out.evidence.push({ field: 'commands.start', file: 'Procfile', line: web.line, reason: 'the Procfile names the web process' });
     if (/\$\{?PORT\b/.test(web.command)) out.portFromEnv = true;
+  } else if (!web) {
+    const declared = await declaredStart(tree);
+    if (declared) {
+      out = { ...out, commands: { ...out.commands, start: declared.command } };
+      out.evidence.push(declared.evidence);
+      if (/\$\{?PORT\b/.test(declared.command)) out.portFromEnv = true;
+    }
   }
+  // app.json's env says what the app needs even where the code reads it in ways no scan follows.
+  const declaredEnv = (await appJsonEnv(tree)).filter((v) => !out.env.some((e) => e.name === v.name));
+  if (declaredEnv.length > 0) out.env = [...out.env, ...declaredEnv];
   const dockerfile = await tree.read('Dockerfile');
   if (dockerfile !== null) {
     out.dockerfile = 'Dockerfile';

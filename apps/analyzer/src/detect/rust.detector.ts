@@ -48,7 +48,7 @@ export class RustDetector implements Detector {
     const warnings: string[] = [];
     const files = await tree.files();
     const rootText = (await tree.read('Cargo.toml')) ?? '';
-    const root = parseToml(rootText);
+    const root = await parseToml(rootText);
     evidence.push({ field: 'packageManager', file: 'Cargo.toml', line: 1, reason: 'Cargo.toml is a Cargo manifest' });
 
     const crates: Crate[] = [];
@@ -56,7 +56,7 @@ export class RustDetector implements Detector {
     const members = this.workspaceMembers(root, files);
     for (const dir of members) {
       const text = await tree.read(`${dir}/Cargo.toml`);
-      if (text) crates.push(this.crate(files, dir, text, parseToml(text), warnings));
+      if (text) crates.push(this.crate(files, dir, text, await parseToml(text), warnings));
     }
 
     const chosen = this.chooseBin(crates, root, warnings);
@@ -188,7 +188,7 @@ export class RustDetector implements Detector {
   private async rocketPort(tree: SourceTree, evidence: Evidence[]): Promise<number | null> {
     const text = await tree.read('Rocket.toml');
     if (!text) return null;
-    const tables = parseToml(text);
+    const tables = await parseToml(text);
     for (const header of ['release', 'global', 'default']) {
       const found = tables.find((t) => t.header === header)?.values.get('port');
       const port = typeof found?.value === 'string' ? Number(found.value) : NaN;
@@ -203,7 +203,7 @@ export class RustDetector implements Detector {
   private async rustVersion(tree: SourceTree, root: TomlTable[], crate: Crate | undefined, evidence: Evidence[]): Promise<string | null> {
     const toolchainToml = await tree.read('rust-toolchain.toml');
     if (toolchainToml) {
-      const channel = tomlString(parseToml(toolchainToml), 'toolchain', 'channel');
+      const channel = tomlString(await parseToml(toolchainToml), 'toolchain', 'channel');
       if (channel && /^\d+\.\d+/.test(channel.value)) {
         evidence.push({ field: 'runtime.version', file: 'rust-toolchain.toml', line: channel.line, reason: `channel is "${channel.value}"` });
         return channel.value;

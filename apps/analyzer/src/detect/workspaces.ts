@@ -37,7 +37,14 @@ export async function workspaceFolders(tree: SourceTree): Promise<{ folders: str
   } else {
     const pnpm = await tree.read('pnpm-workspace.yaml');
     if (pnpm) {
-      patterns = [...pnpm.matchAll(/^\s*-\s*['"]?([^'"\n#]+?)['"]?\s*$/gm)].map((m) => m[1]!);
+      const { parse } = await import('yaml');
+      let doc: { packages?: unknown } | null;
+      try {
+        doc = parse(pnpm) as { packages?: unknown } | null;
+      } catch {
+        doc = null;
+      }
+      patterns = Array.isArray(doc?.packages) ? doc.packages.filter((p): p is string => typeof p === 'string') : [];
       source = 'pnpm-workspace.yaml';
     } else if ((await tree.exists('turbo.json')) || (await tree.exists('nx.json')) || (await tree.exists('apps'))) {
       patterns = CONVENTIONAL;
@@ -45,18 +52,19 @@ export async function workspaceFolders(tree: SourceTree): Promise<{ folders: str
     }
   }
   if (!patterns) return null;
-  const files = await tree.files();
+  // Workspace patterns are globs over folders (`apps/*`, `packages/**`, `!packages/legacy`), as
+  // npm, pnpm and yarn match them.
+  const { default: picomatch } = await import('picomatch');
+  const clean = (p: string) => p.replace(/^!/, '').replace(/\/+$/, '').replace(/^\.\//, '');
+  const include = picomatch(patterns.filter((p) => !p.startsWith('!')).map(clean));
+  const excluded = patterns.filter((p) => p.startsWith('!')).map(clean);
+  const exclude = excluded.length > 0 ? picomatch(excluded) : () => false;
   const folders = new Set<string>();
-  for (const pattern of patterns.filter((p) => !p.startsWith('!'))) {
-    const clean = pattern.replace(/\/+$/, '').replace(/^\.\//, '');
-    const prefix = clean.endsWith('/*') || clean.endsWith('/**') ? clean.replace(/\/\*+$/, '/') : null;
-    for (const file of files) {
-      const parts = file.split('/');
-      const name = parts.at(-1)!;
-      if (!MANIFESTS.includes(name)) continue;
-      const folder = parts.slice(0, -1).join('/');
-      if (prefix ? folder.startsWith(prefix) && folder.split('/').length === prefix.split('/').length : folder === clean) folders.add(folder);
-    }
+  for (const file of await tree.files()) {
+    const parts = file.split('/');
+    if (parts.length < 2 || !MANIFESTS.includes(parts.at(-1)!)) continue;
+    const folder = parts.slice(0, -1).join('/');
+    if (include(folder) && !exclude(folder)) folders.add(folder);
   }
   return folders.size ? { folders: [...folders].sort(), source } : null;
 }

@@ -22,10 +22,20 @@ export async function evalCorpusCommand(examplesDir: string, expectedFile: strin
     return 0;
   }
   console.log(`${result.source}: ${result.apps} examples`);
-  for (const key of ['language', 'start', 'port'] as const) console.log(`  ${key.padEnd(8)} ${percent(result[key])}`);
+  const labels = {
+    language: 'language',
+    framework: 'framework',
+    packageManager: 'package manager',
+    planned: 'a start where one is needed',
+    start: 'the same start as the peer',
+    port: 'port',
+  } as const;
+  for (const key of ['language', 'framework', 'packageManager', 'planned', 'start', 'port'] as const) {
+    if (result[key].total > 0) console.log(`  ${labels[key].padEnd(28)} ${percent(result[key])}`);
+  }
   const withStatic = { hits: result.port.hits + result.staticPort.hits, total: result.port.total + result.staticPort.total, misses: [] };
   console.log(`  port, static sites included: ${percent(withStatic)} (static sites alone ${percent(result.staticPort)})`);
-  for (const key of ['language', 'start', 'port', 'staticPort'] as const) {
+  for (const key of ['language', 'framework', 'packageManager', 'planned', 'start', 'port', 'staticPort'] as const) {
     if (result[key].misses.length === 0) continue;
     console.log(`\n${key} misses:`);
     for (const miss of result[key].misses) console.log(`  ${miss}`);

@@ -15,6 +15,8 @@ export const expectedCorpusSchema = z.object({
       language: z.string().nullable().optional(),
       start: z.string().nullable().optional(),
       port: z.number().int().nullable().optional(),
+      framework: z.string().nullable().optional(),
+      packageManager: z.string().nullable().optional(),
     }),
   ),
 });
@@ -30,6 +32,10 @@ export interface CorpusScore {
   source: string;
   apps: number;
   language: Metric;
+  framework: Metric;
+  packageManager: Metric;
+  /** Apps the peer starts that we also give a start command or a static folder: a plan at all. */
+  planned: Metric;
   start: Metric;
   port: Metric;
   /** Ports of static sites, where the number is the file server's choice, not the app's. */
@@ -46,7 +52,17 @@ function score(m: Metric, hit: boolean, miss: string): void {
 
 /** Analyzes every example a peer corpus names and compares language, start command and port. */
 export async function scoreCorpus(examplesDir: string, expected: ExpectedCorpus): Promise<CorpusScore> {
-  const result: CorpusScore = { source: expected.source, apps: 0, language: metric(), start: metric(), port: metric(), staticPort: metric() };
+  const result: CorpusScore = {
+    source: expected.source,
+    apps: 0,
+    language: metric(),
+    framework: metric(),
+    packageManager: metric(),
+    planned: metric(),
+    start: metric(),
+    port: metric(),
+    staticPort: metric(),
+  };
   for (const [name, want] of Object.entries(expected.apps).sort(([a], [b]) => a.localeCompare(b))) {
     const dir = join(examplesDir, name);
     if (!existsSync(dir)) continue;
@@ -59,6 +75,18 @@ export async function scoreCorpus(examplesDir: string, expected: ExpectedCorpus)
       failure = error instanceof DomainError ? error.code : String(error);
     }
     if (want.language) score(result.language, report?.language === want.language, `${name}: ${report?.language ?? failure} ≠ ${want.language}`);
+    if (want.framework) score(result.framework, report?.framework === want.framework, `${name}: ${report?.framework ?? failure ?? 'none'} ≠ ${want.framework}`);
+    if (want.packageManager) {
+      score(
+        result.packageManager,
+        report?.packageManager === want.packageManager,
+        `${name}: ${report?.packageManager ?? failure ?? 'none'} ≠ ${want.packageManager}`,
+      );
+    }
+    if (want.start) {
+      const planned = Boolean(report?.commands.start || report?.staticDir || report?.dockerfile);
+      score(result.planned, planned, `${name}: ${failure || 'no start command'} (the peer runs ${want.start})`);
+    }
     if (want.start !== undefined && want.start !== null) {
       const startScript = readStartScript(dir);
       const ours = report?.commands.start ?? null;
