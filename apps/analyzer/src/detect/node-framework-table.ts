@@ -15,6 +15,8 @@ export interface TableFramework {
   /** A server: the production start command, and the port it listens on unless told otherwise. */
   start?: string;
   port?: number;
+  /** A server framework that exports a static site instead when its build script says so. */
+  staticWhen?: RegExp;
 }
 
 /** Most specific first: Gatsby, Docusaurus or VitePress sites also depend on react or vue. */
@@ -33,6 +35,16 @@ export const TABLE_FRAMEWORKS: readonly TableFramework[] = [
   { slug: 'redwoodjs', packages: ['@redwoodjs/core'], build: 'yarn rw build', start: 'yarn rw serve --port ${PORT:-8910}', port: 8910 },
   { slug: 'blitzjs', packages: ['blitz'], build: 'blitz build', start: 'npx blitz start -p ${PORT:-3000}', port: 3000 },
   { slug: 'qwik', packages: ['@builder.io/qwik-city', '@qwik.dev/router'], build: 'qwik build', start: 'node server/entry.express', port: 3000 },
+  {
+    slug: 'sapper',
+    packages: ['sapper'],
+    build: 'sapper build',
+    start: 'node __sapper__/build',
+    port: 3000,
+    staticWhen: /\bsapper export\b/,
+    staticDir: '__sapper__/export',
+  },
+  { slug: 'xmcp', packages: ['xmcp'], build: 'xmcp build', start: 'node dist/http.js', port: 3001 },
   { slug: 'mastra', packages: ['mastra', '@mastra/core'], build: 'mastra build', start: 'node .mastra/output/index.mjs', port: 4111 },
   { slug: 'strapi', packages: ['@strapi/strapi'], build: 'strapi build', start: 'npx strapi start', port: 1337 },
   { slug: 'keystone', packages: ['@keystone-6/core'], build: 'keystone build', start: 'npx keystone start', port: 3000 },
@@ -48,7 +60,6 @@ export const TABLE_FRAMEWORKS: readonly TableFramework[] = [
   { slug: 'eleventy', packages: ['@11ty/eleventy'], build: '@11ty/eleventy', staticDir: '_site' },
   { slug: 'gridsome', packages: ['gridsome'], build: 'gridsome build', staticDir: 'dist' },
   { slug: 'saber', packages: ['saber'], build: 'saber build', staticDir: 'public' },
-  { slug: 'sapper', packages: ['sapper'], build: 'sapper export', staticDir: '__sapper__/export' },
   { slug: 'scully', packages: ['@scullyio/init', '@scullyio/scully'], build: 'ng build && scully', staticDir: 'dist/static' },
   { slug: 'ionic-angular', packages: ['@ionic/angular'], build: 'ng build', staticDir: 'www' },
   { slug: 'ionic-react', packages: ['@ionic/react'], build: 'react-scripts build', staticDir: 'build' },

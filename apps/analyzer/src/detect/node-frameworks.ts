@@ -60,6 +60,10 @@ const next: Rule = async (ctx) => {
   if (config && output) {
     evidence.push({ field: 'commands.start', file: config.file, line: lineOf(config.text, /output\s*:/), reason: `next.config sets output: '${output}'` });
   }
+  if (!output && /\bnext export\b/.test(ctx.scripts.build ?? '')) {
+    evidence.push({ field: 'staticDir', file: 'package.json', line: lineOf(ctx.pkgText, '"build"'), reason: 'the build runs next export' });
+    return { slug: 'nextjs', dependency: 'next', port: 8080, staticDir: 'out', evidence };
+  }
   if (output === 'export') return { slug: 'nextjs', dependency: 'next', port: 8080, staticDir: 'out', evidence };
   if (output === 'standalone') return { slug: 'nextjs', dependency: 'next', port: 3000, start: 'node .next/standalone/server.js', evidence };
   return { slug: 'nextjs', dependency: 'next', port: 3000, evidence };
@@ -102,15 +106,19 @@ const angular: Rule = async (ctx) => {
   if (!('@angular/core' in ctx.deps)) return null;
   const evidence = [depEvidence(ctx, '@angular/core')];
   if ('@angular/ssr' in ctx.deps) return { slug: 'angular', dependency: '@angular/core', port: 4000, evidence };
+  const slug = '@ionic/angular' in ctx.deps ? 'ionic-angular' : 'angular';
   const workspace = await ctx.tree.readJson<{
-    projects?: Record<string, { architect?: { build?: { options?: { outputPath?: string | { base?: string } } } } }>;
+    projects?: Record<string, { architect?: { build?: { builder?: string; options?: { outputPath?: string | { base?: string } } } } }>;
   }>('angular.json');
   const project = Object.entries(workspace?.projects ?? {})[0];
   const outputPath = project?.[1].architect?.build?.options?.outputPath;
   const base = typeof outputPath === 'string' ? outputPath : (outputPath?.base ?? `dist/${project?.[0] ?? 'app'}`);
-  // Angular 17+ (the application builder) writes the browser bundle one level down.
-  const staticDir = '@angular/build' in ctx.deps || '@angular-devkit/build-angular' in ctx.deps ? `${base}/browser` : base;
-  return { slug: 'angular', dependency: '@angular/core', port: 8080, staticDir, evidence };
+  // Angular 17+ (the application builder) writes the browser bundle one level down; the older
+  // browser builder writes it to outputPath itself.
+  const builder = project?.[1].architect?.build?.builder;
+  const application = builder ? /:application$/.test(builder) : '@angular/build' in ctx.deps || '@angular-devkit/build-angular' in ctx.deps;
+  const staticDir = application ? `${base}/browser` : base;
+  return { slug, dependency: '@angular/core', port: 8080, staticDir, evidence };
 };
 
 /** A start script that runs a server of the app's own, not a framework's dev server. */
@@ -123,9 +131,10 @@ function tableRule(framework: TableFramework): Rule {
     const evidence = [depEvidence(ctx, dependency)];
     // One command per step: the builder runs install and build commands without a shell.
     const build = ctx.scripts.build ? undefined : framework.build.split(' && ').map((step) => `npx ${step}`);
-    if (framework.staticDir) {
+    const exported = framework.staticWhen?.test(ctx.scripts.build ?? '') ?? false;
+    if (exported || (framework.staticDir && !framework.start)) {
       if (ctx.scripts.start && SERVER_START.test(ctx.scripts.start)) return null;
-      const staticDir = outputFromScript(framework.slug, ctx.scripts.build, framework.staticDir);
+      const staticDir = outputFromScript(framework.slug, ctx.scripts.build, framework.staticDir!);
       return { slug: framework.slug, dependency, port: 8080, staticDir, build, evidence };
     }
     return { slug: framework.slug, dependency, port: framework.port ?? 3000, start: ctx.scripts.start ? undefined : framework.start, build, evidence };
@@ -176,6 +185,8 @@ const spa: Rule = async (ctx) => {
 
 /** Most specific first: a Next.js app also depends on react, a NestJS app on express. */
 const RULES: Rule[] = [
+  // Blitz is built on Next.js, so it is asked first.
+  tableRule(TABLE_FRAMEWORKS.find((f) => f.slug === 'blitzjs')!),
   next,
   nuxt,
   // Hydrogen is built on Remix: the table's entry comes first.
@@ -185,7 +196,7 @@ const RULES: Rule[] = [
   sveltekit,
   astro,
   tanstackStart,
-  ...TABLE_FRAMEWORKS.filter((f) => f.start && f.slug !== 'hydrogen').map(tableRule),
+  ...TABLE_FRAMEWORKS.filter((f) => f.start && f.slug !== 'hydrogen' && f.slug !== 'blitzjs').map(tableRule),
   simple('@nestjs/core', 'nestjs', 3000),
   angular,
   simple('fastify', 'fastify', 3000),
@@ -199,7 +210,7 @@ const RULES: Rule[] = [
   simple('restify', 'restify', 8080),
   simple('@feathersjs/feathers', 'feathers', 3030),
   simple('sails', 'sails', 1337),
-  ...TABLE_FRAMEWORKS.filter((f) => f.staticDir).map(tableRule),
+  ...TABLE_FRAMEWORKS.filter((f) => !f.start).map(tableRule),
   spa,
 ];
 
