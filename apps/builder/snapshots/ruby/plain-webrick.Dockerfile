@@ -4,7 +4,7 @@ FROM ruby:3.3-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential git libpq-dev libyaml-dev pkg-config && rm -rf /var/lib/apt/lists/*
 ENV BUNDLE_PATH=/app/vendor/bundle BUNDLE_DEPLOYMENT=1 RAILS_ENV=production RACK_ENV=production
 WORKDIR /app
-COPY Gemfile Gemfile.lock* ./
+COPY Gemfile* gems.rb* gems.locked* ./
 RUN bundle config set --local without 'development test' && bundle install
 COPY . .
 

@@ -13,7 +13,7 @@ export function rubyDockerfile(report: AnalysisReport): string {
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential git libpq-dev libyaml-dev pkg-config && rm -rf /var/lib/apt/lists/*
 ENV BUNDLE_PATH=/app/vendor/bundle BUNDLE_DEPLOYMENT=1 RAILS_ENV=production RACK_ENV=production
 WORKDIR /app
-COPY Gemfile Gemfile.lock* ./
+COPY Gemfile* gems.rb* gems.locked* ./
 ${runAll(report.commands.install)}COPY . .
 ${report.commands.build.length ? runAll(report.commands.build, 'SECRET_KEY_BASE_DUMMY=1 ') : ''}
 FROM ${base}
