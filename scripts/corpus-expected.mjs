@@ -3,14 +3,19 @@
 // corpus checked out outside this repository (never committed):
 //   node scripts/corpus-expected.mjs railpack <railpack-checkout> > railpack.json
 //   node scripts/corpus-expected.mjs nixpacks <nixpacks-checkout> > nixpacks.json
+//   node scripts/corpus-expected.mjs buildpacks <GoogleCloudPlatform/buildpacks checkout> > buildpacks.json
+//   node scripts/corpus-expected.mjs vercel <vercel/vercel checkout> > vercel.json
 // railpack: start command from each example's plan snapshot, port from its test.json, language
 // from the example's name. nixpacks: language from the provider its plan snapshot names.
+// buildpacks: the test apps of Google's buildpacks (builders/testdata/<language>/<generic|appengine|flex>),
+// each an app that must get a plan; language from its folder. vercel: the framework examples, the
+// framework from the example's name (Vercel's slug, in our names).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [kind, root] = process.argv.slice(2);
-if (!['railpack', 'nixpacks'].includes(kind) || !root) {
-  console.error('usage: node scripts/corpus-expected.mjs <railpack|nixpacks> <checkout>');
+if (!['railpack', 'nixpacks', 'buildpacks', 'vercel'].includes(kind) || !root) {
+  console.error('usage: node scripts/corpus-expected.mjs <railpack|nixpacks|buildpacks|vercel> <checkout>');
   process.exit(2);
 }
 
@@ -127,4 +132,73 @@ function nixpacks() {
   return { source: 'nixpacks', apps };
 }
 
-console.log(JSON.stringify(kind === 'railpack' ? railpack() : nixpacks(), null, 2));
+const BUILDPACK_LANGUAGES = {
+  nodejs: 'node',
+  python: 'python',
+  ruby: 'ruby',
+  php: 'php',
+  go: 'go',
+  java: 'java',
+  dotnet: 'dotnet',
+  dart: 'dart',
+  static: 'static',
+};
+
+function buildpacks() {
+  const apps = {};
+  const testdata = join(root, 'builders/testdata');
+  for (const [folder, language] of Object.entries(BUILDPACK_LANGUAGES)) {
+    for (const flavour of ['generic', 'appengine', 'flex']) {
+      const dir = join(testdata, folder, flavour);
+      if (!existsSync(dir)) continue;
+      // fail_* apps are meant to fail the build; flutter is a front-end, not a server.
+      for (const app of readdirSync(dir).filter((a) => !a.startsWith('fail_') && a !== 'BUILD.bazel' && a !== 'flutter')) {
+        apps[`${folder}/${flavour}/${app}`] = { language, needsStart: true };
+      }
+    }
+  }
+  return { source: 'buildpacks', apps };
+}
+
+/**
+ * Vercel's slugs where ours differ, and the language of the examples that are not Node.js. The
+ * `svelte` example is a Vite app, which Vercel's own detectors call `vite` too.
+ */
+const VERCEL_SLUGS = {
+  svelte: 'vite',
+  nuxtjs: 'nuxt',
+  'sveltekit-1': 'sveltekit',
+  'solidstart-1': 'solidstart',
+  'hydrogen-2': 'hydrogen',
+  'vite-react': 'vite',
+  node: null,
+  python: null,
+};
+const VERCEL_LANGUAGES = {
+  django: 'python',
+  fastapi: 'python',
+  fasthtml: 'python',
+  flask: 'python',
+  starlette: 'python',
+  sinatra: 'ruby',
+  'actix-web': 'rust',
+  axum: 'rust',
+  gin: 'go',
+  hugo: 'static',
+  jekyll: 'static',
+  middleman: 'static',
+  zola: 'static',
+};
+
+function vercel() {
+  const apps = {};
+  for (const name of readdirSync(join(root, 'examples'))) {
+    if (!existsSync(join(root, 'examples', name, 'package.json')) && !VERCEL_LANGUAGES[name]) continue;
+    const framework = name in VERCEL_SLUGS ? VERCEL_SLUGS[name] : name;
+    apps[name] = { language: VERCEL_LANGUAGES[name] ?? 'node', ...(framework ? { framework } : {}), needsStart: true };
+  }
+  return { source: 'vercel', apps };
+}
+
+const make = { railpack, nixpacks, buildpacks, vercel }[kind];
+console.log(JSON.stringify(make(), null, 2));

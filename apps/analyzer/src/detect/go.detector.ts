@@ -129,7 +129,7 @@ export class GoDetector implements Detector {
     return found[1]!;
   }
 
-  /** The root package, else one under cmd/, else a go.work member with a main package. */
+  /** The root package, else one under cmd/, else a go.work member with a main package, else the one main package there is. */
   private async mainPackage(
     tree: SourceTree,
     files: string[],
@@ -165,7 +165,23 @@ export class GoDetector implements Detector {
       const file = await this.mainFileIn(tree, files, use);
       if (file) return { dir: use, file, reason: `${file} is package main in go.work member ${use}` };
     }
-    return null;
+
+    // No conventional place: a main package in any folder of the module (vendor and testdata aside).
+    const dirs = [...new Set(files.filter((f) => f.endsWith('.go') && f.includes('/')).map((f) => f.slice(0, f.lastIndexOf('/'))))]
+      .filter((d) => !/(^|\/)(vendor|testdata|internal|examples?)(\/|$)/.test(d) && d.split('/').length <= 3)
+      .slice(0, 40);
+    const others: MainPackage[] = [];
+    for (const dir of dirs) {
+      const file = await this.mainFileIn(tree, files, dir);
+      if (file) others.push({ dir, file, reason: `${file} is the module's package main` });
+    }
+    if (others.length === 0) return null;
+    const names = ['server', 'api', 'web', 'app', 'main', module?.split('/').pop()];
+    const pick = names.map((n) => others.find((m) => m.dir.split('/').pop() === n)).find(Boolean) ?? others[0]!;
+    if (others.length > 1) {
+      warnings.push(`Several main packages (${others.map((m) => m.dir).join(', ')}); building ${pick.dir}. Set appPath or a Dockerfile to choose another.`);
+    }
+    return pick;
   }
 
   private async mainFileIn(tree: SourceTree, files: string[], dir: string): Promise<string | null> {

@@ -21,12 +21,15 @@ const FRAMEWORKS: [marker: RegExp, slug: JavaFramework][] = [
   [/\borg\.springframework\.boot\b|spring-boot-starter/, 'spring-boot'],
 ];
 
+/** Maven's own POM, and the Polyglot Maven forms (pom.yml, pom.kts, ...) that .mvn/extensions.xml enables. */
+export const POM_FILES = ['pom.xml', 'pom.yml', 'pom.yaml', 'pom.kts', 'pom.groovy', 'pom.json', 'pom.rb', 'pom.scala', 'pom.atom'];
+
 export async function javaBuild(tree: SourceTree, evidence: Evidence[], warnings: string[] = []): Promise<JavaBuild | null> {
-  const pom = await tree.read('pom.xml');
+  const pom = await firstOf(tree, POM_FILES);
   if (pom !== null) {
     const wrapper = await tree.exists('mvnw');
-    evidence.push({ field: 'packageManager', file: 'pom.xml', line: 1, reason: `pom.xml is a Maven build${wrapper ? '; mvnw is the committed wrapper' : ''}` });
-    return { tool: 'maven', file: 'pom.xml', text: pom, command: wrapper ? './mvnw' : 'mvn', module: '' };
+    evidence.push({ field: 'packageManager', file: pom.file, line: 1, reason: `${pom.file} is a Maven build${wrapper ? '; mvnw is the committed wrapper' : ''}` });
+    return { tool: 'maven', file: pom.file, text: pom.text, command: wrapper ? './mvnw' : 'mvn', module: '' };
   }
   const wrapper = await tree.exists('gradlew');
   const root = await firstOf(tree, ['build.gradle.kts', 'build.gradle']);

@@ -3,7 +3,7 @@ import { DomainError } from '#common';
 import type { Detector } from './detector.js';
 import { plainJava, type PlainJava } from './java-plain.js';
 import { yamlValue } from './yaml-value.js';
-import { javaBuild, javaCommands, javaFramework, javaVersion, type JavaFramework } from './java-build.js';
+import { javaBuild, javaCommands, javaFramework, javaVersion, POM_FILES, type JavaFramework } from './java-build.js';
 import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -44,7 +44,7 @@ export class JavaDetector implements Detector {
   readonly name = 'java';
 
   async matches(tree: SourceTree): Promise<boolean> {
-    for (const file of ['pom.xml', 'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts']) if (await tree.exists(file)) return true;
+    for (const file of [...POM_FILES, 'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts']) if (await tree.exists(file)) return true;
     return (await plainJava(tree, [])) !== null;
   }
 

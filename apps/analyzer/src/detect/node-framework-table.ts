@@ -81,7 +81,7 @@ export const TABLE_FRAMEWORKS: readonly TableFramework[] = [
   { slug: 'wintersmith', packages: ['wintersmith'], build: 'wintersmith build', staticDir: 'build' },
   { slug: 'roots', packages: ['roots'], build: 'roots compile', staticDir: 'public' },
   { slug: 'svelte', packages: ['sirv-cli'], build: 'rollup -c', staticDir: 'public' },
-  { slug: 'sanity', packages: ['sanity', '@sanity/cli'], build: 'sanity build', staticDir: 'dist' },
+  { slug: 'sanity', packages: ['sanity', '@sanity/cli', '@sanity/core'], build: 'sanity build', staticDir: 'dist' },
   {
     slug: 'storybook',
     packages: ['storybook', '@storybook/react', '@storybook/vue3', '@storybook/cli'],

@@ -135,7 +135,9 @@ function tableRule(framework: TableFramework): Rule {
     if (exported || (framework.staticDir && !framework.start)) {
       if (ctx.scripts.start && SERVER_START.test(ctx.scripts.start)) return null;
       const staticDir = outputFromScript(framework.slug, ctx.scripts.build, framework.staticDir!);
-      return { slug: framework.slug, dependency, port: 8080, staticDir, build, evidence };
+      // Sanity Studio before v3 is configured by sanity.json.
+      const slug = framework.slug === 'sanity' && (await ctx.tree.exists('sanity.json')) ? 'sanity-v2' : framework.slug;
+      return { slug, dependency, port: 8080, staticDir, build, evidence };
     }
     return { slug: framework.slug, dependency, port: framework.port ?? 3000, start: ctx.scripts.start ? undefined : framework.start, build, evidence };
   };

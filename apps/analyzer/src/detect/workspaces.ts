@@ -51,7 +51,13 @@ export async function workspaceFolders(tree: SourceTree): Promise<{ folders: str
       source = (await tree.exists('turbo.json')) ? 'turbo.json' : (await tree.exists('nx.json')) ? 'nx.json' : 'the apps/ folder';
     }
   }
-  if (!patterns) return null;
+  if (!patterns) {
+    // No manifest at the root at all: each top-level folder with one may be an app (backend/, api/).
+    const root = await Promise.all(MANIFESTS.map((m) => tree.exists(m)));
+    if (root.some(Boolean)) return null;
+    patterns = ['*'];
+    source = 'the folders at the root';
+  }
   // Workspace patterns are globs over folders (`apps/*`, `packages/**`, `!packages/legacy`), as
   // npm, pnpm and yarn match them.
   const { default: picomatch } = await import('picomatch');

@@ -17,6 +17,8 @@ export const expectedCorpusSchema = z.object({
       port: z.number().int().nullable().optional(),
       framework: z.string().nullable().optional(),
       packageManager: z.string().nullable().optional(),
+      /** The app must get a plan (a start command or a static folder), whatever the peer runs. */
+      needsStart: z.boolean().optional(),
     }),
   ),
 });
@@ -83,9 +85,9 @@ export async function scoreCorpus(examplesDir: string, expected: ExpectedCorpus)
         `${name}: ${report?.packageManager ?? failure ?? 'none'} ≠ ${want.packageManager}`,
       );
     }
-    if (want.start) {
+    if (want.start || want.needsStart) {
       const planned = Boolean(report?.commands.start || report?.staticDir || report?.dockerfile);
-      score(result.planned, planned, `${name}: ${failure || 'no start command'} (the peer runs ${want.start})`);
+      score(result.planned, planned, `${name}: ${failure || 'no start command'}${want.start ? ` (the peer runs ${want.start})` : ''}`);
     }
     if (want.start !== undefined && want.start !== null) {
       const startScript = readStartScript(dir);
