@@ -30,9 +30,11 @@ const RULES: ScanRules = {
     /\b[Cc]onfiguration\[\s*"([A-Za-z_][A-Za-z0-9_:]*)"\s*\]/g,
     /\b[Cc]onfiguration\.GetValue<[^>]+>\(\s*"([A-Za-z_][A-Za-z0-9_:]*)"/g,
   ],
-  portEnv: /GetEnvironmentVariable\(\s*"PORT"\s*\)|[Cc]onfiguration\[\s*"PORT"\s*\]/,
+  portEnv: /GetEnvironmentVariable\(\s*"PORT"\s*\)|[Cc]onfiguration\[\s*"PORT"\s*\]|GetValue<int\??>\(\s*"PORT"/,
   ports: [
-    [/"PORT"\s*\)\s*\?\?\s*"(\d{2,5})"/, 'falls back to this port when PORT is unset'],
+    [/"PORT"\s*\)\s*\?\?\s*"?(\d{2,5})"?/, 'falls back to this port when PORT is unset'],
+    [/"(?:Urls|ASPNETCORE_URLS)"\s*:\s*"https?:\/\/[^:"]+:(\d{2,5})/, 'the configured URL names this port'],
+    [/"ASPNETCORE_HTTP_PORTS"\s*:\s*"(\d{2,5})"/, 'ASPNETCORE_HTTP_PORTS names this port'],
     [/\b(?:UseUrls|Run|RunAsync|Urls\.Add)\(\s*\$?"https?:\/\/[^:"]+:(\d{2,5})"/, 'listens on this literal URL'],
     [/\bListen(?:AnyIP|Localhost)?\(\s*(\d{2,5})\s*[,)]/, 'Kestrel listens on this literal port'],
     [/"Url"\s*:\s*"https?:\/\/[^:"]+:(\d{2,5})"/, 'Kestrel endpoint in appsettings'],

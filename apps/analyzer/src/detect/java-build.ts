@@ -28,7 +28,12 @@ export async function javaBuild(tree: SourceTree, evidence: Evidence[], warnings
   const pom = await firstOf(tree, POM_FILES);
   if (pom !== null) {
     const wrapper = await tree.exists('mvnw');
-    evidence.push({ field: 'packageManager', file: pom.file, line: 1, reason: `${pom.file} is a Maven build${wrapper ? '; mvnw is the committed wrapper' : ''}` });
+    evidence.push({
+      field: 'packageManager',
+      file: pom.file,
+      line: 1,
+      reason: `${pom.file} is a Maven build${wrapper ? '; mvnw is the committed wrapper' : ''}`,
+    });
     return { tool: 'maven', file: pom.file, text: pom.text, command: wrapper ? './mvnw' : 'mvn', module: '' };
   }
   const wrapper = await tree.exists('gradlew');

@@ -3,7 +3,10 @@ import { equivalentStart, normalizeStart } from './start-equivalence.js';
 
 describe(normalizeStart.name, () => {
   it.each([
-    ['python manage.py migrate && gunicorn --bind 0.0.0.0:${PORT:-8000} mysite.wsgi:application', 'gunicorn mysite.wsgi:application'],
+    ['python manage.py migrate && gunicorn --bind 0.0.0.0:${PORT:-8000} mysite.wsgi:application', 'gunicorn mysite.wsgi'],
+    ['dotnet out/api.dll', 'out/api'],
+    ['java -Dserver.port=$PORT $JAVA_OPTS -jar target/*jar', 'java -jar target/*jar'],
+    ['java $JAVA_OPTS -jar $(ls -1 build/libs/*.jar | grep -v plain)', 'java -jar build/libs/*jar'],
     ['uvicorn main:app --host 0.0.0.0 --port ${PORT:-8000}', 'uvicorn main:app'],
     ['ASPNETCORE_URLS=http://0.0.0.0:${PORT:-3000} ./out/api', 'out/api'],
     ['java  $JAVA_OPTS -jar target/*jar', 'java -jar target/*jar'],

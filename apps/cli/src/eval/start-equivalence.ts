@@ -17,6 +17,14 @@ export function normalizeStart(command: string): string {
   cmd = cmd.replace(/^python3\b/, 'python');
   cmd = cmd.replace(/(^|\s)\/app\//g, '$1').replace(/(^|\s)\.\//g, '$1');
   cmd = cmd.replace(/\*\.jar\b/g, '*jar');
+  // JVM system properties (`-Dserver.port=$PORT`) tune the run, not what runs.
+  cmd = cmd.replace(/\s-D[\w.-]+=\S+/g, '');
+  // Spring Boot's Gradle jar picked past its *-plain.jar is still the jar in build/libs.
+  cmd = cmd.replace(/\$\(ls -1 ([^ )|]+) \| grep -v plain\)/g, '$1');
+  // A published .NET app runs through `dotnet X.dll` or its native launcher `X`.
+  cmd = cmd.replace(/^dotnet ((?:[\w.-]+\/)*[\w.-]+)\.dll\b/, '$1');
+  // `module.wsgi` loads the `application` callable unless told otherwise.
+  cmd = cmd.replace(/\.wsgi:application\b/g, '.wsgi');
   return cmd.replace(/\s+/g, ' ').trim();
 }
 
