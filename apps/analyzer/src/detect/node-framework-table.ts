@@ -88,7 +88,18 @@ export const TABLE_FRAMEWORKS: readonly TableFramework[] = [
     build: 'storybook build',
     staticDir: 'storybook-static',
   },
+  { slug: 'quasar', packages: ['@quasar/app-vite', '@quasar/app-webpack', '@quasar/app'], build: 'quasar build', staticDir: 'dist/spa' },
+  { slug: 'quasar-v0.17', packages: ['quasar-cli'], build: 'quasar build', staticDir: '.quasar' },
+  { slug: 'react-static', packages: ['react-static'], build: 'react-static build', staticDir: 'dist' },
+  { slug: 'phenomic', packages: ['@phenomic/core'], build: 'phenomic build', staticDir: 'public' },
+  { slug: 'docpad', packages: ['docpad'], build: 'docpad generate', staticDir: 'out' },
+  { slug: 'wmr', packages: ['wmr'], build: 'wmr build', staticDir: 'dist' },
+  { slug: 'qwik', packages: ['@builder.io/qwik'], build: 'qwik build', staticDir: 'dist' },
+  { slug: 'observable', packages: ['@observablehq/framework'], build: 'observable build', staticDir: 'dist' },
   { slug: 'webpack', packages: ['webpack-cli'], build: 'webpack --mode production', staticDir: 'dist' },
+  // Task runners last: they build a site only when nothing more specific is there.
+  { slug: 'grunt', packages: ['grunt'], build: 'grunt build', staticDir: 'dist' },
+  { slug: 'gulp', packages: ['gulp'], build: 'gulp build', staticDir: 'dist' },
 ];
 
 /** The output folder a build script names (`vitepress build site`, `eleventy --output=out`), when it does. */

@@ -70,10 +70,13 @@ const next: Rule = async (ctx) => {
 };
 
 const nuxt: Rule = async (ctx) => {
-  if (!('nuxt' in ctx.deps)) return null;
-  const generate = /nuxi? generate/.test(ctx.scripts.build ?? '');
-  if (generate) return { slug: 'nuxt', dependency: 'nuxt', port: 8080, staticDir: '.output/public', evidence: [depEvidence(ctx, 'nuxt')] };
-  return { slug: 'nuxt', dependency: 'nuxt', port: 3000, start: 'node .output/server/index.mjs', evidence: [depEvidence(ctx, 'nuxt')] };
+  if (!('nuxt' in ctx.deps) && !('nuxt3' in ctx.deps) && !('nuxt-edge' in ctx.deps)) return null;
+  const dependency = ['nuxt', 'nuxt3', 'nuxt-edge'].find((d) => d in ctx.deps)!;
+  const evidence = [depEvidence(ctx, dependency)];
+  // Nuxt 2 writes dist/ and serves with `nuxt start`; Nuxt 3 (Nitro) writes .output/.
+  const two = dependency === 'nuxt-edge' || /^[\^~]?2\./.test(ctx.deps[dependency] ?? '');
+  if (/nuxi? generate/.test(ctx.scripts.build ?? '')) return { slug: 'nuxt', dependency, port: 8080, staticDir: two ? 'dist' : '.output/public', evidence };
+  return { slug: 'nuxt', dependency, port: 3000, start: two ? 'npx nuxt start' : 'node .output/server/index.mjs', evidence };
 };
 
 const sveltekit: Rule = async (ctx) => {
