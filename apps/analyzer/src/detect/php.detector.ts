@@ -1,5 +1,6 @@
 import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
+import { procfileWeb } from './procfile.js';
 import { EnvCollector } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -83,16 +84,15 @@ export class PhpDetector implements Detector {
       warnings.push('Set APP_KEY (php artisan key:generate --show) and run `php artisan migrate --force` as a release step.');
     }
 
-    const docroot =
-      slug === 'laravel' || slug === 'symfony' || slug === 'slim' || slug === 'cakephp' || (await tree.exists('public/index.php')) ? 'public' : '.';
-    const front = docroot === 'public' ? 'public/index.php' : 'index.php';
-    const start = `frankenphp php-server --listen 0.0.0.0:\${PORT:-${PORT}} --root ${docroot === 'public' ? 'public/' : './'}`;
+    const docroot = await this.documentRoot(tree, slug, evidence);
+    const front = docroot === '.' ? 'index.php' : `${docroot}/index.php`;
+    const start = `frankenphp php-server --listen 0.0.0.0:\${PORT:-${PORT}} --root ${docroot === '.' ? './' : `${docroot}/`}`;
     const frontExists = await tree.exists(front);
     if (!frontExists) warnings.push(`${front} was not found; the web server may have nothing to serve.`);
     evidence.push({
       field: 'commands.start',
       file: frontExists ? front : composer ? 'composer.json' : '.',
-      reason: `FrankenPHP serves ${docroot === 'public' ? 'public/' : 'the app folder'} with ${front} as the front controller`,
+      reason: `FrankenPHP serves ${docroot === '.' ? 'the app folder' : `${docroot}/`} with ${front} as the front controller`,
     });
     evidence.push({ field: 'port', file: frontExists ? front : '.', reason: `the start command binds \${PORT:-${PORT}}` });
 
@@ -137,6 +137,22 @@ export class PhpDetector implements Detector {
     const what = platform ? 'config.platform.php' : 'require.php';
     evidence.push({ field: 'runtime.version', file: 'composer.json', line: lineOf(composerText, /"php"\s*:/), reason: `${what} is "${constraint}"` });
     return version;
+  }
+
+  /**
+   * The folder the web server serves: the one a Heroku Procfile hands `heroku-php-apache2`/`-nginx`,
+   * `public/` for the frameworks that use it, else the first conventional folder with an index.php.
+   */
+  private async documentRoot(tree: SourceTree, slug: string | null, evidence: Evidence[]): Promise<string> {
+    const web = await procfileWeb(tree);
+    const named = web ? /^(?:vendor\/bin\/)?heroku-php-(?:apache2|nginx)\b(?:\s+-\S+(?:\s+\S+)?)*?\s+([\w./-]+)\/?\s*$/.exec(web.command)?.[1] : undefined;
+    if (web && named && (await tree.exists(named))) {
+      evidence.push({ field: 'commands.start', file: 'Procfile', line: web.line, reason: `the Procfile serves ${named}/ as the document root` });
+      return named.replace(/^\.\//, '').replace(/\/$/, '') || '.';
+    }
+    if (slug === 'laravel' || slug === 'symfony' || slug === 'slim' || slug === 'cakephp') return 'public';
+    for (const dir of ['public', 'web', 'htdocs', 'www']) if (await tree.exists(`${dir}/index.php`)) return dir;
+    return '.';
   }
 
   private async envVars(tree: SourceTree): Promise<EnvCollector> {

@@ -7,7 +7,11 @@ export async function procfileWeb(tree: SourceTree): Promise<{ command: string; 
   return text && match ? { command: match[1]!, line: lineOf(text, match[0]) } : null;
 }
 
-/** Heroku's PHP buildpack commands exist only on Heroku; ServerGem's PHP image starts FrankenPHP instead. */
+/**
+ * Commands that only run inside Heroku's own buildpacks: its PHP server scripts (ServerGem's PHP
+ * image starts FrankenPHP instead) and the .NET buildpack's `bin/publish` layout (ServerGem
+ * publishes to out/).
+ */
 export function isHerokuOnly(command: string): boolean {
-  return /^(vendor\/bin\/)?heroku-php-/.test(command);
+  return /^(vendor\/bin\/)?heroku-php-/.test(command) || /(?:^|[\s/])bin\/publish\b/.test(command);
 }
