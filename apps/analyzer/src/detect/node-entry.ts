@@ -91,6 +91,8 @@ export async function entryCommand(
         .replace(/\.ts$/, '.js')
         .replace(/\.mts$/, '.mjs')
         .replace(/\.cts$/, '.cjs')}`;
+      // outDir comes from tsconfig.json and becomes an argument of `node`: a plain relative path, or it is refused.
+      if (!acceptValue('repo-path', compiled, 'tsconfig.json', warnings)) return { command: `node ${entry}`, evidence: null };
       return {
         command: `node ${compiled}`,
         evidence: {

@@ -1,5 +1,6 @@
 import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
+import { acceptValue } from './manifest-values.js';
 import { procfileWeb } from './procfile.js';
 import { EnvCollector } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
@@ -84,7 +85,7 @@ export class PhpDetector implements Detector {
       warnings.push('Set APP_KEY (php artisan key:generate --show) and run `php artisan migrate --force` as a release step.');
     }
 
-    const docroot = await this.documentRoot(tree, slug, evidence);
+    const docroot = await this.documentRoot(tree, slug, evidence, warnings);
     const front = docroot === '.' ? 'index.php' : `${docroot}/index.php`;
     const start = `frankenphp php-server --listen 0.0.0.0:\${PORT:-${PORT}} --root ${docroot === '.' ? './' : `${docroot}/`}`;
     const frontExists = await tree.exists(front);
@@ -143,10 +144,10 @@ export class PhpDetector implements Detector {
    * The folder the web server serves: the one a Heroku Procfile hands `heroku-php-apache2`/`-nginx`,
    * `public/` for the frameworks that use it, else the first conventional folder with an index.php.
    */
-  private async documentRoot(tree: SourceTree, slug: string | null, evidence: Evidence[]): Promise<string> {
+  private async documentRoot(tree: SourceTree, slug: string | null, evidence: Evidence[], warnings: string[]): Promise<string> {
     const web = await procfileWeb(tree);
     const named = web ? /^(?:vendor\/bin\/)?heroku-php-(?:apache2|nginx)\b(?:\s+-\S+(?:\s+\S+)?)*?\s+([\w./-]+)\/?\s*$/.exec(web.command)?.[1] : undefined;
-    if (web && named && (await tree.exists(named))) {
+    if (web && named && (await tree.exists(named)) && acceptValue('repo-path', named.replace(/^\.\//, '').replace(/\/$/, '') || '.', 'Procfile', warnings)) {
       evidence.push({ field: 'commands.start', file: 'Procfile', line: web.line, reason: `the Procfile serves ${named}/ as the document root` });
       return named.replace(/^\.\//, '').replace(/\/$/, '') || '.';
     }

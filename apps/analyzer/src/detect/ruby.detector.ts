@@ -1,5 +1,6 @@
 import type { Evidence, ServiceReport } from '#contracts';
 import type { Detector } from './detector.js';
+import { acceptValue } from './manifest-values.js';
 import { procfileWeb } from './procfile.js';
 import { EnvCollector } from './env-vars.js';
 import { lineOf, type SourceTree } from './source-tree.js';
@@ -92,7 +93,7 @@ export class RubyDetector implements Detector {
     }
     if (slug === 'rails') warnings.push('Database migrations are not run at start; run `bundle exec rails db:migrate` as a release step.');
 
-    const start = await this.start(tree, slug, sources, gemfile);
+    const start = await this.start(tree, slug, sources, gemfile, warnings);
     if (start.evidence) evidence.push(start.evidence);
     else warnings.push('No start command was found (no Procfile, config.ru or app.rb); add a Procfile with a web process.');
     evidence.push(...start.portEvidence);
@@ -131,7 +132,7 @@ export class RubyDetector implements Detector {
     };
   }
 
-  private async start(tree: SourceTree, slug: string | null, sources: readonly string[], gemfile: string): Promise<Start> {
+  private async start(tree: SourceTree, slug: string | null, sources: readonly string[], gemfile: string, warnings: string[]): Promise<Start> {
     const web = await procfileWeb(tree);
     if (web) {
       const { command } = web;
@@ -173,7 +174,7 @@ export class RubyDetector implements Detector {
       return { command, evidence, ...this.portFromCommand(command, evidence) };
     }
 
-    const entry = ['app.rb', 'main.rb', 'server.rb', 'web.rb'].find((f) => sources.includes(f)) ?? (await this.serverFile(tree, sources));
+    const entry = ['app.rb', 'main.rb', 'server.rb', 'web.rb'].find((f) => sources.includes(f)) ?? (await this.serverFile(tree, sources, warnings));
     if (!entry) return { command: null, evidence: null, port: null, portFromEnv: false, portEvidence: [] };
     const exec = gemfile ? 'bundle exec ' : '';
     if (slug === 'sinatra') {
@@ -188,9 +189,11 @@ export class RubyDetector implements Detector {
   }
 
   /** With no conventional name, the Ruby file at the root that serves: a Sinatra app, a Rack or WEBrick server. */
-  private async serverFile(tree: SourceTree, sources: readonly string[]): Promise<string | undefined> {
+  private async serverFile(tree: SourceTree, sources: readonly string[], warnings: string[]): Promise<string | undefined> {
     const serving: string[] = [];
-    for (const file of sources.filter((f) => !f.includes('/') && f.endsWith('.rb') && f !== 'gems.rb').slice(0, 20)) {
+    // The file name becomes an argument of `ruby`: a plain relative path, or it is refused.
+    const candidates = sources.filter((f) => !f.includes('/') && f.endsWith('.rb') && f !== 'gems.rb' && acceptValue('repo-path', f, f, warnings));
+    for (const file of candidates.slice(0, 20)) {
       const text = await tree.read(file);
       if (text && SERVES.test(text)) serving.push(file);
     }

@@ -25,4 +25,4 @@ WORKDIR /app
 COPY --from=build --chown=app:app /app /app
 USER app
 EXPOSE 8080
-CMD ["sh","-c","exec python -c \"import sys; from ticker.server import main; sys.exit(main())\""]
+CMD ["python","-c","import sys; from ticker.server import main; sys.exit(main())"]
