@@ -10,6 +10,14 @@ const FRAMEWORKS: [module: string, slug: string][] = [
   ['github.com/labstack/echo', 'echo'],
   ['github.com/gofiber/fiber', 'fiber'],
   ['github.com/go-chi/chi', 'chi'],
+  ['github.com/gorilla/mux', 'gorilla-mux'],
+  ['github.com/gobuffalo/buffalo', 'buffalo'],
+  ['github.com/beego/beego', 'beego'],
+  ['github.com/kataras/iris', 'iris'],
+  ['github.com/cloudwego/hertz', 'hertz'],
+  ['github.com/zeromicro/go-zero', 'go-zero'],
+  ['github.com/go-kratos/kratos', 'kratos'],
+  ['github.com/revel/revel', 'revel'],
 ];
 
 const RULES: ScanRules = {

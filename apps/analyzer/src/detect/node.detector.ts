@@ -223,6 +223,7 @@ const PORT_PATTERNS: [RegExp, string][] = [
   [/process\.env\.PORT\)?\s*(?:\|\||\?\?)\s*['"]?(\d{2,5})/, 'falls back to this port when PORT is unset'],
   [/\bPORT\s*=\s*(?:Number\(|parseInt\()?[^;\n]*?(?:\|\||\?\?)\s*['"]?(\d{2,5})/, 'falls back to this port when PORT is unset'],
   [/\.listen\(\s*(\d{2,5})\b/, 'listens on this literal port'],
+  [/\b(?:const|let|var)\s+(?:port|PORT|serverPort|httpPort)\s*(?::\s*number\s*)?=\s*(\d{2,5})\s*;?\s*$/m, 'sets this port'],
   [/\bport\s*:\s*(\d{2,5})\b/, 'configures this port'],
 ];
 

@@ -23,6 +23,14 @@ const FRAMEWORKS: [dependency: string, slug: string][] = [
   ['laminas/laminas-mvc', 'laminas'],
   ['cakephp/cakephp', 'cakephp'],
   ['codeigniter4/framework', 'codeigniter'],
+  ['laravel/lumen-framework', 'lumen'],
+  ['yiisoft/yii2', 'yii'],
+  ['drupal/core', 'drupal'],
+  ['drupal/core-recommended', 'drupal'],
+  ['johnpbloch/wordpress', 'wordpress'],
+  ['roots/wordpress', 'wordpress'],
+  ['mezzio/mezzio', 'mezzio'],
+  ['silverstripe/framework', 'silverstripe'],
 ];
 
 const ENV_READ = /(?:\bgetenv\(\s*|\$_ENV\[\s*|\$_SERVER\[\s*|\benv\(\s*)["']([A-Z_][A-Z0-9_]*)["']/g;
@@ -78,6 +86,11 @@ export class PhpDetector implements Detector {
     if (!slug && (await tree.exists('artisan'))) {
       slug = 'laravel';
       evidence.push({ field: 'framework', file: 'artisan', line: 1, reason: 'the artisan console is Laravel' });
+    }
+    // A WordPress install checked in as it is (no Composer): wp-config.php or its sample beside wp-load.php.
+    if (!slug && (await tree.exists('wp-load.php')) && ((await tree.exists('wp-config.php')) || (await tree.exists('wp-config-sample.php')))) {
+      slug = 'wordpress';
+      evidence.push({ field: 'framework', file: 'wp-load.php', line: 1, reason: 'wp-load.php is WordPress' });
     }
 
     const build = await this.assetBuild(tree, slug, evidence);
@@ -151,7 +164,7 @@ export class PhpDetector implements Detector {
       evidence.push({ field: 'commands.start', file: 'Procfile', line: web.line, reason: `the Procfile serves ${named}/ as the document root` });
       return named.replace(/^\.\//, '').replace(/\/$/, '') || '.';
     }
-    if (slug === 'laravel' || slug === 'symfony' || slug === 'slim' || slug === 'cakephp') return 'public';
+    if (slug === 'laravel' || slug === 'lumen' || slug === 'symfony' || slug === 'slim' || slug === 'cakephp' || slug === 'mezzio') return 'public';
     for (const dir of ['public', 'web', 'htdocs', 'www']) if (await tree.exists(`${dir}/index.php`)) return dir;
     return '.';
   }

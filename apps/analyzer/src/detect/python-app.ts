@@ -14,9 +14,22 @@ export const PYTHON_FRAMEWORKS: readonly PythonFramework[] = [
   { slug: 'django', dependency: 'django', importName: 'django' },
   { slug: 'streamlit', dependency: 'streamlit', importName: 'streamlit' },
   { slug: 'gradio', dependency: 'gradio', importName: 'gradio' },
+  // UI frameworks built on FastAPI, Flask or Tornado: they come before what they are built on.
+  { slug: 'chainlit', dependency: 'chainlit', importName: 'chainlit' },
+  { slug: 'nicegui', dependency: 'nicegui', importName: 'nicegui' },
+  { slug: 'dash', dependency: 'dash', importName: 'dash' },
+  { slug: 'panel', dependency: 'panel', importName: 'panel' },
   { slug: 'fasthtml', dependency: 'python-fasthtml', importName: 'fasthtml' },
   { slug: 'fastapi', dependency: 'fastapi', importName: 'fastapi' },
+  { slug: 'litestar', dependency: 'litestar', importName: 'litestar' },
   { slug: 'starlette', dependency: 'starlette', importName: 'starlette' },
+  { slug: 'quart', dependency: 'quart', importName: 'quart' },
+  { slug: 'falcon', dependency: 'falcon', importName: 'falcon' },
+  { slug: 'sanic', dependency: 'sanic', importName: 'sanic' },
+  { slug: 'aiohttp', dependency: 'aiohttp', importName: 'aiohttp' },
+  { slug: 'tornado', dependency: 'tornado', importName: 'tornado' },
+  { slug: 'pyramid', dependency: 'pyramid', importName: 'pyramid' },
+  { slug: 'bottle', dependency: 'bottle', importName: 'bottle' },
   { slug: 'flask', dependency: 'flask', importName: 'flask' },
   // Last: an app that also declares a web framework of its own is served by that framework.
   { slug: 'google-adk', dependency: 'google-adk', importName: 'google.adk' },
@@ -69,6 +82,29 @@ const APP_CONSTRUCTORS: Record<string, RegExp> = {
   fastapi: /^(\w+)\s*(?::\s*\w+\s*)?=\s*FastAPI\(/m,
   starlette: /^(\w+)\s*(?::\s*\w+\s*)?=\s*Starlette\(/m,
   fasthtml: /^(\w+)\s*(?:,\s*\w+\s*)?=\s*(?:fast_app|FastHTML)\(/m,
+  litestar: /^(\w+)\s*(?::\s*\w+\s*)?=\s*Litestar\(/m,
+  quart: /^(\w+)\s*(?::\s*\w+\s*)?=\s*Quart\(/m,
+  falcon: /^(\w+)\s*(?::\s*[\w.]+\s*)?=\s*falcon\.App\(/m,
+};
+
+/** ASGI frameworks (served by uvicorn) and WSGI ones (served by gunicorn), for those with an app object. */
+export const ASGI_APPS = new Set(['fastapi', 'starlette', 'fasthtml', 'litestar', 'quart']);
+export const WSGI_APPS = new Set(['flask', 'falcon']);
+
+/**
+ * Frameworks whose app starts its own server (`python app.py`) or runs under the framework's CLI,
+ * with the port each listens on unless told otherwise (their documented defaults).
+ */
+export const SELF_SERVING: Record<string, { port: number | null; cli?: (file: string) => string }> = {
+  chainlit: { port: 8000, cli: (file) => `chainlit run ${file} --headless --host 0.0.0.0 --port \${PORT:-8000}` },
+  panel: { port: 5006, cli: (file) => `panel serve ${file} --address 0.0.0.0 --port \${PORT:-5006} --allow-websocket-origin '*'` },
+  nicegui: { port: 8080 },
+  dash: { port: 8050 },
+  sanic: { port: 8000 },
+  aiohttp: { port: 8080 },
+  tornado: { port: null },
+  pyramid: { port: null },
+  bottle: { port: 8080 },
 };
 
 /** Finds the module-level application object (or a Flask app factory) a WSGI/ASGI server should load. */

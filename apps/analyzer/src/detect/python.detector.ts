@@ -11,6 +11,9 @@ import {
   importPattern,
   PYTHON_ENTRY_FILES,
   PYTHON_FRAMEWORKS,
+  ASGI_APPS,
+  SELF_SERVING,
+  WSGI_APPS,
   portFromCommand,
   portFromSource,
   type PythonFramework,
@@ -171,11 +174,29 @@ export class PythonDetector implements Detector {
       }
     }
 
-    if (slug === 'flask' || slug === 'fastapi' || slug === 'starlette' || slug === 'fasthtml') {
+    if (slug && SELF_SERVING[slug]) {
+      const { port, cli } = SELF_SERVING[slug]!;
+      const entry = await this.fileImporting(tree, sources, slug);
+      if (entry && repoFile(entry.file)) {
+        return {
+          command: cli ? cli(entry.file) : `python ${entry.file}`,
+          evidence: {
+            field: 'commands.start',
+            file: entry.file,
+            line: entry.line,
+            reason: `${entry.file} imports ${slug}${cli ? `, served by ${slug}'s CLI` : ' and runs its server'}`,
+          },
+          entry: entry.file,
+          defaultPort: port,
+        };
+      }
+    }
+
+    if (slug && (ASGI_APPS.has(slug) || WSGI_APPS.has(slug))) {
       const found = await findAppObject(tree, slug, sources);
       const app = found && appRef(found.target, found.file) && repoFile(found.file) ? found : null;
       if (app) {
-        const wsgi = slug === 'flask';
+        const wsgi = WSGI_APPS.has(slug);
         const server = wsgi ? 'gunicorn' : 'uvicorn';
         const hasServer = has(server) || (slug === 'fastapi' && /fastapi\[[^\]]*standard/i.test([...manifests.texts.values()].join('\n')));
         const text = (await tree.read(app.file)) ?? '';

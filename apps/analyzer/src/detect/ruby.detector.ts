@@ -12,6 +12,9 @@ const FRAMEWORKS: [gem: string, slug: string][] = [
   ['hanami', 'hanami'],
   ['sinatra', 'sinatra'],
   ['roda', 'roda'],
+  ['padrino', 'padrino'],
+  ['grape', 'grape'],
+  ['cuba', 'cuba'],
 ];
 
 const ENV_READ = /\bENV(?:\[\s*|\.fetch\(\s*)["']([A-Z_][A-Z0-9_]*)["']/g;
