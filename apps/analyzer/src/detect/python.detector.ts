@@ -253,6 +253,17 @@ export class PythonDetector implements Detector {
         defaultPort: null,
       };
     }
+    // A package with a __main__.py runs as it is: `python <folder>` executes its __main__.
+    const main = sources.find((f) => /^[^/]+\/__main__\.py$/.test(f));
+    const dir = main?.slice(0, main.indexOf('/'));
+    if (main && dir && repoFile(dir)) {
+      return {
+        command: `python ${dir}`,
+        evidence: { field: 'commands.start', file: main, reason: `${main} makes ${dir}/ runnable` },
+        entry: main,
+        defaultPort: null,
+      };
+    }
     return { command: null, evidence: null, entry: null, defaultPort: null };
   }
 
