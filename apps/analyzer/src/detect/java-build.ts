@@ -76,6 +76,31 @@ async function firstOf(tree: SourceTree, files: string[]): Promise<{ file: strin
   return null;
 }
 
+/**
+ * HTTP libraries an app embeds and starts itself from its main class (no framework packaging of
+ * its own), with the port each listens on when the code names none.
+ */
+const SERVER_LIBRARIES: [marker: RegExp, slug: string, port: number | null][] = [
+  [/\bio\.javalin\b/, 'javalin', 8080],
+  [/\bcom\.sparkjava\b/, 'spark', 4567],
+  [/\bio\.ktor\b/, 'ktor', 8080],
+  [/\bio\.dropwizard\b/, 'dropwizard', 8080],
+  [/\bio\.helidon\b/, 'helidon', 8080],
+  [/\bio\.vertx\b/, 'vertx', null],
+  [/\bio\.jooby\b/, 'jooby', 8080],
+  [/\borg\.http4k\b/, 'http4k', null],
+];
+
+export function javaServerLibrary(build: JavaBuild, evidence: Evidence[]): { slug: string; port: number | null } | null {
+  for (const [marker, slug, port] of SERVER_LIBRARIES) {
+    if (marker.test(build.text)) {
+      evidence.push({ field: 'framework', file: build.file, line: lineOf(build.text, marker), reason: `the build uses ${marker.exec(build.text)?.[0]}` });
+      return { slug, port };
+    }
+  }
+  return null;
+}
+
 export function javaFramework(build: JavaBuild, evidence: Evidence[]): JavaFramework | null {
   for (const [marker, slug] of FRAMEWORKS) {
     if (marker.test(build.text)) {

@@ -3,7 +3,7 @@ import { DomainError } from '#common';
 import type { Detector } from './detector.js';
 import { plainJava, type PlainJava } from './java-plain.js';
 import { yamlValue } from './yaml-value.js';
-import { javaBuild, javaCommands, javaFramework, javaVersion, POM_FILES, type JavaFramework } from './java-build.js';
+import { javaBuild, javaCommands, javaFramework, javaServerLibrary, javaVersion, POM_FILES, type JavaFramework } from './java-build.js';
 import { clampConfidence, scanSources, sourceFiles, type ScanRules } from './pattern-scan.js';
 import { lineOf, type SourceTree } from './source-tree.js';
 
@@ -62,6 +62,7 @@ export class JavaDetector implements Detector {
       );
     }
     const framework = javaFramework(build, evidence);
+    const library = framework ? null : javaServerLibrary(build, evidence);
 
     let config = '';
     const configs: { file: string; text: string }[] = [];
@@ -94,6 +95,10 @@ export class JavaDetector implements Detector {
       evidence.push({ field: 'port', file: build.file, reason: `${framework} listens on ${DEFAULT_PORT} by default` });
     } else {
       port = scan.port;
+      if (port === null && library?.port) {
+        port = library.port;
+        evidence.push({ field: 'port', file: build.file, reason: `${library.slug} listens on ${library.port} unless the code says otherwise` });
+      }
     }
     if (framework && !portFromEnv) {
       warnings.push(`${framework} does not read PORT here; ServerGem will route to port ${port}.`);
@@ -107,7 +112,7 @@ export class JavaDetector implements Detector {
 
     return {
       language: 'java',
-      framework,
+      framework: framework ?? library?.slug ?? null,
       runtime: { name: 'java', version },
       packageManager: build.tool,
       commands: { install: [], build: commands.build, start: commands.start },
