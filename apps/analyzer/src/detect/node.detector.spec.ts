@@ -86,4 +86,13 @@ describe('NodeDetector', () => {
   it('says clearly when it cannot tell what the app is', async () => {
     await expect(analyzeSource(app({ 'README.md': '# hi' }))).rejects.toMatchObject({ code: 'UNSUPPORTED_APP' });
   });
+
+  it.each([
+    ['lts/iron', '20'],
+    ['lts/*', '26'],
+    ['v22.11.0', '22.11.0'],
+  ])('reads .nvmrc %s as Node.js %s', async (nvmrc, version) => {
+    const sut = await analyzeSource(app({ '.nvmrc': `${nvmrc}\n`, 'package.json': '{"scripts":{"start":"node index.js"}}', 'index.js': '' }));
+    expect(sut.runtime.version).toBe(version);
+  });
 });

@@ -192,7 +192,7 @@ export class NodeDetector implements Detector {
   private async nodeVersion(tree: SourceTree, pkg: PackageJson, pkgText: string, evidence: Evidence[]): Promise<string | null> {
     for (const file of ['.nvmrc', '.node-version']) {
       const text = (await tree.read(file))?.trim();
-      const version = text ? /^v?(\d+(?:\.\d+){0,2})/.exec(text)?.[1] : undefined;
+      const version = text ? (/^v?(\d+(?:\.\d+){0,2})/.exec(text)?.[1] ?? (await aliasLine(text))) : undefined;
       if (version) {
         evidence.push({ field: 'runtime.version', file, line: 1, reason: `${file} says ${text}` });
         return version;
@@ -262,4 +262,26 @@ async function loneServer(tree: SourceTree): Promise<NodeEntry | null> {
     }
   }
   return null;
+}
+
+/** nvm's aliases: `lts/iron` is Node.js 20; `lts/*`, `node` and `stable` the newest supported line. */
+const LTS_NAMES: Record<string, string> = {
+  argon: '4',
+  boron: '6',
+  carbon: '8',
+  dubnium: '10',
+  erbium: '12',
+  fermium: '14',
+  gallium: '16',
+  hydrogen: '18',
+  iron: '20',
+  jod: '22',
+  krypton: '24',
+};
+
+async function aliasLine(alias: string): Promise<string | undefined> {
+  const named = /^lts\/([a-z]+)$/i.exec(alias)?.[1]?.toLowerCase();
+  if (named && LTS_NAMES[named]) return LTS_NAMES[named];
+  if (/^(?:lts\/\*|node|stable|latest)$/i.test(alias)) return (await nodeLine('*'))?.line;
+  return undefined;
 }
