@@ -132,6 +132,9 @@ export function javaCommands(
   } else if (build.tool === 'gradle' && framework === 'micronaut') {
     start = `java $JAVA_OPTS -jar ${out}/libs/*-all.jar`;
     reason = 'the Micronaut Gradle plugin builds a shadow jar named *-all.jar';
+  } else if (build.tool === 'gradle' && !framework && /\bshadow\b/i.test(build.text)) {
+    start = `java $JAVA_OPTS -jar ${out}/libs/*-all.jar`;
+    reason = 'the Shadow plugin builds the runnable jar with its dependencies as *-all.jar';
   } else if (build.tool === 'gradle') {
     // Spring Boot's Gradle plugin also leaves a *-plain.jar without dependencies beside the runnable one.
     start = `java $JAVA_OPTS -jar $(ls -1 ${out}/libs/*.jar | grep -v plain)`;

@@ -26,7 +26,7 @@ function describe(report: AnalysisReport): string {
     ['build', report.commands.build.join(' && ') || '—'],
     ['start', report.commands.start ?? '—'],
     ['port', `${report.port ?? 'unknown'}${report.portFromEnv ? ' (reads PORT)' : ''}`],
-    ['env', report.env.map((e) => `${e.name} (${e.kind})`).join(', ') || '—'],
+    ['env', report.env.map((e) => `${e.name} (${e.kind}${e.required ? ', required' : ''})`).join(', ') || '—'],
     ['confidence', report.confidence.toFixed(2)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
