@@ -49,6 +49,18 @@ describe(EnvCollector.name, () => {
     });
   });
 
+  it('a guard whose block logs and then exits makes the variable required, with the guard as evidence', () => {
+    const sut = new EnvCollector('js');
+    collectJsEnv(
+      sut,
+      'server.js',
+      "if (!process.env.GREETING) {\n  console.error('GREETING is not set');\n  process.exit(1);\n}\nres.end(process.env.GREETING);\n",
+    );
+    expect(sut.values()).toEqual([{ name: 'GREETING', kind: 'runtime', source: 'server.js:1', required: true }]);
+    // A block that only logs lets the app go on: not required.
+    expect(jsRequired("if (!process.env.NAME) {\n  console.log('anonymous');\n}\n")).toEqual({ NAME: false });
+  });
+
   it('a variable read both ways is required, with the evidence line of the read that needs it', () => {
     const sut = new EnvCollector('js');
     collectJsEnv(sut, 'a.js', "const a = process.env.TOKEN || '';\n\nconst b = process.env.TOKEN;\n");

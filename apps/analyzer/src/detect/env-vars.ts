@@ -34,6 +34,16 @@ export type EnvDialect = 'js' | 'python' | 'ruby' | 'php' | 'java' | 'spring' | 
 const NULLISH_AFTER = /^\s*\)*\s*(?:\?\?|\|\||\?\.?|&&|[!=]==?)/;
 /** A guard whose branch stops the app: the variable is required after all. */
 const FAILS = /^[^;{}\n]{0,80}[{\s]*(?:throw\b|process\.exit|Deno\.exit|System\.exit|Environment\.Exit|panic!?\(|log\.Fatal|raise\b)/;
+/** A statement that stops the app. */
+const STOPS = /\b(?:throw\b|process\.exit|Deno\.exit|System\.exit|Environment\.Exit|panic!?\(|log\.Fatal|raise\b)/;
+
+/** Whether the branch of `if (!X)` stops the app: its one statement, or any statement of its `{ … }` block. */
+function guardStops(after: string): boolean {
+  if (FAILS.test(after)) return true;
+  const block = /^[^;{}\n]{0,80}\{([^{}]{0,400})\}/.exec(after);
+  return block !== null && STOPS.test(block[1]!);
+}
+
 /** A guard or a fallback wrapped around the read (`if (process.env.X)`, `!process.env.X`, `typeof`). */
 const GUARD_BEFORE =
   /(?:\bif\s*\(\s*!?\s*|!\s*|\btypeof\s+|\bgetOrDefault\s*\(\s*|\bofNullable\s*\(\s*|\brequireNonNullElse\w*\s*\(\s*|\bIsNullOrEmpty\s*\(\s*)$/;
@@ -78,7 +88,7 @@ export function isRequiredRead(dialect: EnvDialect, text: string, index: number,
     case 'dotnet':
     case 'dart':
       if (/getOrDefault/.test(matched)) return false;
-      if (GUARD_BEFORE.test(before)) return /\bif\s*\(\s*!\s*$/.test(before) && FAILS.test(after);
+      if (GUARD_BEFORE.test(before)) return /\bif\s*\(\s*!\s*$/.test(before) && guardStops(after);
       return !NULLISH_AFTER.test(after) && !checkedLater(before, after);
   }
 }
