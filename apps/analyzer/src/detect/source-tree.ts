@@ -108,17 +108,14 @@ export class SourceTree {
     return out;
   }
 
-  /** A view of a sub-folder, for monorepo apps. */
+  /**
+   * A view of a sub-folder, for monorepo apps: null unless every folder on the way is a real one,
+   * since `lstat` alone follows a linked folder earlier in the path (`link/app`, `link` → `/home`).
+   */
   async sub(path: string): Promise<SourceTree | null> {
     if (path === '.') return this;
-    const full = join(this.root, path);
-    if (!this.inside(full)) return null;
-    try {
-      const stat = await lstat(full);
-      return stat.isDirectory() ? SourceTree.open(full) : null;
-    } catch {
-      return null;
-    }
+    if ((await this.kind(path)) !== 'dir') return null;
+    return SourceTree.open(join(this.root, path));
   }
 
   private inside(full: string): boolean {
