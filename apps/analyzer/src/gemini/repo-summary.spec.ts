@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,5 +59,18 @@ describe(buildRepoSummary.name, () => {
 
     expect(sut.tree).toEqual(['index.js', 'package.json']);
     expect(sut.withheld).toBe(2);
+  });
+
+  it('shows nothing a link points at outside the repository: a README linked to a key, an app folder behind a linked folder', async () => {
+    const outside = app({ id_rsa: 'PRIVATE-KEY-BODY-4242\n', 'api/package.json': '{"name":"outside-api"}', 'api/index.js': 'OUTSIDE-CODE-7171' });
+    const root = app({ 'package.json': JSON.stringify({ name: 'inside', scripts: { start: 'node index.js' } }), 'index.js': '' });
+    symlinkSync(join(outside, 'id_rsa'), join(root, 'README.md'));
+    symlinkSync(outside, join(root, 'apps'));
+    const report = await analyzeSource(root);
+
+    for (const appPath of ['.', 'apps/api']) {
+      const text = summaryText(await buildRepoSummary(root, appPath, report));
+      for (const needle of ['PRIVATE-KEY-BODY', 'outside-api', 'OUTSIDE-CODE']) expect(text).not.toContain(needle);
+    }
   });
 });
