@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,7 +6,7 @@ import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentUpdate } from '#contracts';
-import { apiFetch, apiJson, connect, dropSchema, isGapFree, TEST_DATABASE_URL, uniqueSchema, type TestSocket } from '#testing';
+import { apiFetch, apiJson, connect, deployOverSocket, dropSchema, gitRepoFrom, isGapFree, TEST_DATABASE_URL, uniqueSchema, type TestSocket } from '#testing';
 import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
@@ -159,6 +159,21 @@ describe('gateway: sockets and requests that misbehave are refused, and the serv
     expect(await answerTo(socket, event, payload)).toBe('VALIDATION_FAILED');
     socket.close();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a branch with option or shell syntax before git runs: nothing it names is executed', async () => {
+    const repo = gitRepoFrom(example);
+    const marker = join(home, 'pwned');
+    try {
+      for (const branch of [`--upload-pack=touch ${marker}`, `-u touch ${marker}`, `main; touch ${marker}`, `$(touch ${marker})`, `\`touch ${marker}\``]) {
+        const transcript = await deployOverSocket(sut, { repoUrl: repo, branch });
+        expect(transcript.error, branch).toMatchObject({ code: 'INVALID_BRANCH', hint: expect.stringContaining('main') });
+        expect(transcript.updates.flatMap((u) => u.logs).filter((line) => line.includes('touch'))).toEqual([]);
+      }
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it('refuses a REST body that is not JSON, or too large, with a clear error, and stays up', async () => {
