@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { transportConfigFields } from '#messaging';
+import { logConfigFields, metricsConfigFields, transportConfigFields } from '#messaging';
 import { booleanFromEnv, secretKeyFields } from '#common';
 
 export const analyzerConfigSchema = z.object({
   ...transportConfigFields,
+  ...logConfigFields,
+  ...metricsConfigFields,
   SERVERGEM_HOME: z.string().optional(),
   ...secretKeyFields,
   /** Local folders and repositories: set only by the all-in-one server on loopback. */

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { loadConfig } from '#common';
-import { startMicroservice, transportSettings } from '#messaging';
+import { metricsListenerSettings, startMicroservice, transportSettings, useLogFormat } from '#messaging';
 import { analyzerConfigSchema } from './analyzer.config.js';
 import { AnalyzerModule } from './analyzer.module.js';
 
 const config = loadConfig(analyzerConfigSchema);
-await startMicroservice(AnalyzerModule.forRoot(config), 'analyzer', transportSettings(config));
+const logger = useLogFormat(config.LOG_FORMAT);
+await startMicroservice(AnalyzerModule.forRoot(config), 'analyzer', transportSettings(config), { logger, metrics: metricsListenerSettings(config) });

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { transportConfigFields } from '#messaging';
+import { logConfigFields, metricsConfigFields, transportConfigFields } from '#messaging';
 import { booleanFromEnv, localTargetFields, secretKeyFields } from '#common';
 
 export const builderConfigSchema = z.object({
   ...transportConfigFields,
+  ...logConfigFields,
+  ...metricsConfigFields,
   SERVERGEM_HOME: z.string().optional(),
   ...secretKeyFields,
   ...localTargetFields,

@@ -28,7 +28,7 @@ export class BuilderService {
 
   async build(request: RequestOf<typeof buildSubject>): Promise<ResponseOf<typeof buildSubject>> {
     const token = this.secrets.openFromService(request.sealedToken);
-    return runWorkerStep(this.bus, { deploymentId: request.deploymentId, stage: 'generating', secrets: [token] }, async (reporter) => {
+    return runWorkerStep(this.bus, { deploymentId: request.deploymentId, stage: 'generating', secrets: [token], target: request.target }, async (reporter) => {
       const { report } = request;
       const driver = this.drivers[request.target === 'local' ? 'local' : 'cloudbuild'];
       if (!driver) {

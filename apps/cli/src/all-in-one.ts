@@ -1,8 +1,8 @@
 // Nest's dependency injection reads the decorators' metadata.
 import 'reflect-metadata';
-import type { INestApplication, INestMicroservice, LogLevel } from '@nestjs/common';
+import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import { appIdentity, InstallationLayout, isolationNotice, loadConfig, servergemHome } from '#common';
-import { InProcessBus, startMicroservice, transportSettings } from '#messaging';
+import { InProcessBus, startMicroservice, transportSettings, useLogFormat } from '#messaging';
 import { analyzerConfigSchema } from '../../analyzer/src/analyzer.config.js';
 import { AnalyzerModule } from '../../analyzer/src/analyzer.module.js';
 import { builderConfigSchema } from '../../builder/src/builder.config.js';
@@ -61,7 +61,7 @@ export async function startAllInOne(env: NodeJS.ProcessEnv = process.env, log: (
     const bus = new InProcessBus();
     const settings = transportSettings(gatewayConfig, bus);
     // Start-up chatter of five services would bury what matters; warnings and errors still show.
-    const quiet = { shutdownHooks: false, logger: ['warn', 'error'] as LogLevel[] };
+    const quiet = { shutdownHooks: false, logger: useLogFormat(config.LOG_FORMAT, ['warn', 'error']) };
     apps.push(await startMicroservice(OrchestratorModule.forRoot(loadConfig(orchestratorConfigSchema, shared), bus), 'orchestrator', settings, quiet));
     apps.push(await startMicroservice(AnalyzerModule.forRoot(loadConfig(analyzerConfigSchema, shared), bus), 'analyzer', settings, quiet));
     apps.push(await startMicroservice(BuilderModule.forRoot(loadConfig(builderConfigSchema, shared), bus), 'builder', settings, quiet));

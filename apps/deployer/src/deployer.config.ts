@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { transportConfigFields } from '#messaging';
+import { logConfigFields, metricsConfigFields, transportConfigFields } from '#messaging';
 import { localTargetFields, secretKeyFields } from '#common';
 import { cloudRunConfigFields } from './drivers/cloud-run.config.js';
 
 export const deployerConfigSchema = z.object({
   ...transportConfigFields,
+  ...logConfigFields,
+  ...metricsConfigFields,
   SERVERGEM_HOME: z.string().optional(),
   ...secretKeyFields,
   ...localTargetFields,

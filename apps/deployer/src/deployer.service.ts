@@ -61,8 +61,10 @@ export class DeployerService implements OnApplicationBootstrap, OnApplicationShu
     // Parsed again for its defaults: the request type is what a sender may leave out.
     const settings = request.settings ? serviceSettingsSchema.parse(request.settings) : undefined;
     // The service's own secrets are redacted from every line this step reports.
-    return runWorkerStep(this.bus, { deploymentId: request.deploymentId, stage: 'deploying', secrets: this.openSecrets(settings) }, (reporter) =>
-      driver.deploy({ ...request, settings, reporter }),
+    return runWorkerStep(
+      this.bus,
+      { deploymentId: request.deploymentId, stage: 'deploying', secrets: this.openSecrets(settings), target: request.target },
+      (reporter) => driver.deploy({ ...request, settings, reporter }),
     );
   }
 

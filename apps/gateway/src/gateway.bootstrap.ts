@@ -1,13 +1,13 @@
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { serverStrategy, transportSettings, type InProcessBus } from '#messaging';
+import { LogContextInterceptor, serverStrategy, transportSettings, type InProcessBus } from '#messaging';
 import { AccessTokens } from './access-tokens.js';
 import { FrontDoor } from './front-door.js';
 import { assertSafeBinding, type GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { frontDoorMiddleware } from './http/front-door.middleware.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
-import { serveWebUi } from './http/web-ui.js';
+import { findWebDir, serveWebUi } from './http/web-ui.js';
 import { RefusalLog } from './refusal-log.js';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
 
@@ -15,7 +15,7 @@ import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
 export async function startGateway(
   config: GatewayConfig,
   bus?: InProcessBus,
-  options: { shutdownHooks?: boolean; logger?: LogLevel[] } = {},
+  options: { shutdownHooks?: boolean; logger?: LogLevel[] | LoggerService } = {},
 ): Promise<INestApplication> {
   assertSafeBinding(config);
   // Made (or read) before anything listens, so a bad token file stops the start with its reason.
@@ -25,9 +25,10 @@ export async function startGateway(
   const app = await NestFactory.create(GatewayModule.forRoot(config, tokens, bus), { logger: options.logger ?? ['log', 'warn', 'error'] });
   app.useWebSocketAdapter(new GatewayIoAdapter(app, { config, door, tokens, refusals }));
   app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalInterceptors(new LogContextInterceptor());
   // First in line: before the web UI's files, the body parsers and every route.
   app.use(frontDoorMiddleware(door, refusals));
-  serveWebUi(app);
+  serveWebUi(app, findWebDir(config.WEB_DIR));
   // Every gateway replica must see every event: no queue group.
   app.connectMicroservice(serverStrategy('gateway', transportSettings(config, bus), { queue: false }));
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isLoopbackHost, MAKE_A_TOKEN, MIN_ACCESS_TOKEN_LENGTH } from '#common';
-import { transportConfigFields } from '#messaging';
+import { logConfigFields, metricsConfigFields, transportConfigFields } from '#messaging';
 import { secretKeyFields } from '#common';
 
 const commaList = z
@@ -36,6 +36,14 @@ const origin = z.string().transform((value, ctx) => {
 
 export const gatewayConfigSchema = z.object({
   ...transportConfigFields,
+  ...logConfigFields,
+  /** Secret: a token a scraper may send for `/metrics` instead of an access token. */
+  METRICS_TOKEN: metricsConfigFields.METRICS_TOKEN,
+  /** A folder holding a built web UI (its index.html); without it, `apps/web/dist` of this checkout. */
+  WEB_DIR: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   SERVERGEM_HOME: z.string().optional(),
   ...secretKeyFields,
   HOST: z.string().default('127.0.0.1'),

@@ -7,6 +7,8 @@ import { DeploymentEventsController } from './deployment-events.controller.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config.js';
 import { DeploymentsController } from './http/deployments.controller.js';
 import { HealthController } from './http/health.controller.js';
+import { MetricsController } from './http/metrics.controller.js';
+import { OpenApiController } from './http/openapi/openapi.controller.js';
 import { OwnerGuard } from './http/owner.guard.js';
 import { ServicesController } from './http/services.controller.js';
 import { ConnectionStats } from './socket/connection-stats.js';
@@ -20,7 +22,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forRoot('gateway', transportSettings(config, bus))],
-      controllers: [HealthController, DeploymentsController, ServicesController, DeploymentEventsController],
+      controllers: [HealthController, MetricsController, OpenApiController, DeploymentsController, ServicesController, DeploymentEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: AccessTokens, useValue: tokens },

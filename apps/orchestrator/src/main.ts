@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { loadConfig } from '#common';
-import { startMicroservice, transportSettings } from '#messaging';
+import { metricsListenerSettings, startMicroservice, transportSettings, useLogFormat } from '#messaging';
 import { orchestratorConfigSchema } from './orchestrator.config.js';
 import { OrchestratorModule } from './orchestrator.module.js';
 
 const config = loadConfig(orchestratorConfigSchema);
-await startMicroservice(OrchestratorModule.forRoot(config), 'orchestrator', transportSettings(config));
+const logger = useLogFormat(config.LOG_FORMAT);
+await startMicroservice(OrchestratorModule.forRoot(config), 'orchestrator', transportSettings(config), { logger, metrics: metricsListenerSettings(config) });

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { booleanFromEnv } from '#common';
-import { transportConfigFields } from '#messaging';
+import { logConfigFields, metricsConfigFields, transportConfigFields } from '#messaging';
 import { secretKeyFields } from '#common';
 
 export const orchestratorConfigSchema = z
   .object({
     ...transportConfigFields,
+    ...logConfigFields,
+    ...metricsConfigFields,
     SERVERGEM_HOME: z.string().optional(),
     ...secretKeyFields,
     DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:5432/db)'),

@@ -5,6 +5,7 @@ import { MessagingModule, transportSettings, type InProcessBus } from '#messagin
 import { ChatController } from './chat/chat.controller.js';
 import { CHAT_PROVIDERS } from './chat/chat.providers.js';
 import { openDatabase } from './database/data-source.js';
+import { DeploymentMetrics } from './deployments/deployment-metrics.js';
 import { DeploymentRedactors } from './deployments/deployment-redactors.js';
 import { DeploymentsController } from './deployments/deployments.controller.js';
 import { EventLog } from './deployments/event-log.service.js';
@@ -38,6 +39,7 @@ export class OrchestratorModule {
         // Opens the deployments' sealed tokens to redact them from what is stored, never to use them.
         { provide: SecretBox, useFactory: () => new SecretBox(secretKey(config)) },
         DeploymentRedactors,
+        DeploymentMetrics,
         EventLog,
         WorkflowService,
         ...CHAT_PROVIDERS,

@@ -8,3 +8,8 @@ export * from './namespaced-nats.js';
 export * from './zod.pipe.js';
 export * from './microservice.js';
 export * from './worker-step.js';
+export * from './observability/log-context.js';
+export * from './observability/log-context.interceptor.js';
+export * from './observability/metrics.js';
+export * from './observability/metrics-listener.js';
+export * from './observability/service-logger.js';

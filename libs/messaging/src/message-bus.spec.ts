@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineRequest } from '#contracts';
 import { DomainError } from '#common';
+import { parsePrometheusText } from '#testing';
 import { InProcessBus } from './in-process.transport.js';
 import { MessageBus } from './message-bus.js';
 import { startMicroservice } from './microservice.js';
 import { MessagingModule } from './messaging.module.js';
+import { metricsRegistry } from './observability/metrics.js';
 import { ZodPipe } from './zod.pipe.js';
 
 const suffix = Math.random().toString(36).slice(2, 8);
@@ -91,6 +93,19 @@ describe.each(transports)(`${MessageBus.name} over %s`, (_name, natsUrl) => {
   it('turns a slow answer into a TIMEOUT', async () => {
     const error = (await sut.request(echo, { text: 'x', delayMs: 500 }, { timeoutMs: 100 }).catch((e: unknown) => e)) as DomainError;
     expect(error.code).toBe('TIMEOUT');
+  });
+
+  it('times every request in the registry, by subject and outcome', async () => {
+    const counts = async () => {
+      const scrape = parsePrometheusText(await metricsRegistry.metrics());
+      const count = (subject: string, outcome: string) => scrape.value('servergem_bus_request_duration_seconds_count', { subject, outcome }) ?? 0;
+      return [count(echo.subject, 'ok'), count(echo.subject, 'BUILD_FAILED'), count(nobody.subject, 'SERVICE_UNAVAILABLE')];
+    };
+    const before = await counts();
+    await sut.request(echo, { text: 'counted' });
+    await sut.request(echo, { text: 'x', fail: true }).catch(() => undefined);
+    await sut.request(nobody, { text: 'x' }).catch(() => undefined);
+    expect(await counts()).toEqual(before.map((n) => n + 1));
   });
 });
 

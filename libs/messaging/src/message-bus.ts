@@ -4,6 +4,7 @@ import { EmptyResponseException } from '@nestjs/microservices/errors/empty-respo
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import type { EventSubject, PayloadOf, RequestOf, RequestSubject, ResponseOf } from '#contracts';
 import { DomainError } from '#common';
+import { busRequestSeconds } from './observability/metrics.js';
 
 export const RAW_CLIENT = Symbol('RAW_CLIENT');
 
@@ -20,17 +21,22 @@ export class MessageBus implements OnApplicationShutdown {
   async request<S extends RequestSubject>(def: S, payload: RequestOf<S>, options: { timeoutMs?: number } = {}): Promise<ResponseOf<S>> {
     const data = def.request.parse(payload);
     const waitMs = options.timeoutMs ?? def.timeoutMs;
+    const done = busRequestSeconds.startTimer({ subject: def.subject });
     let reply: unknown;
     try {
       reply = await firstValueFrom(this.client.send(def.subject, data).pipe(timeout(waitMs)));
     } catch (error) {
-      throw this.toDomainError(def, waitMs, error);
+      const failure = this.toDomainError(def, waitMs, error);
+      done({ outcome: failure.code });
+      throw failure;
     }
     const parsed = def.response.safeParse(reply);
     if (!parsed.success) {
+      done({ outcome: 'INTERNAL' });
       this.logger.error(`Malformed reply on ${def.subject}: ${parsed.error.message}`);
       throw new DomainError('INTERNAL', `The ${def.service} sent a reply ServerGem could not read.`, 'Check that every service runs the same version.');
     }
+    done({ outcome: 'ok' });
     return parsed.data as ResponseOf<S>;
   }
 

@@ -1,7 +1,12 @@
 import type { Stage } from '#contracts';
 import { Redactor, redactError } from '#common';
 import type { MessageBus } from './message-bus.js';
+import { withLogContext } from './observability/log-context.js';
+import { outcomeOf, stepSeconds } from './observability/metrics.js';
 import { ProgressReporter } from './progress-reporter.js';
+
+/** The step a worker runs, named by the stage its first lines belong to. */
+const STEP_OF: Partial<Record<Stage, string>> = { cloning: 'analyze', analyzing: 'analyze', generating: 'build', building: 'build', deploying: 'deploy' };
 
 export interface WorkerStep {
   /** Absent for work outside a deployment (an `analyze` from chat): nothing is reported then. */
@@ -10,6 +15,8 @@ export interface WorkerStep {
   stage: Stage;
   /** The deployment's secrets in clear — its GitHub token today, any other secret it is given. */
   secrets: Iterable<string | null | undefined>;
+  /** Where the step's work goes (`local`, `cloudrun`), for its metrics. */
+  target?: string;
 }
 
 /**
@@ -21,12 +28,18 @@ export interface WorkerStep {
 export async function runWorkerStep<T>(bus: MessageBus, step: WorkerStep, work: (reporter: ProgressReporter) => Promise<T>): Promise<T> {
   const redactor = new Redactor(step.secrets);
   const reporter = new ProgressReporter(bus, step.deploymentId, step.stage, redactor);
-  try {
-    const result = await work(reporter);
-    await reporter.flush();
-    return result;
-  } catch (error) {
-    await reporter.flush().catch(() => undefined);
-    throw redactError(error, redactor);
-  }
+  const done = stepSeconds.startTimer({ step: STEP_OF[step.stage] ?? step.stage, target: step.target ?? 'none' });
+  // Every line the step logs, in this service, names its deployment.
+  return withLogContext(step.deploymentId ? { deploymentId: step.deploymentId } : {}, async () => {
+    try {
+      const result = await work(reporter);
+      await reporter.flush();
+      done({ outcome: 'ok' });
+      return result;
+    } catch (error) {
+      await reporter.flush().catch(() => undefined);
+      done({ outcome: outcomeOf(error) });
+      throw redactError(error, redactor);
+    }
+  });
 }

@@ -4,10 +4,11 @@ import { DomainError } from '#common';
 
 /**
  * Validates an inbound payload at the boundary; a bad one becomes a VALIDATION_FAILED error that
- * names the fields. A REST parameter or query value is named by its own name (`id`, `tail`).
+ * names the fields. A REST parameter or query value is named by its own name (`id`, `tail`). Its
+ * schema is public: the OpenAPI document of the REST routes is made from it.
  */
 export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
-  constructor(private readonly schema: S) {}
+  constructor(readonly schema: S) {}
 
   transform(value: unknown, metadata?: ArgumentMetadata): z.output<S> {
     const parsed = this.schema.safeParse(value);

@@ -14,3 +14,4 @@ export * from './test-database.js';
 export * from './fake-secret-manager.js';
 export * from './fake-cloud-logging.js';
 export * from './chat-phrasings.js';
+export * from './prometheus-text.js';

@@ -65,7 +65,8 @@ describe(serveWebUi.name, () => {
 
   it('finds the UI through WEB_DIR, and reports none when WEB_DIR has no build', () => {
     const dir = builtUi();
-    expect(findWebDir({ WEB_DIR: dir })).toBe(dir);
-    expect(findWebDir({ WEB_DIR: join(dir, 'assets') })).toBeNull();
+    expect(findWebDir(dir)).toBe(dir);
+    expect(findWebDir(join(dir, 'assets'))).toBeNull();
+    expect(findWebDir(undefined, dir)).toBeNull();
   });
 });

@@ -29,9 +29,9 @@ or point <code>WEB_DIR</code> at a folder holding a built UI.</p>
 <p>The API is up: <a href="/health">/health</a>, <a href="/api/deployments">/api/deployments</a>.</p>
 </body></html>`;
 
-/** `WEB_DIR`, else `apps/web/dist` found upwards from this file (it runs from `src/` in tests and from `dist/` built). */
-export function findWebDir(env: NodeJS.ProcessEnv = process.env, from: string = import.meta.dirname): string | null {
-  if (env.WEB_DIR) return existsSync(join(env.WEB_DIR, 'index.html')) ? resolve(env.WEB_DIR) : null;
+/** The configured `WEB_DIR`, else `apps/web/dist` found upwards from this file (it runs from `src/` in tests and from `dist/` built). */
+export function findWebDir(configured: string | undefined, from: string = import.meta.dirname): string | null {
+  if (configured) return existsSync(join(configured, 'index.html')) ? resolve(configured) : null;
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'apps', 'web', 'dist');
     if (existsSync(join(candidate, 'index.html'))) return candidate;
@@ -50,7 +50,7 @@ function securityHeaders(res: Response): void {
  * Serves the built web UI at `/`, with every other page path answered by `index.html` (the UI
  * routes in the browser). Registered before Nest's routes, so it steps aside for the server's own.
  */
-export function serveWebUi(app: INestApplication, webDir: string | null = findWebDir()): void {
+export function serveWebUi(app: INestApplication, webDir: string | null): void {
   if (webDir) {
     app.use(
       express.static(webDir, {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { socketConnections } from '#messaging';
 
 @Injectable()
 export class ConnectionStats {
@@ -6,10 +7,13 @@ export class ConnectionStats {
 
   opened(): void {
     this.open++;
+    socketConnections.inc();
   }
 
   closed(): void {
-    this.open = Math.max(0, this.open - 1);
+    if (this.open === 0) return;
+    this.open--;
+    socketConnections.dec();
   }
 
   get connections(): number {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { deploymentEventsSubject, type DeploymentEvent } from '#contracts';
-import { MessageBus } from '#messaging';
+import { eventsFannedOut, MessageBus } from '#messaging';
 
 interface Subscription {
   socket: Socket;
@@ -69,6 +69,7 @@ export class DeploymentStreams {
   private send(deploymentId: string, sub: Subscription, event: DeploymentEvent): void {
     if (event.seq <= sub.lastSent) return;
     sub.lastSent = event.seq;
+    eventsFannedOut.inc();
     const { seq, stage, progress, message, logs } = event;
     sub.socket.emit('deployment_update', { type: 'deployment_update', data: { deploymentId, seq, stage, progress, message, logs } });
     const outcome = event.outcome;

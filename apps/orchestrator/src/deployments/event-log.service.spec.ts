@@ -6,6 +6,7 @@ import { SecretBox } from '#common';
 import type { MessageBus } from '#messaging';
 import { openDatabase } from '../database/data-source.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
+import { DeploymentMetrics } from './deployment-metrics.js';
 import { DeploymentRedactors } from './deployment-redactors.js';
 import { EventLog } from './event-log.service.js';
 
@@ -22,7 +23,7 @@ describe(EventLog.name, () => {
   beforeAll(async () => {
     db = await openDatabase(DATABASE_URL, schema);
     const bus = { emit: async (_def: unknown, event: { seq: number }) => void published.push(event.seq) } as unknown as MessageBus;
-    sut = new EventLog(db, bus, new DeploymentRedactors(secrets));
+    sut = new EventLog(db, bus, new DeploymentRedactors(secrets), new DeploymentMetrics(db));
   });
 
   afterAll(async () => {

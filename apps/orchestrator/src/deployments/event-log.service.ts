@@ -1,10 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { deploymentEventPublished, STAGE_PROGRESS, STAGES, stageIndex, type DeploymentEvent, type DeploymentOutcome, type Stage } from '#contracts';
 import { DomainError, type Redactor } from '#common';
 import { MessageBus } from '#messaging';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
+import { DeploymentMetrics } from './deployment-metrics.js';
 import { DeploymentRedactors } from './deployment-redactors.js';
 
 export interface AppendInput {
@@ -32,6 +33,8 @@ export class EventLog {
     private readonly db: DataSource,
     private readonly bus: MessageBus,
     private readonly redactors: DeploymentRedactors,
+    // The module always provides it; code that makes an event log by hand may leave it out.
+    @Optional() private readonly metrics?: DeploymentMetrics,
   ) {}
 
   append(deploymentId: string, input: AppendInput): Promise<DeploymentEvent> {
@@ -44,6 +47,7 @@ export class EventLog {
       })
       .catch(() => undefined);
     return next.then(async (event) => {
+      this.metrics?.stored(event);
       await this.bus
         .emit(deploymentEventPublished, event)
         .catch((error: unknown) => this.logger.warn(`Could not fan out event ${event.seq}: ${String(error)}`));

@@ -4,7 +4,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { DataSource } from 'typeorm';
 import { analyzeSubject, buildSubject, deploySubject, type Stage } from '#contracts';
 import { DomainError, redactError, serviceSlug } from '#common';
-import { MessageBus } from '#messaging';
+import { MessageBus, withLogContext } from '#messaging';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { EventLog, storableText } from '../deployments/event-log.service.js';
@@ -60,7 +60,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     if (!claimed) return;
     this.running.add(deploymentId);
     try {
-      await this.run(claimed);
+      await withLogContext({ deploymentId }, () => this.run(claimed));
     } finally {
       this.running.delete(deploymentId);
       await this.db
