@@ -9,6 +9,7 @@ import { appIdentity, DomainError, handOver, InstallationLayout, runAsOf } from 
 import type { ProgressReporter } from '#messaging';
 import { deployerConfigSchema } from '../deployer.config.js';
 import { processStartTime } from '../runtime/process-info.js';
+import { portInUse } from './free-port.js';
 import { LocalDeployDriver } from './local-deploy.driver.js';
 
 const home = mkdtempSync(join(tmpdir(), 'servergem-runtime-'));
@@ -30,8 +31,8 @@ async function release(service: string, body: string): Promise<{ deploymentId: s
   return { deploymentId, releaseDir };
 }
 
-function driver(): LocalDeployDriver {
-  return new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home, APP_START_TIMEOUT_SECONDS: '5' }));
+function driver(env: Record<string, string> = {}): LocalDeployDriver {
+  return new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home, APP_START_TIMEOUT_SECONDS: '5', ...env }));
 }
 
 async function deploy(sut: LocalDeployDriver, service: string, r: { deploymentId: string; releaseDir: string }, logs: string[] = []) {
@@ -57,8 +58,8 @@ const alive = (pid: number) => {
 
 describe(LocalDeployDriver.name, () => {
   const drivers: LocalDeployDriver[] = [];
-  const make = () => {
-    const d = driver();
+  const make = (env: Record<string, string> = {}) => {
+    const d = driver(env);
     drivers.push(d);
     return d;
   };
@@ -196,5 +197,29 @@ describe(LocalDeployDriver.name, () => {
     await sut.close();
     await driver().stopAll();
     for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it('gives stable URLs ports of APP_PORT_RANGE, on APP_PROXY_HOST, named with APP_URL_HOST (a container publishing its ports)', async () => {
+    let first = 0;
+    for (let base = 41000 + Math.floor(Math.random() * 8000); !first; base += 3) {
+      if (!(await portInUse('0.0.0.0', base)) && !(await portInUse('0.0.0.0', base + 1))) first = base;
+    }
+    const sut = make({ APP_PORT_RANGE: `${first}-${first + 1}`, APP_PROXY_HOST: '0.0.0.0', APP_URL_HOST: 'localhost' });
+    const one = await deploy(sut, 'ranged-one', await release('ranged-one', 'one'));
+    const two = await deploy(sut, 'ranged-two', await release('ranged-two', 'two'));
+    expect([one.url, two.url]).toEqual([`http://localhost:${first}`, `http://localhost:${first + 1}`]);
+    // Listening on every address: reached here on loopback, from the host through the published port.
+    expect(await text(`http://127.0.0.1:${first}`)).toBe('one');
+    expect(await text(`http://127.0.0.1:${first + 1}`)).toBe('two');
+    const full = await deploy(sut, 'ranged-three', await release('ranged-three', 'three')).catch((e: unknown) => e);
+    expect(full).toBeInstanceOf(DomainError);
+    expect(full).toMatchObject({ code: 'DEPLOY_FAILED', message: expect.stringContaining(`APP_PORT_RANGE (${first}-${first + 1})`) });
+  });
+
+  it('refuses a port range that is not one', () => {
+    for (const range of ['9000', '9100-9000', '0-10', '9000-70000', 'a-b']) {
+      expect(deployerConfigSchema.safeParse({ APP_PORT_RANGE: range }).success, range).toBe(false);
+    }
+    expect(deployerConfigSchema.parse({ APP_PORT_RANGE: '9000-9099' }).APP_PORT_RANGE).toEqual({ first: 9000, last: 9099 });
   });
 });

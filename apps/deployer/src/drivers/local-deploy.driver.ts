@@ -141,6 +141,11 @@ export class LocalDeployDriver implements DeployDriver {
       home: this.home,
       layout: InstallationLayout.resolve({ home: this.home, sharedDir: this.config.SERVERGEM_SHARED_DIR }),
       host: this.config.APP_HOST,
+      proxyHost: this.config.APP_PROXY_HOST ?? this.config.APP_HOST,
+      // A proxy on every address is reached, from here, at the apps' address.
+      urlHost:
+        this.config.APP_URL_HOST ?? (isWildcard(this.config.APP_PROXY_HOST) ? this.config.APP_HOST : (this.config.APP_PROXY_HOST ?? this.config.APP_HOST)),
+      proxyPorts: this.config.APP_PORT_RANGE,
       startTimeoutMs: this.config.APP_START_TIMEOUT_SECONDS * 1000,
       runAs: runAsOf(identity),
       path: this.config.PATH,
@@ -157,4 +162,8 @@ export class LocalDeployDriver implements DeployDriver {
     }
     return this.service(name);
   }
+}
+
+function isWildcard(host: string | undefined): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
 }

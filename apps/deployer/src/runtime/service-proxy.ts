@@ -11,8 +11,11 @@ export class ServiceProxy {
   private readonly tunnels = new Set<Socket>();
 
   constructor(
+    /** Where the app listens. */
     private readonly host: string,
     private readonly target: () => number | null,
+    /** Where the proxy itself listens; the app's address without it. */
+    private readonly bindHost: string = host,
   ) {
     this.server = createServer((req, res) => {
       const port = this.target();
@@ -38,7 +41,7 @@ export class ServiceProxy {
   listen(port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, this.host, () => {
+      this.server.listen(port, this.bindHost, () => {
         this.server.off('error', reject);
         const address = this.server.address();
         resolve(typeof address === 'object' && address ? address.port : port);

@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { ServiceRevision, ServiceSummary } from '#contracts';
 import { DomainError, type InstallationLayout, type RunAs } from '#common';
-import { freePort } from '../drivers/free-port.js';
+import { freePort, portInUse } from '../drivers/free-port.js';
 import { probeHttp } from '../drivers/http-probe.js';
 import { AppLog } from './app-log.js';
 import { killLeftovers, launchRelease, stopProcess, type AppLaunch, type Launched } from './app-process.js';
@@ -16,7 +16,13 @@ export interface RuntimeSettings {
   home: string;
   /** Where the services' own HOMEs are. */
   layout: InstallationLayout;
+  /** Where apps listen and are probed. */
   host: string;
+  /** Where the services' stable URLs listen, and the host their URLs name. */
+  proxyHost: string;
+  urlHost: string;
+  /** The ports stable URLs are given; any free one without it. */
+  proxyPorts?: { first: number; last: number };
   startTimeoutMs: number;
   /** As root: the app user. */
   runAs: RunAs | undefined;
@@ -49,7 +55,7 @@ export class SupervisedService {
     private state: ServiceState,
     readonly log: AppLog,
   ) {
-    this.proxy = new ServiceProxy(settings.host, () => this.targetPort());
+    this.proxy = new ServiceProxy(settings.host, () => this.targetPort(), settings.proxyHost);
   }
 
   /** Loads (or creates) the service, brings its proxy up on its port and re-adopts its app. */
@@ -58,7 +64,7 @@ export class SupervisedService {
     const state: ServiceState = readState(settings.home, name) ?? {
       version: 1,
       name,
-      proxyPort: await freePort(settings.host),
+      proxyPort: await freeProxyPort(settings),
       desired: 'running',
       current: null,
       revisions: [],
@@ -80,7 +86,7 @@ export class SupervisedService {
   }
 
   get url(): string {
-    return `http://${this.settings.host}:${this.state.proxyPort}`;
+    return `http://${urlHost(this.settings.urlHost)}:${this.state.proxyPort}`;
   }
 
   summary(): ServiceSummary {
@@ -163,7 +169,21 @@ export class SupervisedService {
       }
     }
     this.logger.warn(`Port ${this.state.proxyPort} of ${this.name} is taken by something else; the service gets a new URL.`);
-    this.save({ proxyPort: await this.proxy.listen(0) });
+    this.save({ proxyPort: await this.listenOnAnotherPort() });
+  }
+
+  /** The first port of the range this proxy can hold, or any port without a range. */
+  private async listenOnAnotherPort(): Promise<number> {
+    const range = this.settings.proxyPorts;
+    if (!range) return this.proxy.listen(0);
+    for (let port = range.first; port <= range.last; port++) {
+      try {
+        return await this.proxy.listen(port);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      }
+    }
+    throw portRangeFull(range);
   }
 
   private async adopt(): Promise<void> {
@@ -341,4 +361,25 @@ function removeRelease(revision: Revision, service: string): void {
   const dir = revision.releaseDir;
   if (basename(dir) !== revision.deploymentId || basename(dirname(dir)) !== service || basename(dirname(dirname(dir))) !== 'releases') return;
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** A port for a new service's stable URL: the first free one of the range, or any free one. */
+async function freeProxyPort(settings: RuntimeSettings): Promise<number> {
+  const range = settings.proxyPorts;
+  if (!range) return freePort(settings.proxyHost);
+  for (let port = range.first; port <= range.last; port++) if (!(await portInUse(settings.proxyHost, port))) return port;
+  throw portRangeFull(range);
+}
+
+function portRangeFull(range: { first: number; last: number }): DomainError {
+  return new DomainError(
+    'DEPLOY_FAILED',
+    `Every port of APP_PORT_RANGE (${range.first}-${range.last}) is taken, so the service cannot have a URL of its own.`,
+    'Widen APP_PORT_RANGE (and the ports published for it), or delete services you no longer need.',
+  );
+}
+
+/** An IPv6 address in a URL goes in brackets. */
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
