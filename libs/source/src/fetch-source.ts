@@ -1,6 +1,5 @@
 import { cp, lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DomainError, runProcess, type RunResult } from '#common';
 import type { ResolvedSource } from './source-policy.js';
 
@@ -41,7 +40,8 @@ export async function fetchSource(request: FetchRequest): Promise<{ commitSha: s
     await copyFolder(request.source.path, request.dest, limits);
     return { commitSha: null };
   }
-  const home = await mkdtemp(join(tmpdir(), 'servergem-git-'));
+  // Git's own empty HOME, beside the destination: ServerGem writes nothing outside its folders.
+  const home = await mkdtemp(join(dirname(request.dest), '.git-home-'));
   try {
     const env = gitEnvironment(home, request.source.kind === 'git-local', request.token, request.caFile);
     const git = (args: string[], onLine?: (line: string) => void, timeoutMs = 60_000) => runProcess('git', args, { cwd: request.dest, env, timeoutMs, onLine });
