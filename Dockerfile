@@ -12,8 +12,8 @@ RUN npm run build && npm prune --omit=dev --omit=optional
 
 FROM node:22-slim
 # What the `local` target needs to build and run apps inside the builder and deployer containers:
-# git for sources, Node (npm; pnpm and yarn through corepack) and Python 3 (venv and pip). Apps of
-# other ecosystems fail with TOOLCHAIN_MISSING here; deploy those to Cloud Run.
+# git for sources, Node with npm, and Python 3 with venv and pip. Apps that need another toolchain
+# fail with TOOLCHAIN_MISSING here; deploy those to Cloud Run.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends git ca-certificates python3 python3-venv python3-pip \
   && rm -rf /var/lib/apt/lists/* \
