@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SecretBox, secretKey } from '#common';
-import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
+import { MessagingModule, transportSettings, type InProcessBus, StepCancelController } from '#messaging';
 import { AnalyzeController } from './analyze.controller.js';
 import { ANALYZER_CONFIG, type AnalyzerConfig } from './analyzer.config.js';
 import { AnalyzerService } from './analyzer.service.js';
@@ -14,7 +14,7 @@ export class AnalyzerModule {
     return {
       module: AnalyzerModule,
       imports: [MessagingModule.forRoot('analyzer', transportSettings(config, bus))],
-      controllers: [AnalyzeController, GithubController],
+      controllers: [AnalyzeController, GithubController, StepCancelController],
       providers: [
         { provide: ANALYZER_CONFIG, useValue: config },
         { provide: SecretBox, useFactory: () => new SecretBox(secretKey(config)) },

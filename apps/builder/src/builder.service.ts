@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { buildSubject, RequestOf, ResponseOf } from '#contracts';
 import { DomainError, InstallationLayout, SecretBox, servergemHome } from '#common';
-import { MessageBus, runWorkerStep } from '#messaging';
+import { MessageBus, runWorkerStep, throwIfCancelled } from '#messaging';
 import { fetchSource, resolveSource } from '#source';
 import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
 import { lintDockerfile } from './dockerfile/dockerfile-policy.js';
@@ -28,43 +29,55 @@ export class BuilderService {
 
   async build(request: RequestOf<typeof buildSubject>): Promise<ResponseOf<typeof buildSubject>> {
     const token = this.secrets.openFromService(request.sealedToken);
-    return runWorkerStep(this.bus, { deploymentId: request.deploymentId, stage: 'generating', secrets: [token], target: request.target }, async (reporter) => {
-      const { report } = request;
-      const driver = this.drivers[request.target === 'local' ? 'local' : 'cloudbuild'];
-      if (!driver) {
-        throw new DomainError(
-          'DEPLOY_FAILED',
-          `The ${request.target} target has no build driver configured here.`,
-          'Deploy with the local target, or configure Google Cloud.',
-        );
-      }
-      // Each deployment gets a folder of its own, so a retried build starts clean.
-      const sourceDir = this.layout().prepareRelease(request.serviceName, request.deploymentId);
-      const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
-      reporter.step('generating', `Fetching the source at ${request.commitSha ? `commit ${request.commitSha.slice(0, 12)}` : 'the folder as it is now'}`);
-      await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine });
-      const appDir = join(sourceDir, report.appPath);
+    return runWorkerStep(
+      this.bus,
+      { deploymentId: request.deploymentId, stage: 'generating', secrets: [token], target: request.target },
+      async (reporter, signal) => {
+        const { report } = request;
+        const driver = this.drivers[request.target === 'local' ? 'local' : 'cloudbuild'];
+        if (!driver) {
+          throw new DomainError(
+            'DEPLOY_FAILED',
+            `The ${request.target} target has no build driver configured here.`,
+            'Deploy with the local target, or configure Google Cloud.',
+          );
+        }
+        // Each deployment gets a folder of its own, so a retried build starts clean.
+        const sourceDir = this.layout().prepareRelease(request.serviceName, request.deploymentId);
+        const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
+        reporter.step('generating', `Fetching the source at ${request.commitSha ? `commit ${request.commitSha.slice(0, 12)}` : 'the folder as it is now'}`);
+        await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine });
+        throwIfCancelled(signal);
+        const appDir = join(sourceDir, report.appPath);
 
-      const own = report.dockerfile ? await readReleaseFile(sourceDir, appDir, report.dockerfile) : null;
-      const plan = planBuild(report, own);
-      reporter.step('generating', plan.own ? "Using the repository's own Dockerfile" : 'Wrote the Dockerfile and .dockerignore');
-      for (const line of plan.dockerfile.split('\n').filter((l) => l.trim() !== '')) reporter.log(line);
-      const findings = lintDockerfile(plan.dockerfile, { port: report.portFromEnv ? 8080 : report.port, strict: !plan.own });
-      for (const finding of findings) reporter.log(`${finding.severity}: Dockerfile line ${finding.line}: ${finding.message}`);
-      const errors = findings.filter((f) => f.severity === 'error');
-      if (errors.length > 0) {
-        throw new DomainError(
-          'BUILD_FAILED',
-          `The Dockerfile breaks ServerGem's policy: ${errors.map((f) => f.message).join(' ')}`,
-          'Fix the Dockerfile and deploy again.',
-        );
-      }
-      if (!plan.own) await writeReleaseFile(sourceDir, appDir, 'Dockerfile', plan.dockerfile);
-      await writeReleaseFile(sourceDir, appDir, '.dockerignore', plan.dockerignore);
+        const own = report.dockerfile ? await readReleaseFile(sourceDir, appDir, report.dockerfile) : null;
+        const plan = planBuild(report, own);
+        reporter.step('generating', plan.own ? "Using the repository's own Dockerfile" : 'Wrote the Dockerfile and .dockerignore');
+        for (const line of plan.dockerfile.split('\n').filter((l) => l.trim() !== '')) reporter.log(line);
+        const findings = lintDockerfile(plan.dockerfile, { port: report.portFromEnv ? 8080 : report.port, strict: !plan.own });
+        for (const finding of findings) reporter.log(`${finding.severity}: Dockerfile line ${finding.line}: ${finding.message}`);
+        const errors = findings.filter((f) => f.severity === 'error');
+        if (errors.length > 0) {
+          throw new DomainError(
+            'BUILD_FAILED',
+            `The Dockerfile breaks ServerGem's policy: ${errors.map((f) => f.message).join(' ')}`,
+            'Fix the Dockerfile and deploy again.',
+          );
+        }
+        if (!plan.own) await writeReleaseFile(sourceDir, appDir, 'Dockerfile', plan.dockerfile);
+        await writeReleaseFile(sourceDir, appDir, '.dockerignore', plan.dockerignore);
 
-      const artifact = await driver.build({ ...request, sourceDir, appDir, plan, reporter });
-      return { artifact, dockerfile: plan.dockerfile, dockerignore: plan.dockerignore };
-    });
+        throwIfCancelled(signal);
+        try {
+          const artifact = await driver.build({ ...request, sourceDir, appDir, plan, reporter, signal });
+          return { artifact, dockerfile: plan.dockerfile, dockerignore: plan.dockerignore };
+        } catch (error) {
+          // A cancelled build leaves nothing behind: its processes are stopped, its half-made release goes.
+          if ((error as DomainError).code === 'CANCELLED') await rm(sourceDir, { recursive: true, force: true, maxRetries: 5 }).catch(() => undefined);
+          throw error;
+        }
+      },
+    );
   }
 
   /** Resolved on first use: it may create the shared folder, which only a build needs. */

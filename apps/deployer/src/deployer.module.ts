@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
+import { MessagingModule, transportSettings, type InProcessBus, StepCancelController } from '#messaging';
 import { DeployController } from './deploy.controller.js';
 import { DEPLOYER_CONFIG, type DeployerConfig } from './deployer.config.js';
 import { DeployerService } from './deployer.service.js';
@@ -11,7 +11,7 @@ export class DeployerModule {
     return {
       module: DeployerModule,
       imports: [MessagingModule.forRoot('deployer', transportSettings(config, bus))],
-      controllers: [DeployController, RuntimeController],
+      controllers: [DeployController, RuntimeController, StepCancelController],
       providers: [{ provide: DEPLOYER_CONFIG, useValue: config }, DeployerService],
     };
   }

@@ -64,7 +64,7 @@ export class DeployerService implements OnApplicationBootstrap, OnApplicationShu
     return runWorkerStep(
       this.bus,
       { deploymentId: request.deploymentId, stage: 'deploying', secrets: this.openSecrets(settings), target: request.target },
-      (reporter) => driver.deploy({ ...request, settings, reporter }),
+      (reporter, signal) => driver.deploy({ ...request, settings, reporter, signal }),
     );
   }
 

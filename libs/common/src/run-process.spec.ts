@@ -32,3 +32,34 @@ describe(runProcess.name, () => {
     expect(result.timedOut).toBe(true);
   });
 });
+
+describe('runProcess cancelled', () => {
+  it('stops the whole process group, even what ignores SIGTERM, and answers once none of it is left', async () => {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    // A leader that ignores SIGTERM and a child of its own that does too, writing elsewhere than the pipes.
+    const script = [
+      "process.on('SIGTERM', () => {});",
+      "const child = require('node:child_process').spawn(process.execPath, ['-e', \"process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)\"], { stdio: 'ignore' });",
+      'console.log(`child ${child.pid}`);',
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const running = runProcess(process.execPath, ['-e', script], {
+      signal: controller.signal,
+      killAfterMs: 200,
+      onLine: (line) => {
+        lines.push(line);
+        controller.abort();
+      },
+    });
+    const result = await running;
+    expect(result).toMatchObject({ cancelled: true, timedOut: false, signal: 'SIGKILL' });
+    const child = Number(/child (\d+)/.exec(lines[0]!)![1]);
+    expect(() => process.kill(child, 0)).toThrow();
+  });
+
+  it('does not start a process for a signal already aborted', async () => {
+    const result = await runProcess(process.execPath, ['-e', 'console.log("ran")'], { signal: AbortSignal.abort() });
+    expect(result).toEqual({ code: null, signal: null, timedOut: false, cancelled: true, lastLines: [] });
+  });
+});

@@ -10,6 +10,13 @@ export interface RunOptions {
   keepLines?: number;
   /** Runs the process as this user (ServerGem must be root); Node then drops every supplementary group. */
   runAs?: RunAs;
+  /**
+   * Aborting it stops the process and everything it started: SIGTERM to its process group, then
+   * SIGKILL to whatever of the group is left `killAfterMs` later. The result says `cancelled`.
+   */
+  signal?: AbortSignal;
+  /** How long the group has between SIGTERM and SIGKILL when the signal is aborted (default 1 s). */
+  killAfterMs?: number;
 }
 
 /** A user and its primary group, as numbers. */
@@ -22,6 +29,8 @@ export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  /** The signal was aborted and the process group was stopped. */
+  cancelled: boolean;
   lastLines: string[];
 }
 
@@ -53,7 +62,10 @@ export class LineSplitter {
   }
 }
 
-/** Runs a program with an argv array — never through a shell — streaming its lines. */
+/**
+ * Runs a program with an argv array — never through a shell — streaming its lines. It leads a
+ * process group of its own (detached), so a timeout or a cancel stops everything it started.
+ */
 export function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const keep = options.keepLines ?? 40;
   const lastLines: string[] = [];
@@ -62,6 +74,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     if (lastLines.length > keep) lastLines.shift();
     options.onLine?.(line);
   };
+  if (options.signal?.aborted) return Promise.resolve({ code: null, signal: null, timedOut: false, cancelled: true, lastLines });
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
@@ -83,17 +96,67 @@ export function runProcess(command: string, args: readonly string[], options: Ru
             timedOut = true;
             killGroup(child.pid, 'SIGKILL');
           }, options.timeoutMs);
+    let cancelled = false;
+    let escalation: NodeJS.Timeout | undefined;
+    const cancel = () => {
+      cancelled = true;
+      killGroup(child.pid, 'SIGTERM');
+      // What ignores SIGTERM (or a grandchild that outlives the leader) gets SIGKILL; the group's
+      // id stays reserved while any member lives, so this reaches only what is left of it.
+      escalation = setTimeout(() => killGroupOnly(child.pid, 'SIGKILL'), options.killAfterMs ?? 1000);
+      escalation.unref();
+    };
+    options.signal?.addEventListener('abort', cancel, { once: true });
     child.on('error', (error) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', cancel);
       reject(error);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', cancel);
       out.end();
       err.end();
-      resolve({ code, signal, timedOut, lastLines });
+      const result = { code, signal, timedOut, cancelled, lastLines };
+      if (!cancelled) {
+        resolve(result);
+        return;
+      }
+      // A cancelled run answers once nothing of its group is left (SIGKILL sees to it), so the
+      // caller may remove the folder it ran in.
+      void untilGroupGone(child.pid, (options.killAfterMs ?? 1000) + 1000).then(() => {
+        clearTimeout(escalation);
+        resolve(result);
+      });
     });
   });
+}
+
+async function untilGroupGone(pid: number | undefined, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+}
+
+/** Whether any process of the group led by `pid` is still alive. */
+export function groupAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Signals a process group, and nothing else if the group is already gone. */
+function killGroupOnly(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Signals a whole process group (the program and everything it started). */

@@ -1,4 +1,5 @@
 export * from './analysis-report.js';
+export * from './cancel.subjects.js';
 export * from './chat.js';
 export * from './deployment.js';
 export * from './errors.js';

@@ -47,6 +47,7 @@ export class InProcessBus {
     };
   }
 
+  /** Every server that handles the event gets it: a broadcast (`{ broadcast: true }`) is what an in-process event always is. */
   async emit(pattern: string, data: unknown): Promise<void> {
     const targets = this.servers.filter((s) => s.handles(pattern));
     await Promise.all(targets.map((s) => s.receiveEvent(pattern, copy(data))));

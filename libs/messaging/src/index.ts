@@ -13,3 +13,5 @@ export * from './observability/log-context.interceptor.js';
 export * from './observability/metrics.js';
 export * from './observability/metrics-listener.js';
 export * from './observability/service-logger.js';
+export * from './step-cancellation.js';
+export * from './step-cancel.controller.js';

@@ -23,7 +23,8 @@ export class NamespacedServerNats extends ServerNats {
   override bindEvents(client: Parameters<ServerNats['bindEvents']>[0]): void {
     // Closing the connection ends these subscriptions with it.
     for (const [channel, handler] of this.messageHandlers) {
-      const queue = (handler.extras?.queue as string | undefined) ?? this.natsOptions.queue;
+      // A broadcast handler (`{ broadcast: true }`) hears every message on its subject: every replica, no queue group.
+      const queue = handler.extras?.broadcast === true ? undefined : ((handler.extras?.queue as string | undefined) ?? this.natsOptions.queue);
       client.subscribe(namespacedSubject(this.namespace, channel), { queue, callback: this.getMessageHandler(channel).bind(this) });
     }
   }

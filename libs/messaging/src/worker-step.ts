@@ -4,6 +4,7 @@ import type { MessageBus } from './message-bus.js';
 import { withLogContext } from './observability/log-context.js';
 import { outcomeOf, stepSeconds } from './observability/metrics.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { stepCancellation, withCancelGrace, type StepCancellation } from './step-cancellation.js';
 
 /** The step a worker runs, named by the stage its first lines belong to. */
 const STEP_OF: Partial<Record<Stage, string>> = { cloning: 'analyze', analyzing: 'analyze', generating: 'build', building: 'build', deploying: 'deploy' };
@@ -17,6 +18,8 @@ export interface WorkerStep {
   secrets: Iterable<string | null | undefined>;
   /** Where the step's work goes (`local`, `cloudrun`), for its metrics. */
   target?: string;
+  /** Where its cancellation is registered; this process's registry unless a test gives its own. */
+  cancellation?: StepCancellation;
 }
 
 /**
@@ -24,15 +27,26 @@ export interface WorkerStep {
  * message and log line is redacted as it is reported, and the error the step fails with (message,
  * hint, log tail, stack) is redacted before the RPC filter logs it or sends it back. The log is
  * flushed before the step answers, so its lines are stored before its result or its error.
+ *
+ * The step's signal is aborted when its deployment is cancelled (`workers.cancel.v1`): the work
+ * stops what it runs and fails with `CANCELLED`; one that has not stopped within the grace
+ * (`CANCEL_GRACE_MS`) is reported cancelled anyway, and tidies up on its own after that.
  */
-export async function runWorkerStep<T>(bus: MessageBus, step: WorkerStep, work: (reporter: ProgressReporter) => Promise<T>): Promise<T> {
+export async function runWorkerStep<T>(bus: MessageBus, step: WorkerStep, work: (reporter: ProgressReporter, signal: AbortSignal) => Promise<T>): Promise<T> {
   const redactor = new Redactor(step.secrets);
   const reporter = new ProgressReporter(bus, step.deploymentId, step.stage, redactor);
   const done = stepSeconds.startTimer({ step: STEP_OF[step.stage] ?? step.stage, target: step.target ?? 'none' });
+  // Work outside a deployment (an analysis from chat) cannot be cancelled: its signal never aborts.
+  const handle = step.deploymentId
+    ? (step.cancellation ?? stepCancellation).begin(step.deploymentId)
+    : { signal: new AbortController().signal, end: () => undefined };
   // Every line the step logs, in this service, names its deployment.
   return withLogContext(step.deploymentId ? { deploymentId: step.deploymentId } : {}, async () => {
     try {
-      const result = await work(reporter);
+      const running = (async () => work(reporter, handle.signal))();
+      // The step stays registered until its work has really stopped, even after the grace.
+      void running.then(handle.end, handle.end);
+      const result = await withCancelGrace(running, handle.signal);
       await reporter.flush();
       done({ outcome: 'ok' });
       return result;

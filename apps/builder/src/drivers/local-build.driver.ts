@@ -44,6 +44,7 @@ export class LocalBuildDriver implements BuildDriver {
       const [program, ...args] = parsed.argv ?? [];
       if (!program) continue;
       const commandEnv = { ...env, ...parsed.env };
+      if (job.signal?.aborted) throw cancelledBuild(index === 0 ? 'before the build started' : `before \`${command}\``);
       await requireToolchain(program, { env: commandEnv, cwd: appDir, runAs, identity });
       reporter.step('building', `Running ${command}`, index / Math.max(1, commands.length));
       reporter.log(`$ ${command}`);
@@ -53,7 +54,13 @@ export class LocalBuildDriver implements BuildDriver {
         runAs,
         timeoutMs: Math.max(1000, deadline - Date.now()),
         onLine: reporter.logLine,
+        // A cancel stops the command's whole process group: nothing the build started outlives it.
+        signal: job.signal,
       });
+      if (result.cancelled) {
+        reporter.log(`Stopped \`${command}\` and every process it started`);
+        throw cancelledBuild(`during \`${command}\`; it and every process it started were stopped`);
+      }
       if (result.timedOut) {
         throw new DomainError(
           'BUILD_FAILED',
@@ -74,6 +81,10 @@ export class LocalBuildDriver implements BuildDriver {
     reporter.step('building', commands.length ? 'Build finished' : 'Nothing to install or build', 1);
     return { kind: 'local', releaseDir: job.sourceDir, appDir };
   }
+}
+
+function cancelledBuild(when: string): DomainError {
+  return new DomainError('CANCELLED', `The deployment was cancelled ${when}.`, 'Deploy again when you are ready.');
 }
 
 /**

@@ -65,6 +65,7 @@ export class LocalDeployDriver implements DeployDriver {
       (line) => {
         if (!live) reporter.log(line);
       },
+      job.signal,
     );
     reporter.step('verifying', `Waiting for the app to answer HTTP`);
     await started;

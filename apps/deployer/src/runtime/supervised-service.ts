@@ -106,11 +106,22 @@ export class SupervisedService {
     return this.state.revisions.map((r) => ({ revision: r.deploymentId, createdAt: r.createdAt, current: r.deploymentId === this.state.current }));
   }
 
-  /** Puts a new release live once it answers HTTP; until then the previous one keeps serving. */
-  deploy(revision: Revision, onLine: (line: string) => void): Promise<void> {
+  /**
+   * Puts a new release live once it answers HTTP; until then the previous one keeps serving. When
+   * the signal is aborted first (the deployment was cancelled), the new app is stopped, its release
+   * removed, and the previous one never stopped serving.
+   */
+  deploy(revision: Revision, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
     return this.exclusive(async () => {
       if (this.state.current === revision.deploymentId && this.isRunning()) return;
-      await this.activate(revision, onLine);
+      try {
+        await this.activate(revision, onLine, signal);
+      } catch (error) {
+        if ((error as DomainError).code === 'CANCELLED' && !this.state.revisions.some((r) => r.deploymentId === revision.deploymentId)) {
+          removeRelease(revision, this.name);
+        }
+        throw error;
+      }
       const others = this.state.revisions.filter((r) => r.deploymentId !== revision.deploymentId);
       const kept = [revision, ...others].slice(0, KEEP_REVISIONS);
       const dropped = [revision, ...others].slice(KEEP_REVISIONS);
@@ -208,7 +219,8 @@ export class SupervisedService {
     await this.restart();
   }
 
-  private async activate(revision: Revision, onLine: (line: string) => void): Promise<void> {
+  private async activate(revision: Revision, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw cancelledDeploy(this.state.current, 'before the new release started');
     const port = revision.fixedPort ?? (await freePort(this.settings.host));
     const recent: string[] = [];
     const unsubscribe = this.log.onLine((line) => {
@@ -225,8 +237,14 @@ export class SupervisedService {
       }
       this.save({ candidate: launched.record });
       onLine(`Started pid ${launched.record.pid} with PORT=${port}`);
-      const outcome = await this.waitUntilAnswering(launched);
+      const outcome = await this.waitUntilAnswering(launched, signal);
       this.log.catchUp();
+      // Cancelled while it came up, or just as it answered: it never takes traffic.
+      if (signal?.aborted || outcome === 'cancelled') {
+        await stopProcess(launched.record, 0);
+        onLine(`Stopped pid ${launched.record.pid}: the deployment was cancelled`);
+        throw cancelledDeploy(this.state.current, 'while the new release was starting');
+      }
       if (outcome !== 'answering') {
         await stopProcess(launched.record, 0);
         throw outcome === 'timeout'
@@ -259,11 +277,12 @@ export class SupervisedService {
     }
   }
 
-  private async waitUntilAnswering(launched: Launched): Promise<'answering' | 'timeout' | { exited: string }> {
+  private async waitUntilAnswering(launched: Launched, signal?: AbortSignal): Promise<'answering' | 'timeout' | 'cancelled' | { exited: string }> {
     let exited: string | undefined;
     void launched.exited.then((how) => (exited = how));
     const deadline = Date.now() + this.settings.startTimeoutMs;
     while (Date.now() < deadline) {
+      if (signal?.aborted) return 'cancelled';
       if (exited !== undefined) return { exited };
       if ((await probeHttp(`http://${this.settings.host}:${launched.record.privatePort}`)) !== null) return 'answering';
       await new Promise((r) => setTimeout(r, 100));
@@ -356,7 +375,12 @@ export class SupervisedService {
   }
 }
 
-/** Deletes a release folder that fell out of the kept revisions, if it is where the builder puts them. */
+function cancelledDeploy(serving: string | null, when: string): DomainError {
+  const previous = serving ? `revision ${serving} still serves` : 'nothing was serving before it';
+  return new DomainError('CANCELLED', `The deployment was cancelled ${when}; ${previous}.`, 'Deploy again when you are ready.');
+}
+
+/** Deletes a release folder that fell out of the kept revisions (or was never finished), if it is where the builder puts them. */
 function removeRelease(revision: Revision, service: string): void {
   const dir = revision.releaseDir;
   if (basename(dir) !== revision.deploymentId || basename(dirname(dir)) !== service || basename(dirname(dirname(dir))) !== 'releases') return;
