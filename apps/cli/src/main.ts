@@ -20,6 +20,8 @@ Usage:
   servergem status [--json]                      the local runtime's services: URL, state, revision
   servergem logs <service> [-f] [--tail <n>]     the app's last log lines; -f follows them
   servergem rollback <service> [--to <revision>] serve an earlier revision at the same URL
+  servergem cancel <deploymentId|service> [--json]
+                                                 cancel a running deployment (the service keeps its previous revision)
 
 Environment: SERVERGEM_TOKEN (the server's access token; for a server on this machine the CLI reads
 the one under SERVERGEM_HOME, default ./.servergem, by itself), SERVERGEM_URL, GITHUB_TOKEN (for
@@ -83,6 +85,9 @@ async function main(argv: string[]): Promise<number> {
         to: values.to,
         json: values.json ?? false,
       });
+    case 'cancel':
+      if (!target) return usage('cancel needs a deployment id or a service name');
+      return (await import('./commands/cancel.command.js')).cancelCommand(target, { ...(await serverOf(values.server)), json: values.json ?? false });
     default:
       return usage(`unknown command "${command}"`);
   }

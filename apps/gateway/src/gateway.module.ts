@@ -5,6 +5,7 @@ import { MessagingModule, transportSettings, type InProcessBus } from '#messagin
 import { AccessTokens } from './access-tokens.js';
 import { DeploymentEventsController } from './deployment-events.controller.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config.js';
+import { CancelController } from './http/cancel.controller.js';
 import { DeploymentsController } from './http/deployments.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { MetricsController } from './http/metrics.controller.js';
@@ -22,7 +23,15 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forRoot('gateway', transportSettings(config, bus))],
-      controllers: [HealthController, MetricsController, OpenApiController, DeploymentsController, ServicesController, DeploymentEventsController],
+      controllers: [
+        HealthController,
+        MetricsController,
+        OpenApiController,
+        DeploymentsController,
+        ServicesController,
+        CancelController,
+        DeploymentEventsController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: AccessTokens, useValue: tokens },

@@ -10,6 +10,8 @@ import { DeploymentRedactors } from './deployments/deployment-redactors.js';
 import { DeploymentsController } from './deployments/deployments.controller.js';
 import { EventLog } from './deployments/event-log.service.js';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from './orchestrator.config.js';
+import { CancellationController } from './workflow/cancellation.controller.js';
+import { CancellationService } from './workflow/cancellation.js';
 import { WorkflowService } from './workflow/workflow.service.js';
 
 /** Closes the pool once every handler has stopped. */
@@ -28,7 +30,7 @@ export class OrchestratorModule {
     return {
       module: OrchestratorModule,
       imports: [MessagingModule.forRoot('orchestrator', transportSettings(config, bus))],
-      controllers: [ChatController, DeploymentsController],
+      controllers: [ChatController, DeploymentsController, CancellationController],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         {
@@ -42,6 +44,7 @@ export class OrchestratorModule {
         DeploymentMetrics,
         EventLog,
         WorkflowService,
+        CancellationService,
         ...CHAT_PROVIDERS,
       ],
     };

@@ -59,5 +59,7 @@ export const deploymentSummarySchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
+  /** Who cancelled it (the owner the cancel came from), when it was cancelled. */
+  cancelledBy: z.string().nullable().optional(),
 });
 export type DeploymentSummary = z.infer<typeof deploymentSummarySchema>;

@@ -26,6 +26,8 @@ export class DeploymentEntity {
   @Column('jsonb', { nullable: true }) artifact!: BuildArtifact | null;
   /** The GitHub token, sealed; never stored in clear. */
   @Column('text', { name: 'sealed_token', nullable: true }) sealedToken!: string | null;
+  /** The owner whose request cancelled it. */
+  @Column('text', { name: 'cancelled_by', nullable: true }) cancelledBy!: string | null;
   @Column('int', { name: 'last_seq', default: 0 }) lastSeq!: number;
   @Column('int', { default: 0 }) attempts!: number;
   @Column('text', { name: 'lease_owner', nullable: true }) leaseOwner!: string | null;

@@ -19,5 +19,6 @@ export function toSummary(row: DeploymentEntity): DeploymentSummary {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
+    cancelledBy: row.cancelledBy,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { analyzeSubject, buildSubject, deploySubject, type Stage } from '#contracts';
 import { DomainError, redactError, serviceSlug } from '#common';
 import { MessageBus, withLogContext } from '#messaging';
@@ -11,18 +11,27 @@ import { EventLog, storableText } from '../deployments/event-log.service.js';
 
 const LEASE_SECONDS = 30;
 const MAX_ATTEMPTS = 3;
+/** The states a step's result may still be applied in: a cancelled (or otherwise ended) deployment takes none. */
+const ACTIVE = In(['queued', 'running']);
+
+/** Thrown inside a run when its deployment was cancelled: the run stops and records nothing more. */
+class Abandoned extends Error {}
 
 /**
  * The deployment workflow, a state machine persisted in the deployments table:
  * analyze → build → deploy, each step's result stored before the next starts. A deployment is
  * worked on under a lease; when its orchestrator dies the lease runs out and another one (or this
  * one after a restart) carries on from the last stored step.
+ *
+ * Every step's result is applied by compare-and-set on the deployment's status: once it is
+ * cancelled (see `CancellationService`), a result or failure that arrives late changes nothing.
  */
 @Injectable()
 export class WorkflowService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkflowService.name);
   private readonly me = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly running = new Set<string>();
+  /** The deployments this orchestrator works on, each with what stops waiting for its step. */
+  private readonly running = new Map<string, AbortController>();
   private sweeper: NodeJS.Timeout | undefined;
   private renewer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -51,6 +60,11 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     void this.claimAndRun(deploymentId);
   }
 
+  /** The deployment was cancelled: if this orchestrator runs it, it stops waiting for its step now. */
+  abandon(deploymentId: string): void {
+    this.running.get(deploymentId)?.abort();
+  }
+
   private async claimAndRun(deploymentId: string): Promise<void> {
     if (this.stopping || this.running.has(deploymentId)) return;
     const claimed = await this.claim(deploymentId).catch((error: unknown) => {
@@ -58,9 +72,10 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       return null;
     });
     if (!claimed) return;
-    this.running.add(deploymentId);
+    const stop = new AbortController();
+    this.running.set(deploymentId, stop);
     try {
-      await withLogContext({ deploymentId }, () => this.run(claimed));
+      await withLogContext({ deploymentId }, () => this.run(claimed, stop.signal));
     } finally {
       this.running.delete(deploymentId);
       await this.db
@@ -85,8 +100,16 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     return this.db.getRepository(DeploymentEntity).findOneByOrFail({ id });
   }
 
-  private async run(d: DeploymentEntity): Promise<void> {
+  private async run(d: DeploymentEntity, stop: AbortSignal): Promise<void> {
     let stage: Stage = d.stage;
+    const repo = this.db.getRepository(DeploymentEntity);
+    /** A step's answer, unless the deployment is cancelled first. */
+    const step = <T>(request: Promise<T>): Promise<T> => untilAbandoned(request, stop);
+    /** Applies a step's result only while the deployment is still active (compare-and-set on its status). */
+    const apply = async (changes: Partial<DeploymentEntity>): Promise<void> => {
+      const result = await repo.update({ id: d.id, status: ACTIVE }, changes);
+      if (result.affected === 0) throw new Abandoned();
+    };
     try {
       if (d.attempts > MAX_ATTEMPTS) {
         throw new DomainError('INTERRUPTED', `The deployment was interrupted ${d.attempts - 1} times and was stopped.`, 'Deploy again.');
@@ -96,41 +119,57 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       }
       const source = { repoUrl: d.repoUrl, branch: d.branch ?? undefined, appPath: d.appPath ?? undefined };
       const sealedToken = d.sealedToken ?? undefined;
-      const repo = this.db.getRepository(DeploymentEntity);
 
       if (!d.report) {
         stage = 'cloning';
-        const analysis = await this.bus.request(analyzeSubject, { deploymentId: d.id, source, sealedToken });
+        const analysis = await step(this.bus.request(analyzeSubject, { deploymentId: d.id, source, sealedToken }));
         d.report = analysis.report;
         d.commitSha = analysis.commitSha;
         d.serviceName = serviceSlug(analysis.sourceName + (d.appPath && d.appPath !== '.' ? `-${d.appPath}` : ''));
-        await repo.update({ id: d.id }, { report: d.report, commitSha: d.commitSha, serviceName: d.serviceName });
+        await apply({ report: d.report, commitSha: d.commitSha, serviceName: d.serviceName });
       }
       if (!d.artifact) {
         stage = 'generating';
-        const build = await this.bus.request(buildSubject, {
-          deploymentId: d.id,
-          source,
-          commitSha: d.commitSha,
-          serviceName: d.serviceName!,
-          report: d.report,
-          target: d.target,
-          sealedToken,
-        });
+        const build = await step(
+          this.bus.request(buildSubject, {
+            deploymentId: d.id,
+            source,
+            commitSha: d.commitSha,
+            serviceName: d.serviceName!,
+            report: d.report,
+            target: d.target,
+            sealedToken,
+          }),
+        );
         d.artifact = build.artifact;
-        await repo.update({ id: d.id }, { artifact: d.artifact });
+        await apply({ artifact: d.artifact });
       }
       stage = 'deploying';
-      const live = await this.bus.request(deploySubject, {
-        deploymentId: d.id,
-        serviceName: d.serviceName!,
-        artifact: d.artifact,
-        report: d.report,
-        target: d.target,
-      });
-      await repo.update({ id: d.id }, { status: 'live', url: live.url, image: live.image, region: live.region, finishedAt: new Date(), sealedToken: null });
+      const live = await step(
+        this.bus.request(deploySubject, {
+          deploymentId: d.id,
+          serviceName: d.serviceName!,
+          artifact: d.artifact,
+          report: d.report,
+          target: d.target,
+        }),
+      );
+      try {
+        await apply({ status: 'live', url: live.url, image: live.image, region: live.region, finishedAt: new Date(), sealedToken: null });
+      } catch (error) {
+        if (!(error instanceof Abandoned)) throw error;
+        // The cancel came as the new revision took over: it serves, and the log says so rather than hiding it.
+        await this.events.append(d.id, {
+          stage: 'verifying',
+          message: '',
+          logs: [`The cancel arrived after the new revision had taken over: ${live.url} serves this deployment.`],
+        });
+        return;
+      }
       await this.events.append(d.id, { stage: 'live', message: `Live at ${live.url}`, outcome: { kind: 'complete', ...live } });
     } catch (error) {
+      // Cancelled: the cancel stored the deployment's end; whatever the step says now is too late.
+      if (error instanceof Abandoned || stop.aborted) return;
       await this.fail(d.id, stage, DomainError.from(error));
     }
   }
@@ -144,10 +183,12 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       clean = redactError(error, this.redactors.fromSealed(current.sealedToken)) as DomainError;
       const failedStage = current.stage === 'queued' ? stage : current.stage;
       this.logger.warn(`Deployment ${id} failed at ${failedStage}: ${clean.code} ${clean.message}`);
-      await repo.update(
-        { id },
+      const result = await repo.update(
+        { id, status: ACTIVE },
         { status: 'failed', errorCode: clean.code, errorMessage: storableText(clean.message), errorHint: storableText(clean.hint), finishedAt: new Date() },
       );
+      // A failure that arrives after the deployment was cancelled is too late to be its end.
+      if (result.affected === 0) return;
       // The sealed token is still on the row: the event log redacts the log tail with it, then clears it.
       await this.events.append(id, {
         stage: 'failed',
@@ -167,7 +208,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       .query(`UPDATE deployments SET lease_expires_at = now() + make_interval(secs => $2) WHERE lease_owner = $1 AND id = ANY($3::uuid[])`, [
         this.me,
         LEASE_SECONDS,
-        [...this.running],
+        [...this.running.keys()],
       ])
       .catch((error: unknown) => this.logger.warn(`Could not renew leases: ${String(error)}`));
   }
@@ -181,4 +222,26 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       .catch(() => []);
     for (const { id } of rows) this.start(id);
   }
+}
+
+/** The step's answer, or `Abandoned` as soon as the deployment is cancelled (the answer, when it comes, is ignored). */
+function untilAbandoned<T>(request: Promise<T>, stop: AbortSignal): Promise<T> {
+  if (stop.aborted) {
+    request.catch(() => undefined);
+    return Promise.reject(new Abandoned());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Abandoned());
+    stop.addEventListener('abort', onAbort, { once: true });
+    request.then(
+      (value) => {
+        stop.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        stop.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }

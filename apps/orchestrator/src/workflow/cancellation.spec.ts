@@ -1,0 +1,191 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import {
+  analyzeSubject,
+  buildSubject,
+  deploySubject,
+  stepCancelSubject,
+  type AnalysisReport,
+  type PayloadOf,
+  type RequestOf,
+  type ResponseOf,
+} from '#contracts';
+import { DomainError } from '#common';
+import { InProcessBus, MessagingModule, startMicroservice } from '#messaging';
+import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
+import { DeploymentEntity } from '../database/deployment.entity.js';
+import { OrchestratorModule } from '../orchestrator.module.js';
+import { orchestratorConfigSchema } from '../orchestrator.config.js';
+import { CancellationService } from './cancellation.js';
+import { WorkflowService } from './workflow.service.js';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const REPORT: AnalysisReport = {
+  language: 'node',
+  framework: null,
+  runtime: { name: 'node', version: null },
+  packageManager: 'npm',
+  commands: { install: [], build: ['npm run build'], start: 'npm start' },
+  port: 3000,
+  portFromEnv: true,
+  env: [],
+  appPath: '.',
+  evidence: [],
+  confidence: 1,
+  warnings: [],
+  services: [],
+};
+
+/** The builder's answer, held until the test lets it go: a build that finishes after its deployment was cancelled. */
+let releaseBuild: (outcome: { fail?: DomainError }) => void = () => undefined;
+let buildStarted: () => void = () => undefined;
+const deployRequests: string[] = [];
+const cancelsHeard: string[] = [];
+
+@Controller()
+class FakeWorkers {
+  @MessagePattern(analyzeSubject.subject)
+  analyze(): ResponseOf<typeof analyzeSubject> {
+    return { commitSha: null, sourceName: 'late-result', report: REPORT };
+  }
+
+  @MessagePattern(buildSubject.subject)
+  async build(@Payload() _req: RequestOf<typeof buildSubject>): Promise<ResponseOf<typeof buildSubject>> {
+    buildStarted();
+    const outcome = await new Promise<{ fail?: DomainError }>((resolve) => (releaseBuild = resolve));
+    if (outcome.fail) throw outcome.fail;
+    return { artifact: { kind: 'local', releaseDir: '/nowhere', appDir: '/nowhere' }, dockerfile: '', dockerignore: '' };
+  }
+
+  @MessagePattern(deploySubject.subject)
+  deploy(@Payload() req: RequestOf<typeof deploySubject>): ResponseOf<typeof deploySubject> {
+    deployRequests.push(req.deploymentId);
+    return { url: 'http://127.0.0.1:1', serviceName: req.serviceName, region: 'local', image: 'local:x' };
+  }
+
+  @EventPattern(stepCancelSubject.subject, { broadcast: true })
+  heard(@Payload() payload: unknown): void {
+    cancelsHeard.push((payload as PayloadOf<typeof stepCancelSubject>).deploymentId);
+  }
+}
+
+describe(CancellationService.name, () => {
+  const schema = `unit_cancel_${randomBytes(4).toString('hex')}`;
+  const bus = new InProcessBus();
+  let orchestrator: INestMicroservice;
+  let workers: INestMicroservice;
+  let db: DataSource;
+  let sut: CancellationService;
+  let workflow: WorkflowService;
+
+  beforeAll(async () => {
+    const config = orchestratorConfigSchema.parse({ DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
+    orchestrator = await startMicroservice(OrchestratorModule.forRoot(config, bus), 'orchestrator', { bus }, { shutdownHooks: false, logger: ['error'] });
+    @Module({ imports: [MessagingModule.forRoot('workers', { bus })], controllers: [FakeWorkers] })
+    class WorkersModule {}
+    workers = await startMicroservice({ module: WorkersModule }, 'workers', { bus }, { shutdownHooks: false, logger: ['error'] });
+    db = orchestrator.get(DataSource);
+    sut = orchestrator.get(CancellationService);
+    workflow = orchestrator.get(WorkflowService);
+  });
+
+  afterAll(async () => {
+    await workers?.close();
+    await db?.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
+    await orchestrator?.close();
+  });
+
+  beforeEach(() => {
+    deployRequests.length = 0;
+  });
+
+  /** A deployment of `owner`, started, and held in its build. */
+  async function buildingDeployment(owner = 'alice'): Promise<string> {
+    const id = randomUUID();
+    await db.getRepository(DeploymentEntity).insert({ id, owner, status: 'queued', stage: 'queued', progress: 0, repoUrl: '/x', target: 'local' });
+    const started = new Promise<void>((resolve) => (buildStarted = resolve));
+    workflow.start(id);
+    await started;
+    return id;
+  }
+
+  const row = (id: string) => db.getRepository(DeploymentEntity).findOneByOrFail({ id });
+  const outcomes = async (id: string) =>
+    (await db.getRepository(DeploymentEventEntity).find({ where: { deploymentId: id }, order: { seq: 'ASC' } })).filter((e) => e.outcome !== null);
+  /** Lets the workflow apply (or not) what came, then reads the deployment. */
+  const settled = async (id: string) => {
+    await new Promise((r) => setTimeout(r, 200));
+    return { row: await row(id), outcomes: await outcomes(id) };
+  };
+
+  it('cancels a running deployment: cancelled by its owner, the workers told, and the build that finishes later changes nothing', async () => {
+    const id = await buildingDeployment();
+
+    const reply = await sut.cancel('alice', { deploymentId: id });
+    expect(reply).toMatchObject({ deploymentId: id, cancelled: true, status: 'cancelled', cancelledBy: 'alice' });
+    expect(cancelsHeard).toContain(id);
+
+    releaseBuild({});
+    const after = await settled(id);
+    expect(after.row).toMatchObject({ status: 'cancelled', stage: 'cancelled', cancelledBy: 'alice', errorCode: 'CANCELLED', artifact: null });
+    expect(after.outcomes.map((e) => [e.stage, e.outcome])).toEqual([
+      ['cancelled', expect.objectContaining({ kind: 'error', code: 'CANCELLED', stage: 'queued' })],
+    ]);
+    expect(deployRequests).not.toContain(id);
+  });
+
+  it('ignores a late result when another orchestrator cancelled the deployment (compare-and-set on its status)', async () => {
+    const id = await buildingDeployment();
+    // What a cancel taken by another orchestrator leaves: the row cancelled, and this one still waiting for the build.
+    await db.getRepository(DeploymentEntity).update({ id }, { status: 'cancelled', cancelledBy: 'bob' });
+
+    releaseBuild({});
+    const after = await settled(id);
+    expect(after.row).toMatchObject({ status: 'cancelled', artifact: null });
+    expect(deployRequests).not.toContain(id);
+    expect(after.outcomes).toEqual([]);
+  });
+
+  it('ignores a late failure the same way: a cancelled deployment never becomes failed', async () => {
+    const id = await buildingDeployment();
+    await db.getRepository(DeploymentEntity).update({ id }, { status: 'cancelled', cancelledBy: 'bob' });
+
+    releaseBuild({ fail: new DomainError('BUILD_FAILED', '`npm run build` failed with exit code 1.') });
+    const after = await settled(id);
+    expect(after.row).toMatchObject({ status: 'cancelled', errorCode: null });
+    expect(after.outcomes).toEqual([]);
+  });
+
+  it('leaves a finished deployment as it ended, and says so', async () => {
+    const id = await buildingDeployment();
+    releaseBuild({});
+    await expect.poll(async () => (await row(id)).status).toBe('live');
+
+    const reply = await sut.cancel('alice', { deploymentId: id });
+    expect(reply).toEqual({
+      deploymentId: id,
+      cancelled: false,
+      status: 'live',
+      stage: 'live',
+      cancelledBy: null,
+      message: `Deployment ${id} already finished (live); there is nothing to cancel.`,
+    });
+    expect((await row(id)).status).toBe('live');
+  });
+
+  it("treats another owner's deployment and service as missing", async () => {
+    const id = await buildingDeployment('alice');
+    await expect(sut.cancel('mallory', { deploymentId: id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(sut.cancel('mallory', { service: 'late-result' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await row(id)).toMatchObject({ status: 'queued', cancelledBy: null });
+
+    // Its owner cancels it by its service's name.
+    expect(await sut.cancel('alice', { service: 'late-result' })).toMatchObject({ deploymentId: id, cancelled: true });
+    releaseBuild({});
+  });
+});
