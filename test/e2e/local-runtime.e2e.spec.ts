@@ -147,6 +147,53 @@ describe('local runtime: stable URL, rollback, restart on crash, apps outlive Se
     expect(cli.stdout).toMatch(new RegExp(`${service}\\s+running\\s+${url.replace(/\./g, '\\.')}`));
   });
 
+  it('answers every request while ServerGem stops and restarts, and while a new release goes live', { timeout: 240_000 }, async () => {
+    const url = (await mine()).url;
+    const door = () => (JSON.parse(readFileSync(join(home, 'runtime', service, 'state.json'), 'utf8')) as { frontDoor: { pid: number } }).frontDoor;
+    const doorBefore = door();
+    expect(isAlive(doorBefore.pid)).toBe(true);
+
+    // A client asks every 50 ms, as a monitor would, and counts what it did not get.
+    const failures: string[] = [];
+    let requests = 0;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        requests++;
+        const started = Date.now();
+        try {
+          const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+          const body = await response.text();
+          if (response.status !== 200) failures.push(`${response.status} ${body.trim()}`);
+        } catch (error) {
+          failures.push(String((error as Error).cause ?? error));
+        }
+        await new Promise((r) => setTimeout(r, Math.max(0, 50 - (Date.now() - started))));
+      }
+    })();
+
+    const stoppedAt = Date.now();
+    await sut.stop();
+    // ServerGem is down for a moment, as during an upgrade.
+    await new Promise((r) => setTimeout(r, 1000));
+    sut = await startAllInOne(env, () => undefined);
+    const restartMs = Date.now() - stoppedAt;
+    writeVersion('version three');
+    const v3 = await deployOverSocket(sut, { repoUrl: app });
+    expect(v3.error).toBeUndefined();
+    expect(v3.complete!.url).toBe(url);
+    await new Promise((r) => setTimeout(r, 500));
+    polling = false;
+    await poller;
+
+    console.log(`front door across a ServerGem restart (${restartMs} ms down and up) and a deploy: ${requests} requests, ${failures.length} failed`);
+    expect(failures).toEqual([]);
+    expect(requests).toBeGreaterThan(20);
+    expect((await getText(url)).body).toContain('version three');
+    // The same front door all along: re-adopted, not reopened.
+    expect(door().pid).toBe(doorBefore.pid);
+  });
+
   it('answers 404 for an unknown service and 400 for a name that is not a slug', async () => {
     expect((await apiFetch(sut, '/api/services/no-such-service/revisions')).status).toBe(404);
     expect((await apiFetch(sut, '/api/services/Bad%20Name;rm/logs')).status).toBe(400);

@@ -3,13 +3,14 @@ import type { ServiceRevision, ServiceSummary } from '#contracts';
 import { appIdentity, DomainError, InstallationLayout, runAsOf, servergemHome } from '#common';
 import type { DeployerConfig } from '../deployer.config.js';
 import { stopProcess } from '../runtime/app-process.js';
+import { stopFrontDoor } from '../runtime/front-door.js';
 import { listStateNames, readState, writeState } from '../runtime/runtime-state.js';
 import { SupervisedService, type RuntimeSettings } from '../runtime/supervised-service.js';
 import type { DeployDriver, DeployJob, DeployResult } from './deploy-driver.js';
 import { portInUse } from './free-port.js';
 
 /**
- * The `local` runtime, shaped like Cloud Run: each service keeps one URL (a small proxy) across
+ * The `local` runtime, shaped like Cloud Run: each service keeps one URL (its front door) across
  * deployments and rollbacks, its app is supervised and restarted when it crashes, the last few
  * releases are kept, and apps outlive ServerGem: a restarted deployer re-adopts them.
  */
@@ -102,24 +103,26 @@ export class LocalDeployDriver implements DeployDriver {
     return service.summary();
   }
 
-  /** Stops every app this home knows of, adopted or not (tests, and an explicit "stop everything"). */
+  /** Stops every app and front door this home knows of, adopted or not (tests, and an explicit "stop everything"). */
   async stopAll(): Promise<void> {
     const open = await Promise.all([...this.services.values()].map((p) => p.catch(() => null)));
     for (const service of open) {
       if (!service) continue;
       await service.stop();
+      await service.closeFrontDoor();
       await service.close();
     }
     this.services.clear();
     for (const name of listStateNames(this.home)) {
       const state = readState(this.home, name);
-      if (!state?.process && !state?.candidate) continue;
+      if (!state?.process && !state?.candidate && !state?.frontDoor) continue;
       for (const recorded of [state.process, state.candidate]) if (recorded) await stopProcess(recorded);
-      writeState(this.home, { ...state, desired: 'stopped', process: null, candidate: null });
+      if (state.frontDoor) await stopFrontDoor(state.frontDoor);
+      writeState(this.home, { ...state, desired: 'stopped', process: null, candidate: null, frontDoor: null });
     }
   }
 
-  /** Lets go of every service without stopping the apps: they keep serving while ServerGem is down. */
+  /** Lets go of every service without stopping the apps or their front doors: they keep serving while ServerGem is down. */
   async close(): Promise<void> {
     const open = await Promise.all([...this.services.values()].map((p) => p.catch(() => null)));
     this.services.clear();

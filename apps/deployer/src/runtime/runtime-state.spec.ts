@@ -13,6 +13,7 @@ const state = (name: string): ServiceState => ({
   revisions: [],
   process: null,
   candidate: null,
+  frontDoor: null,
   restarts: 0,
 });
 

@@ -39,6 +39,8 @@ export const serviceStateSchema = z.object({
   process: processSchema.nullable(),
   /** A new release being verified; recorded so a ServerGem killed mid-deploy never leaves it orphaned. */
   candidate: processSchema.nullable().default(null),
+  /** The front door's process (the stable URL), re-adopted like the app; none in states of older releases. */
+  frontDoor: z.object({ pid: z.number().int().positive(), startTime: z.string().nullable(), port: z.number().int().nonnegative() }).nullable().default(null),
   restarts: z.number().int().nonnegative(),
 });
 export type ServiceState = z.infer<typeof serviceStateSchema>;
@@ -48,9 +50,13 @@ export function serviceDir(home: string, name: string): string {
   return join(home, 'runtime', name);
 }
 
+export function stateFile(home: string, name: string): string {
+  return join(serviceDir(home, name), 'state.json');
+}
+
 export function readState(home: string, name: string): ServiceState | null {
   try {
-    return serviceStateSchema.parse(JSON.parse(readFileSync(join(serviceDir(home, name), 'state.json'), 'utf8')));
+    return serviceStateSchema.parse(JSON.parse(readFileSync(stateFile(home, name), 'utf8')));
   } catch {
     return null;
   }

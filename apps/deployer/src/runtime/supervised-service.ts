@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { ServiceRevision, ServiceSummary } from '#contracts';
 import { DomainError, type InstallationLayout, type RunAs } from '#common';
@@ -8,8 +8,8 @@ import { probeHttp } from '../drivers/http-probe.js';
 import { AppLog } from './app-log.js';
 import { killLeftovers, launchRelease, stopProcess, type AppLaunch, type Launched } from './app-process.js';
 import { isSameProcessAlive } from './process-info.js';
-import { KEEP_REVISIONS, readState, serviceDir, writeState, type RecordedProcess, type Revision, type ServiceState } from './runtime-state.js';
-import { ServiceProxy } from './service-proxy.js';
+import { KEEP_REVISIONS, readState, serviceDir, stateFile, writeState, type RecordedProcess, type Revision, type ServiceState } from './runtime-state.js';
+import { isFrontDoorAlive, startFrontDoor, stopFrontDoor, type FrontDoorRecord } from './front-door.js';
 
 export interface RuntimeSettings {
   /** ServerGem's private home: each service's state.json and app.log. */
@@ -37,7 +37,8 @@ const HEALTHY_AFTER_MS = 60_000;
 const WATCH_MS = 500;
 
 /**
- * One service of the local runtime, like a Cloud Run service: a stable URL (its proxy), the release
+ * One service of the local runtime, like a Cloud Run service: a stable URL (its front door, a
+ * process of its own that outlives ServerGem), the release
  * serving now, the last few releases to roll back to, and a supervisor that restarts a crashed app.
  */
 export class SupervisedService {
@@ -48,17 +49,13 @@ export class SupervisedService {
   private backoffMs = BACKOFF_MIN_MS;
   private closed = false;
 
-  private readonly proxy: ServiceProxy;
-
   private constructor(
     private readonly settings: RuntimeSettings,
     private state: ServiceState,
     readonly log: AppLog,
-  ) {
-    this.proxy = new ServiceProxy(settings.host, () => this.targetPort(), settings.proxyHost);
-  }
+  ) {}
 
-  /** Loads (or creates) the service, brings its proxy up on its port and re-adopts its app. */
+  /** Loads (or creates) the service, re-adopts (or opens) its front door on its port and re-adopts its app. */
   static async open(settings: RuntimeSettings, name: string): Promise<SupervisedService> {
     const dir = serviceDir(settings.home, name);
     const state: ServiceState = readState(settings.home, name) ?? {
@@ -70,6 +67,7 @@ export class SupervisedService {
       revisions: [],
       process: null,
       candidate: null,
+      frontDoor: null,
       restarts: 0,
     };
     writeState(settings.home, state);
@@ -159,20 +157,33 @@ export class SupervisedService {
     });
   }
 
-  /** Lets go of the app without stopping it: ServerGem is shutting down, the app is not. */
+  /** Lets go of the app and its front door without stopping them: ServerGem is shutting down, they are not. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.restartTimer);
     this.stopWatching();
     this.log.close();
-    await this.proxy.close();
+  }
+
+  /** Closes the stable URL too (the service is going away, or everything is being stopped). */
+  async closeFrontDoor(): Promise<void> {
+    const door = this.state.frontDoor;
+    if (door) await stopFrontDoor(door);
+    this.save({ frontDoor: null });
   }
 
   private async listen(): Promise<void> {
+    const door = this.state.frontDoor;
+    if (door && door.port === this.state.proxyPort && isFrontDoorAlive(door)) {
+      // It kept serving while ServerGem was away: nothing to open, no request refused.
+      this.logger.log(`Re-adopted the front door of ${this.name} (pid ${door.pid}, port ${door.port})`);
+      return;
+    }
+    if (door) await stopFrontDoor(door);
     // A previous ServerGem may still be letting go of the port; give it a moment before giving up on it.
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
-        await this.proxy.listen(this.state.proxyPort);
+        await this.openFrontDoor(this.state.proxyPort);
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
@@ -183,13 +194,13 @@ export class SupervisedService {
     this.save({ proxyPort: await this.listenOnAnotherPort() });
   }
 
-  /** The first port of the range this proxy can hold, or any port without a range. */
+  /** The first port of the range a front door can hold, or any port without a range. */
   private async listenOnAnotherPort(): Promise<number> {
     const range = this.settings.proxyPorts;
-    if (!range) return this.proxy.listen(0);
+    if (!range) return this.openFrontDoor(0);
     for (let port = range.first; port <= range.last; port++) {
       try {
-        return await this.proxy.listen(port);
+        return await this.openFrontDoor(port);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       }
@@ -358,8 +369,17 @@ export class SupervisedService {
     return { runAs, path, lang, host, home: layout.prepareServiceHome(this.name, runAs) };
   }
 
-  private targetPort(): number | null {
-    return this.state.desired === 'running' ? (this.state.process?.privatePort ?? null) : null;
+  /** Starts the front door on a port and records it; the door follows state.json from then on. */
+  private async openFrontDoor(port: number): Promise<number> {
+    const record: FrontDoorRecord = await startFrontDoor({
+      stateFile: stateFile(this.settings.home, this.name),
+      host: this.settings.host,
+      bind: this.settings.proxyHost,
+      port,
+      logFile: join(serviceDir(this.settings.home, this.name), 'front-door.log'),
+    });
+    this.save({ frontDoor: record });
+    return record.port;
   }
 
   private save(changes: Partial<ServiceState>): void {
