@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnalysisReport } from '#contracts';
 import { appIdentity, DomainError, handOver, InstallationLayout, runAsOf } from '#common';
 import type { ProgressReporter } from '#messaging';
@@ -35,7 +35,7 @@ function driver(env: Record<string, string> = {}): LocalDeployDriver {
   return new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home, APP_START_TIMEOUT_SECONDS: '5', ...env }));
 }
 
-async function deploy(sut: LocalDeployDriver, service: string, r: { deploymentId: string; releaseDir: string }, logs: string[] = []) {
+async function deploy(sut: LocalDeployDriver, service: string, r: { deploymentId: string; releaseDir: string }, logs: string[] = [], signal?: AbortSignal) {
   const reporter = { step: () => undefined, log: (line: string) => logs.push(line) } as unknown as ProgressReporter;
   return sut.deploy({
     deploymentId: r.deploymentId,
@@ -43,6 +43,7 @@ async function deploy(sut: LocalDeployDriver, service: string, r: { deploymentId
     artifact: { kind: 'local', releaseDir: r.releaseDir, appDir: r.releaseDir },
     report,
     reporter,
+    signal,
   });
 }
 
@@ -88,6 +89,32 @@ describe(LocalDeployDriver.name, () => {
     expect(logs).toContain('boom: missing config');
     expect(await text(first.url)).toBe('two');
     expect((await sut.revisions('alpha')).map((r) => r.current)).toEqual([true, false]);
+  });
+
+  it('cancelled while verifying: stops the new app, removes its release, and the previous one never stopped serving', async () => {
+    const sut = make({ APP_START_TIMEOUT_SECONDS: '600' });
+    const { url } = await deploy(sut, 'kappa', await release('kappa', 'one'));
+    // An app that takes a minute to listen: only the cancel ends the wait.
+    const slow = await release(
+      'kappa',
+      "// slow to start\nsetTimeout(() => require('node:http').createServer((q, s) => s.end('two')).listen(process.env.PORT), 60_000);",
+    );
+    const logs: string[] = [];
+    const controller = new AbortController();
+    const deploying = deploy(sut, 'kappa', slow, logs, controller.signal).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(logs.some((l) => l.startsWith('Started pid'))).toBe(true), { timeout: 5000 });
+    const pid = Number(/Started pid (\d+)/.exec(logs.find((l) => l.startsWith('Started pid'))!)![1]);
+
+    controller.abort();
+    const error = await deploying;
+
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ code: 'CANCELLED' });
+    expect((error as DomainError).message).toMatch(/^The deployment was cancelled while the new release was starting; revision [0-9a-f-]{36} still serves\.$/);
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(slow.releaseDir)).toBe(false);
+    expect(await text(url)).toBe('one');
+    expect((await sut.revisions('kappa')).map((r) => r.current)).toEqual([true]);
   });
 
   it('rolls back to the previous revision, or the one named, at the same URL', async () => {
