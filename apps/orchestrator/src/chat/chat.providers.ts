@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config.js';
 import { ChatService } from './chat.service.js';
+import { CancelCommands, cancelHandlers } from './commands/cancel-commands.js';
 import { COMMAND_HANDLERS, CommandRunner } from './commands/command-runner.js';
 import { currentHandlers } from './commands/current-handlers.js';
 import { FailureCommands } from './commands/failure-commands.js';
@@ -27,7 +28,15 @@ export const CHAT_PROVIDERS: Provider[] = [
   RuntimeCommands,
   GithubCommands,
   FailureCommands,
-  { provide: COMMAND_HANDLERS, useFactory: currentHandlers, inject: [SourceCommands, RuntimeCommands, GithubCommands, FailureCommands] },
+  CancelCommands,
+  {
+    provide: COMMAND_HANDLERS,
+    useFactory: (source: SourceCommands, runtime: RuntimeCommands, github: GithubCommands, failures: FailureCommands, cancels: CancelCommands) => ({
+      ...currentHandlers(source, runtime, github, failures),
+      ...cancelHandlers(cancels),
+    }),
+    inject: [SourceCommands, RuntimeCommands, GithubCommands, FailureCommands, CancelCommands],
+  },
   CommandRunner,
   PlanExecutor,
   DeterministicPlanner,

@@ -20,9 +20,11 @@ import { DeploymentEntity } from '../database/deployment.entity.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { EventLog } from '../deployments/event-log.service.js';
 import { orchestratorConfigSchema } from '../orchestrator.config.js';
+import { CancellationService } from '../workflow/cancellation.js';
 import type { WorkflowService } from '../workflow/workflow.service.js';
 import { ChatService } from './chat.service.js';
 import { CommandRunner, type CommandHandlers } from './commands/command-runner.js';
+import { CancelCommands, cancelHandlers } from './commands/cancel-commands.js';
 import { currentHandlers } from './commands/current-handlers.js';
 import { FailureCommands } from './commands/failure-commands.js';
 import { GithubCommands } from './commands/github-commands.js';
@@ -100,7 +102,7 @@ describe(ChatService.name, () => {
     db = await openDatabase(TEST_DATABASE_URL, schema);
     open.push(db);
     const events = new EventLog(db, bus as unknown as MessageBus, redactors);
-    const workflow = { start: (id: string) => void started.push(id) } as unknown as WorkflowService;
+    const workflow = { start: (id: string) => void started.push(id), abandon: () => undefined } as unknown as WorkflowService;
     const lookup = new DeploymentLookup(db);
     const handlers = currentHandlers(
       new SourceCommands(db, events, workflow, bus as unknown as MessageBus, config),
@@ -108,7 +110,8 @@ describe(ChatService.name, () => {
       new GithubCommands(bus as unknown as MessageBus),
       new FailureCommands(lookup),
     );
-    const executor = new PlanExecutor(new CommandRunner({ ...handlers, ...extra }, new UnavailableCommands(lookup)), new ConfirmationStore(db));
+    const cancels = cancelHandlers(new CancelCommands(new CancellationService(db, bus as unknown as MessageBus, events, workflow)));
+    const executor = new PlanExecutor(new CommandRunner({ ...handlers, ...cancels, ...extra }, new UnavailableCommands(lookup)), new ConfirmationStore(db));
     sut = new ChatService(new ChatSessionStore(db), lookup, executor, redactors, new DeterministicPlanner(executor));
   }
 
@@ -264,9 +267,20 @@ describe(ChatService.name, () => {
     expect(bus.of(rollbackSubject.subject)).toEqual([{ name: 'greeter', target: 'local' }]);
   });
 
+  it('cancels the deployment the conversation is about, for its owner, and says so when it already ended', async () => {
+    const deployed = await say('deploy /srv/apps/greeter');
+    const id = deployed.metadata.deploymentId as string;
+    const reply = await say('cancel my deployment');
+    expect(reply.metadata.intent).toMatchObject({ kind: 'cancel', deploymentId: id });
+    expect(reply.content).toBe(`Cancelled deployment \`${id.slice(0, 8)}\`. Cancelled by alice before it started; nothing of it was deployed.`);
+    expect(await db.getRepository(DeploymentEntity).findOneByOrFail({ id })).toMatchObject({ status: 'cancelled', cancelledBy: 'alice' });
+
+    const again = await say('cancel that');
+    expect(again.content).toBe(`Deployment ${id} was already cancelled by alice; there is nothing to cancel.`);
+  });
+
   it.each([
     ['stop greeter', 'stop', 'POST /api/services/greeter/stop'],
-    ['cancel that', 'cancel', 'carries on'],
     ['redeploy greeter', 'redeploy', 'Deploying its source again'],
     ['unset DEBUG on greeter', 'unset_env', 'not available yet'],
     ['tear down greeter', 'delete', 'not available yet'],

@@ -34,7 +34,7 @@ export class CancellationService {
     const claimed = await this.markCancelled(row.id, owner);
     if (!claimed) return this.alreadyFinished(row.id, 'service' in target ? target.service : undefined);
 
-    const message = `Cancelled by ${owner} during ${claimed.stage}; ${claimed.serviceName ? `${claimed.serviceName} keeps serving its previous revision` : 'nothing was deployed'}.`;
+    const message = `Cancelled by ${owner} ${claimed.stage === 'queued' ? 'before it started' : `while ${claimed.stage}`}; ${await this.leftServing(owner, claimed.serviceName)}.`;
     // Told first, so the step stops while the event is stored.
     await this.bus
       .emit(stepCancelSubject, { deploymentId: row.id })
@@ -82,6 +82,12 @@ export class CancellationService {
       .then((r: unknown) => (Array.isArray(r) && Array.isArray(r[0]) ? r[0] : r) as { stage: Stage; service_name: string | null }[]);
     const row = rows[0];
     return row ? { stage: row.stage, serviceName: row.service_name } : null;
+  }
+
+  /** What the cancel leaves: the service's earlier revision serving, or nothing when it never went live. */
+  private async leftServing(owner: string, service: string | null): Promise<string> {
+    const live = service ? await this.db.getRepository(DeploymentEntity).existsBy({ owner, serviceName: service, status: 'live' }) : false;
+    return live ? `${service} keeps serving its previous revision` : 'nothing of it was deployed';
   }
 
   private async alreadyFinished(id: string, service: string | undefined): Promise<CancelResult> {

@@ -30,11 +30,6 @@ export class UnavailableCommands {
           [replyButton('Deploy it again', again, 'primary')],
         );
       }
-      case 'cancel':
-        return declined(
-          `Cancelling a deployment is not available yet, so deployment \`${call.input.deploymentId.slice(0, 8)}\` carries on: it ends on its own (live or failed) within the build and start time limits. \`status\` shows where it is.`,
-          [replyButton('Show status', 'status')],
-        );
       case 'set_env':
       case 'unset_env':
       case 'update_settings': {
