@@ -5,8 +5,20 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeploymentError, DeploymentEvent, DeploymentSummary, ResponseOf, ServiceSummary, cancelDeploymentSubject } from '#contracts';
-import { apiFetch, apiJson, connect, deployOverSocket, dropSchema, getText, uniqueSchema, TEST_DATABASE_URL } from '#testing';
+import type { DeploymentError, DeploymentEvent, DeploymentSummary, ResponseOf, ServerMessage, ServiceSummary, cancelDeploymentSubject } from '#contracts';
+import {
+  apiFetch,
+  apiJson,
+  connect,
+  deployOverSocket,
+  dropSchema,
+  FakeCloudBuild,
+  FakeCloudRun,
+  FakeCloudStorage,
+  getText,
+  uniqueSchema,
+  TEST_DATABASE_URL,
+} from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 import { removeInstallation } from './stop-local-apps.js';
 
@@ -30,6 +42,8 @@ interface RunningBuild {
   processes: BuildProcesses;
   /** Settles with the deployment's `deployment_error`, if it ends with one. */
   ended: Promise<DeploymentError['data'] & { at: number }>;
+  /** Says something in the same conversation and resolves with the reply. */
+  say(message: string): Promise<ServerMessage['data']>;
   close(): void;
 }
 
@@ -83,6 +97,11 @@ function startSlowBuild(server: AllInOne, source: string): Promise<RunningBuild>
           deploymentId,
           processes: { pid: Number(match[1]), helper: Number(match[2]), group: Number(match[3]) },
           ended,
+          say: (message) =>
+            new Promise((answer) => {
+              socket.once('message', (reply) => answer(reply.data));
+              socket.emit('message', { type: 'message', message, clientMessageId: randomUUID() });
+            }),
           close: () => socket.close(),
         });
       }
@@ -234,5 +253,145 @@ describe('cancelling a running deployment on the local target', () => {
     const unknown = await servergem(['cancel', 'no-such-service']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('NOT_FOUND: There is no service called no-such-service.');
+  });
+
+  it('"cancel my deployment" in the chat that started it stops it the same way', async () => {
+    const build = await startSlowBuild(sut, source);
+    const requestedAt = performance.now();
+    const reply = await build.say('cancel my deployment');
+    expect(reply.metadata.intent).toMatchObject({ kind: 'cancel', deploymentId: build.deploymentId });
+    expect(reply.content).toBe(
+      `Cancelled deployment \`${build.deploymentId.slice(0, 8)}\`. Cancelled by ${ownerA} while building; ${service} keeps serving its previous revision.`,
+    );
+    await expectCancelled(build, requestedAt, 'the chat');
+  });
+});
+
+describe('cancelling a running deployment on the cloudrun target (Cloud Build and Cloud Run through their official clients, against local fakes)', () => {
+  const schema = uniqueSchema('e2e_cancel_cloud');
+  const example = join(root, 'examples/node-hello');
+  let storage: FakeCloudStorage;
+  let cloudBuild: FakeCloudBuild;
+  let cloudRun: FakeCloudRun;
+  let sut: AllInOne;
+  let home: string;
+  let url: string;
+  let firstRevision: string;
+  let releaseHeldBuild: () => void = () => undefined;
+
+  /** Deploys the example and resolves once the given line reached the socket; `ended` settles with its deployment_error. */
+  const deployUntil = (line: RegExp): Promise<{ deploymentId: string; ended: Promise<DeploymentError['data'] & { at: number }>; close(): void }> => {
+    const socket = connect(sut);
+    let deploymentId: string | undefined;
+    let resolveEnded: (error: DeploymentError['data'] & { at: number }) => void = () => undefined;
+    const ended = new Promise<DeploymentError['data'] & { at: number }>((r) => (resolveEnded = r));
+    socket.on('deployment_error', (error) => resolveEnded({ ...error.data, at: performance.now() }));
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`No line matching ${line} within 60 s`)), 60_000);
+      socket.on('message', (reply) => {
+        if (typeof reply.data.metadata.deploymentId === 'string') deploymentId = reply.data.metadata.deploymentId;
+      });
+      socket.on('deployment_update', (update) => {
+        if (!deploymentId || ![update.data.message, ...update.data.logs].some((l) => line.test(l))) return;
+        clearTimeout(timer);
+        resolvePromise({ deploymentId, ended, close: () => socket.close() });
+      });
+      socket.on('deployment_complete', () => reject(new Error('The deployment completed instead of being cancelled')));
+      socket.emit('message', { type: 'message', message: `deploy ${example}`, context: { action: 'deploy', repoUrl: example }, clientMessageId: randomUUID() });
+    });
+  };
+  const serving = async () => (await getText(url)).body;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'servergem-cancel-cloud-'));
+    storage = await FakeCloudStorage.start();
+    cloudBuild = await FakeCloudBuild.start(storage, { tickMs: 20 });
+    cloudRun = await FakeCloudRun.start();
+    sut = await startAllInOne(
+      {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SERVERGEM_HOME: home,
+        PORT: '0',
+        DATABASE_URL: TEST_DATABASE_URL,
+        DATABASE_SCHEMA: schema,
+        GOOGLE_CLOUD_PROJECT: 'servergem-test',
+        GOOGLE_CLOUD_REGION: 'europe-west1',
+        CLOUDBUILD_API_ENDPOINT: `http://127.0.0.1:${cloudBuild.port}`,
+        STORAGE_API_ENDPOINT: storage.endpoint,
+        CLOUDRUN_API_ENDPOINT: `http://127.0.0.1:${cloudRun.port}`,
+        // A pending revision waits as long as it takes: only the cancel ends that wait.
+        CLOUDRUN_READY_TIMEOUT_SECONDS: '600',
+      },
+      () => undefined,
+    );
+    const first = await deployOverSocket(sut, { repoUrl: example });
+    expect(first.error).toBeUndefined();
+    url = first.complete!.url;
+    firstRevision = await serving();
+    expect(firstRevision).toMatch(/^node-hello-/);
+  });
+
+  afterAll(async () => {
+    releaseHeldBuild();
+    await sut?.stop();
+    await cloudBuild?.stop();
+    await cloudRun?.stop();
+    await storage?.stop();
+    await removeInstallation(home);
+    await dropSchema(schema);
+  });
+
+  it('cancelled mid-build: CancelBuild reaches Cloud Build, the deployment ends cancelled, the previous revision serving', async () => {
+    // A build that runs for a minute: its log starts, then it holds.
+    cloudBuild.script({
+      logLines: ['Step 1/2 : FROM node:22-slim', 'Step 2/2 : RUN sleep 60'],
+      holdUntil: new Promise<void>((resolve) => {
+        releaseHeldBuild = resolve;
+        setTimeout(resolve, 60_000).unref();
+      }),
+    });
+    const running = await deployUntil(/^Step 2\/2 : RUN sleep 60$/);
+    const build = cloudBuild.builds[0]!;
+    expect(build.status).toBe('WORKING');
+
+    const requestedAt = performance.now();
+    const reply = await apiJson<CancelReply>(sut, `/api/deployments/${running.deploymentId}/cancel`, { method: 'POST', body: {} });
+    expect(reply).toMatchObject({ cancelled: true, cancelledBy: 'local' });
+    const error = await running.ended;
+    console.log(`cancel on Cloud Build: request → deployment_error ${Math.round(error.at - requestedAt)} ms`);
+    expect(error).toMatchObject({ deploymentId: running.deploymentId, code: 'CANCELLED', stage: 'building' });
+
+    await until('CancelBuild', () => (cloudBuild.cancelRequests.includes(build.id) ? true : undefined), 10_000);
+    console.log(`cancel on Cloud Build: request → CancelBuild received ${Math.round(performance.now() - requestedAt)} ms`);
+    expect(build.status).toBe('CANCELLED');
+    expect(await serving()).toBe(firstRevision);
+    const { deployment } = await apiJson<{ deployment: DeploymentSummary }>(sut, `/api/deployments/${running.deploymentId}`);
+    expect(deployment).toMatchObject({ status: 'cancelled', stage: 'cancelled', cancelledBy: 'local' });
+    running.close();
+  });
+
+  it('cancelled while Cloud Run makes the revision: the half-made revision is deleted, the previous one never stopped serving', async () => {
+    cloudRun.scriptNextRevision({ ready: 'pending', message: 'Waiting for the container to start.' });
+    const running = await deployUntil(/^Waiting for revision/);
+    const pending = [...cloudRun.revisions.keys()].filter((name) => name.includes('/services/node-hello/'));
+
+    const requestedAt = performance.now();
+    const reply = await apiJson<CancelReply>(sut, '/api/services/node-hello/cancel', { method: 'POST', body: {} });
+    expect(reply).toMatchObject({ deploymentId: running.deploymentId, cancelled: true });
+    const error = await running.ended;
+    console.log(`cancel on Cloud Run: request → deployment_error ${Math.round(error.at - requestedAt)} ms`);
+    expect(error).toMatchObject({ code: 'CANCELLED', stage: 'verifying' });
+
+    // The revision it was making goes; the one before keeps all the traffic.
+    await until('the half-made revision to be deleted', () => (cloudRun.requests.some((r) => r.method === 'DeleteRevision') ? true : undefined), 10_000);
+    console.log(`cancel on Cloud Run: request → DeleteRevision received ${Math.round(performance.now() - requestedAt)} ms`);
+    const deleted = cloudRun.requests.filter((r) => r.method === 'DeleteRevision').map((r) => (r.request as { name: string }).name);
+    expect(deleted).toHaveLength(1);
+    expect(pending).toContain(deleted[0]);
+    expect(cloudRun.revisions.has(deleted[0]!)).toBe(false);
+    expect(cloudRun.traffic('projects/servergem-test/locations/europe-west1/services/node-hello').map((t) => t.revision)).toEqual([firstRevision]);
+    expect(await serving()).toBe(firstRevision);
+    running.close();
   });
 });
