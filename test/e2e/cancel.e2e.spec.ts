@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,9 @@ import {
   FakeCloudRun,
   FakeCloudStorage,
   getText,
+  startDistributed,
+  type Distributed,
+  type ServerUnderTest,
   uniqueSchema,
   TEST_DATABASE_URL,
 } from '#testing';
@@ -76,7 +79,7 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 }
 
 /** Deploys the slow fixture and resolves once its build is running (its first line has come). */
-function startSlowBuild(server: AllInOne, source: string): Promise<RunningBuild> {
+function startSlowBuild(server: ServerUnderTest, source: string): Promise<RunningBuild> {
   const socket = connect(server);
   let deploymentId: string | undefined;
   let resolveEnded: (error: DeploymentError['data'] & { at: number }) => void = () => undefined;
@@ -393,5 +396,85 @@ describe('cancelling a running deployment on the cloudrun target (Cloud Build an
     expect(cloudRun.traffic('projects/servergem-test/locations/europe-west1/services/node-hello').map((t) => t.revision)).toEqual([firstRevision]);
     expect(await serving()).toBe(firstRevision);
     running.close();
+  });
+});
+
+describe('cancelling over NATS with two builder replicas (each service its own process)', () => {
+  const schema = uniqueSchema('e2e_cancel_nats');
+  const token = randomBytes(24).toString('hex');
+  const owner = `token:${createHash('sha256').update(token).digest('hex').slice(0, 24)}`;
+  const service = `slow-nats-${randomBytes(3).toString('hex')}`;
+  let sut: Distributed;
+  let second: ChildProcess;
+  let home: string;
+  let work: string;
+  let source: string;
+  let url: string;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'servergem-cancel-nats-'));
+    work = mkdtempSync(join(tmpdir(), 'servergem-cancel-nats-src-'));
+    source = join(work, service);
+    cpSync(fixture, source, { recursive: true });
+    const env = {
+      NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+      SERVERGEM_NAMESPACE: schema,
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      SERVERGEM_HOME: home,
+      SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
+      ALLOW_LOCAL_SOURCES: 'true',
+      AUTH_TOKEN: token,
+    };
+    sut = await startDistributed(root, env);
+    // A second builder in the same queue group: either one may take a build, and both hear every cancel.
+    second = spawn(process.execPath, [join(root, 'dist/apps/builder/src/main.js')], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: 'ignore',
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    writeFileSync(join(source, 'version.txt'), 'one\n');
+    writeFileSync(join(source, 'quick-build'), '');
+    const first = await deployOverSocket(sut, { repoUrl: source });
+    expect(first.error).toBeUndefined();
+    url = first.complete!.url;
+    rmSync(join(source, 'quick-build'));
+    writeFileSync(join(source, 'version.txt'), 'two\n');
+  });
+
+  afterAll(async () => {
+    second?.kill('SIGTERM');
+    await sut?.stop();
+    await removeInstallation(home);
+    rmSync(work, { recursive: true, force: true });
+    await dropSchema(schema);
+  });
+
+  it('builds running at once, on whichever replicas took them, are each stopped by their cancel', async () => {
+    // Four, so both replicas most likely get some; a cancel that reached only one replica would miss the others' builds.
+    const builds = await Promise.all(Array.from({ length: 4 }, () => startSlowBuild(sut, source)));
+    // The builder running a build is the parent of its process group's leader (npm).
+    const replicas = new Map([
+      [sut.processes.get('builder')!.pid!, 'builder 1'],
+      [second.pid!, 'builder 2'],
+    ]);
+    const ranOn = builds.map((b) => replicas.get(Number(readFileSync(`/proc/${b.processes.group}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])));
+    console.log(`over NATS: the builds ran on ${ranOn.join(', ')}`);
+    expect(ranOn.every((r) => r !== undefined)).toBe(true);
+
+    for (const build of builds) {
+      const requestedAt = performance.now();
+      const reply = await apiJson<CancelReply>(sut, `/api/deployments/${build.deploymentId}/cancel`, { method: 'POST', body: {} });
+      expect(reply).toMatchObject({ cancelled: true, cancelledBy: owner });
+      const error = await build.ended;
+      expect(error).toMatchObject({ code: 'CANCELLED', stage: 'building' });
+      await until('the build process group to be gone', () => (groupAlive(build.processes.group) ? undefined : true), 10_000);
+      console.log(
+        `cancel over NATS: request → deployment_error ${Math.round(error.at - requestedAt)} ms, → no process left ${Math.round(performance.now() - requestedAt)} ms`,
+      );
+      build.close();
+    }
+    expect(await getText(url)).toEqual({ status: 200, body: 'slow-build one\n' });
   });
 });
