@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RequestOf, ResponseOf, analyzeSubject } from '#contracts';
 import { SecretBox, servergemHome } from '#common';
-import { MessageBus, runWorkerStep } from '#messaging';
+import { MessageBus, runWorkerStep, throwIfCancelled } from '#messaging';
 import { fetchSource, resolveSource, validateAppPath, validateBranch } from '#source';
 import { ANALYZER_CONFIG, type AnalyzerConfig } from './analyzer.config.js';
 import { analyzeSource } from './detect/analyze.js';
@@ -21,7 +21,7 @@ export class AnalyzerService {
 
   async analyze(request: RequestOf<typeof analyzeSubject>): Promise<ResponseOf<typeof analyzeSubject>> {
     const token = this.secrets.openFromService(request.sealedToken);
-    return runWorkerStep(this.bus, { deploymentId: request.deploymentId, stage: 'cloning', secrets: [token] }, async (reporter) => {
+    return runWorkerStep(this.bus, { deploymentId: request.deploymentId, stage: 'cloning', secrets: [token] }, async (reporter, signal) => {
       const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
       if (request.source.branch !== undefined) validateBranch(request.source.branch);
       const appPath = validateAppPath(request.source.appPath);
@@ -43,7 +43,9 @@ export class AnalyzerService {
             maxFiles: this.config.CLONE_MAX_FILES,
           },
           onLine: reporter.logLine,
+          signal,
         });
+        throwIfCancelled(signal);
         reporter.step('analyzing', commitSha ? `Fetched commit ${commitSha.slice(0, 12)}; analyzing` : 'Copied the folder; analyzing', 0);
         let report = await analyzeSource(workdir, appPath);
         if (this.gemini.enabled) report = await this.gemini.review(workdir, appPath, report, reporter.logLine);

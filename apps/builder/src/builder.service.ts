@@ -46,7 +46,7 @@ export class BuilderService {
         const sourceDir = this.layout().prepareRelease(request.serviceName, request.deploymentId);
         const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
         reporter.step('generating', `Fetching the source at ${request.commitSha ? `commit ${request.commitSha.slice(0, 12)}` : 'the folder as it is now'}`);
-        await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine });
+        await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine, signal });
         throwIfCancelled(signal);
         const appDir = join(sourceDir, report.appPath);
 

@@ -107,6 +107,19 @@ describe(fetchSource.name, () => {
     expect((error as DomainError).message).toMatch(/MiB/);
   });
 
+  it('fetches nothing for a cancelled deployment, and says it was cancelled', async () => {
+    const repo = repoWith((d) => writeFileSync(join(d, 'a.txt'), 'a'));
+    for (const source of [
+      { kind: 'git-local' as const, path: repo, name: 'r' },
+      { kind: 'folder' as const, path: repo, name: 'r' },
+    ]) {
+      const dest = join(tempDir(), 'out');
+      const error = await fetchSource({ source, dest, signal: AbortSignal.abort() }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CANCELLED', message: 'The deployment was cancelled while its source was being fetched.' });
+      expect(existsSync(join(dest, 'a.txt'))).toBe(false);
+    }
+  });
+
   it('stops a fetch that runs past the time cap with a clear error', async () => {
     const repo = repoWith((d) => writeFileSync(join(d, 'a.txt'), 'a'));
     const error = await fetchSource({

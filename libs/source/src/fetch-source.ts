@@ -22,6 +22,8 @@ export interface FetchRequest {
   caFile?: string;
   limits?: FetchLimits;
   onLine?: (line: string) => void;
+  /** Aborted when the deployment is cancelled: git (and all it started) is stopped, and the fetch fails with CANCELLED. */
+  signal?: AbortSignal;
 }
 
 /** Folders never copied out of a local folder source. */
@@ -36,15 +38,21 @@ export async function fetchSource(request: FetchRequest): Promise<{ commitSha: s
   const limits = request.limits ?? DEFAULT_FETCH_LIMITS;
   await rm(request.dest, { recursive: true, force: true });
   await mkdir(request.dest, { recursive: true });
+  if (request.signal?.aborted) throw cancelledFetch();
   if (request.source.kind === 'folder') {
     await copyFolder(request.source.path, request.dest, limits);
+    if (request.signal?.aborted) throw cancelledFetch();
     return { commitSha: null };
   }
   // Git's own empty HOME, beside the destination: ServerGem writes nothing outside its folders.
   const home = await mkdtemp(join(dirname(request.dest), '.git-home-'));
   try {
     const env = gitEnvironment(home, request.source.kind === 'git-local', request.token, request.caFile);
-    const git = (args: string[], onLine?: (line: string) => void, timeoutMs = 60_000) => runProcess('git', args, { cwd: request.dest, env, timeoutMs, onLine });
+    const git = async (args: string[], onLine?: (line: string) => void, timeoutMs = 60_000) => {
+      const result = await runProcess('git', args, { cwd: request.dest, env, timeoutMs, onLine, signal: request.signal });
+      if (result.cancelled) throw cancelledFetch();
+      return result;
+    };
     await expectOk(await git(['init', '--quiet', '--template=', '.']), 'git init');
     const url = request.source.kind === 'git-local' ? `file://${request.source.path}` : request.source.url;
     const want = request.commitSha ?? (request.branch ? `refs/heads/${request.branch}` : 'HEAD');
@@ -71,6 +79,10 @@ export async function fetchSource(request: FetchRequest): Promise<{ commitSha: s
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+}
+
+function cancelledFetch(): DomainError {
+  return new DomainError('CANCELLED', 'The deployment was cancelled while its source was being fetched.', 'Deploy again when you are ready.');
 }
 
 /** Git configured through the environment only: nothing in argv, no user or system config. */
