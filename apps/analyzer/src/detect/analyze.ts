@@ -1,5 +1,6 @@
 import type { AnalysisReport, ServiceReport } from '#contracts';
 import { DomainError } from '#common';
+import { COMPILED_LANGUAGE_DETECTORS } from './compiled-languages.detector.js';
 import { DartDetector } from './dart.detector.js';
 import type { Detector } from './detector.js';
 import { DotnetDetector } from './dotnet.detector.js';
@@ -36,6 +37,7 @@ export const DETECTORS: readonly Detector[] = [
   new DotnetDetector(),
   new ElixirDetector(),
   new DartDetector(),
+  ...COMPILED_LANGUAGE_DETECTORS,
   new NodeDetector(),
   new StaticDetector('plain-html'),
   new ShellDetector(),

@@ -5,14 +5,8 @@ import type { SourceTree } from './source-tree.js';
 /** Languages ServerGem recognises but does not build yet, and the files that give them away. */
 const LANGUAGES: { language: string; files: string[]; extensions?: string[] }[] = [
   { language: 'gleam', files: ['gleam.toml'] },
-  { language: 'clojure', files: ['project.clj', 'deps.edn'] },
-  { language: 'scala', files: ['build.sbt'] },
-  { language: 'swift', files: ['Package.swift'] },
   // Flutter front-ends; Dart servers have a detector of their own.
   { language: 'dart', files: ['pubspec.yaml'] },
-  { language: 'crystal', files: ['shard.yml'] },
-  { language: 'zig', files: ['build.zig'] },
-  { language: 'haskell', files: ['stack.yaml', 'cabal.project'], extensions: ['.cabal'] },
   { language: 'cpp', files: ['CMakeLists.txt', 'meson.build'] },
   { language: 'cobol', files: [], extensions: ['.cbl', '.cob'] },
   { language: 'scheme', files: [], extensions: ['.scm'] },

@@ -1,10 +1,6 @@
 import type { AnalysisReport } from '#contracts';
 import { parseCommand } from '#common';
-import { appNoun, ADD_APP_USER, cmd, header, runAll, versionOf } from './dockerfile-parts.js';
-
-function portOf(report: AnalysisReport): number {
-  return report.portFromEnv ? 8080 : (report.port ?? 8080);
-}
+import { appNoun, ADD_APP_USER, cmd, header, runAll, versionOf, portOf } from './dockerfile-parts.js';
 
 /** Go: a static binary (CGO off) built with module and build caches, run from distroless as nonroot. */
 export function goDockerfile(report: AnalysisReport): string {

@@ -34,6 +34,16 @@ export function appNoun(framework: string | null, fallback: string): string {
     symfony: 'Symfony',
     phoenix: 'Phoenix',
     'aspnet-core': 'ASP.NET Core',
+    ring: 'Ring',
+    luminus: 'Luminus',
+    play: 'Play',
+    kemal: 'Kemal',
+    lucky: 'Lucky',
+    vapor: 'Vapor',
+    hummingbird: 'Hummingbird',
+    scotty: 'Scotty',
+    servant: 'Servant',
+    yesod: 'Yesod',
   };
   const name = framework ? (names[framework] ?? framework) : fallback;
   return `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name} app`;
@@ -58,6 +68,11 @@ export function versionOf(version: string | null | undefined, fallback: string, 
   const match = /(\d+)(?:\.(\d+))?/.exec(version ?? '');
   if (!match) return fallback;
   return parts === 2 && match[2] !== undefined ? `${match[1]}.${match[2]}` : match[1]!;
+}
+
+/** The port the image says it listens on: 8080 (Cloud Run's PORT) for an app that reads PORT, else its own. */
+export function portOf(report: AnalysisReport): number {
+  return report.portFromEnv ? 8080 : (report.port ?? 8080);
 }
 
 /** A system user to run as, for base images that do not ship one. */

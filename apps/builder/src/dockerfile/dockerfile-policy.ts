@@ -14,7 +14,10 @@ export interface Finding {
  * Anything else (a README asking for `FROM evil/miner`) is refused in generated Dockerfiles.
  */
 const ALLOWED_IMAGES = [
-  /^(node|python|golang|rust|ruby|elixir|maven|gradle|eclipse-temurin|debian|composer|dart)$/,
+  /^(node|python|golang|rust|ruby|elixir|maven|gradle|eclipse-temurin|debian|composer|dart|clojure|swift|haskell|alpine)$/,
+  // The language projects' own images where Docker Hub has no official one.
+  /^crystallang\/crystal$/,
+  /^sbtscala\/scala-sbt$/,
   /^oven\/bun$/,
   /^denoland\/deno$/,
   /^dunglas\/frankenphp$/,

@@ -6,6 +6,7 @@ import { dockerignore } from './dockerfile-parts.js';
 import { denoDockerfile, phpDockerfile, rubyDockerfile, shellDockerfile } from './interpreted.dockerfile.js';
 import { nodeDockerfile } from './node.dockerfile.js';
 import { pythonDockerfile } from './python.dockerfile.js';
+import { clojureDockerfile, crystalDockerfile, haskellDockerfile, scalaDockerfile, swiftDockerfile, zigDockerfile } from './toolchain.dockerfile.js';
 import { staticDockerfile } from './static.dockerfile.js';
 
 const GENERATORS: Record<string, (report: AnalysisReport) => string> = {
@@ -22,6 +23,12 @@ const GENERATORS: Record<string, (report: AnalysisReport) => string> = {
   php: phpDockerfile,
   static: staticDockerfile,
   shell: shellDockerfile,
+  clojure: clojureDockerfile,
+  scala: scalaDockerfile,
+  crystal: crystalDockerfile,
+  swift: swiftDockerfile,
+  zig: zigDockerfile,
+  haskell: haskellDockerfile,
 };
 
 export interface BuildPlan {

@@ -1,9 +1,5 @@
 import type { AnalysisReport } from '#contracts';
-import { appNoun, ADD_APP_USER, cmd, header, runAll, versionOf } from './dockerfile-parts.js';
-
-function portOf(report: AnalysisReport): number {
-  return report.portFromEnv ? 8080 : (report.port ?? 8080);
-}
+import { appNoun, ADD_APP_USER, cmd, header, runAll, versionOf, portOf } from './dockerfile-parts.js';
 
 /** Ruby: gems into /app/vendor/bundle (native extensions built in the build stage), slim runtime. */
 export function rubyDockerfile(report: AnalysisReport): string {
