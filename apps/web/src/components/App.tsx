@@ -63,7 +63,7 @@ export function App() {
               )}
             </div>
             {deployment ? (
-              <DeploymentView deployment={deployment} testIdPrefix="deployment" />
+              <DeploymentView deployment={deployment} testIdPrefix="deployment" accessToken={accessToken} />
             ) : (
               <p className="muted">Nothing deploying. Enter a folder or repository and press Deploy, or ask in the chat.</p>
             )}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { isFinished, type DeploymentState } from '../lib/deployment-state';
 import { safeHttpUrl } from '../lib/format';
+import { CancelButton } from './CancelButton';
 import { LogView } from './LogView';
 import { StageStepper } from './StageStepper';
 
@@ -8,10 +9,12 @@ export interface DeploymentViewProps {
   deployment: DeploymentState;
   /** Prefix for test ids, so the live view and a history entry can be told apart. */
   testIdPrefix: 'deployment' | 'history';
+  /** With it, a running deployment offers a cancel button (the live view). */
+  accessToken?: string;
 }
 
 /** One deployment: stages, progress, the URL or the failure, and the full log. */
-export function DeploymentView({ deployment, testIdPrefix }: DeploymentViewProps) {
+export function DeploymentView({ deployment, testIdPrefix, accessToken }: DeploymentViewProps) {
   const { stage, progress, message, lines, complete, error } = deployment;
   const url = complete?.url ?? null;
   const href = url ? safeHttpUrl(url) : null;
@@ -37,6 +40,7 @@ export function DeploymentView({ deployment, testIdPrefix }: DeploymentViewProps
         <span className="deployment-message">{message}</span>
       </div>
       <StageStepper stage={stage} failedAt={error?.stage ?? null} />
+      {accessToken !== undefined && !isFinished(deployment) && <CancelButton deploymentId={deployment.deploymentId} accessToken={accessToken} />}
       <div className="progress-row">
         <label className="visually-hidden" htmlFor={`${testIdPrefix}-progress`}>
           Deployment progress
@@ -67,7 +71,7 @@ export function DeploymentView({ deployment, testIdPrefix }: DeploymentViewProps
       {error && (
         <div className="deployment-error" role="alert" data-testid={`${testIdPrefix}-error`}>
           <p className="error-title">
-            Failed while {error.stage} <span className="error-code">{error.code}</span>
+            {error.code === 'CANCELLED' ? 'Cancelled' : 'Failed'} while {error.stage} <span className="error-code">{error.code}</span>
           </p>
           <p className="error-message">{error.message}</p>
           {error.hint && <p className="error-hint">{error.hint}</p>}
