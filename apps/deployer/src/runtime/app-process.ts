@@ -100,6 +100,9 @@ export async function stopProcess(record: RecordedProcess, graceMs = 5000): Prom
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && isSameProcessAlive(record.pid, record.startTime)) await new Promise((r) => setTimeout(r, 50));
   killGroup(record.pid, 'SIGKILL');
+  // A SIGKILL lands a moment later: "stopped" means gone, so wait (briefly) until it is.
+  const gone = Date.now() + 2000;
+  while (Date.now() < gone && isSameProcessAlive(record.pid, record.startTime)) await new Promise((r) => setTimeout(r, 10));
 }
 
 /**
