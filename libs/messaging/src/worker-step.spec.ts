@@ -10,6 +10,7 @@ import { InProcessBus } from './in-process.transport.js';
 import { MessageBus } from './message-bus.js';
 import { MessagingModule } from './messaging.module.js';
 import { startMicroservice } from './microservice.js';
+import { CANCEL_GRACE_MS, StepCancellation } from './step-cancellation.js';
 import { runWorkerStep } from './worker-step.js';
 
 const token = 'ghp_W0rk3rStepT0kenAbCdEfGhIjKlMnOpQrStUv';
@@ -72,6 +73,33 @@ describe(runWorkerStep.name, () => {
     expect(error.message).toBe('spawn failed: [redacted]');
     expect(error.stack).not.toContain(token);
     expect(DomainError.from(error).code).toBe('INTERNAL');
+  });
+
+  it("hands the step a signal its deployment's cancel aborts; a step that does not stop is reported cancelled after the grace", async () => {
+    const cancellation = new StepCancellation();
+    const deploymentId = randomUUID();
+    let seen: AbortSignal | undefined;
+    const stopping = runWorkerStep(sut, { deploymentId, stage: 'building', secrets: [], cancellation }, (_reporter, signal) => {
+      seen = signal;
+      return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new DomainError('CANCELLED', 'Stopped `npm run build`.'))));
+    });
+    // One that ignores its signal, for another deployment.
+    const stubborn = randomUUID();
+    const ignoring = runWorkerStep(sut, { deploymentId: stubborn, stage: 'building', secrets: [], cancellation }, () => new Promise<never>(() => undefined));
+    await new Promise((r) => setImmediate(r));
+    expect(cancellation.isRunning(deploymentId)).toBe(true);
+
+    cancellation.cancel(deploymentId);
+    await expect(stopping).rejects.toMatchObject({ code: 'CANCELLED', message: 'Stopped `npm run build`.' });
+    expect(seen?.aborted).toBe(true);
+    expect(cancellation.isRunning(deploymentId)).toBe(false);
+
+    const started = performance.now();
+    cancellation.cancel(stubborn);
+    await expect(ignoring).rejects.toMatchObject({ code: 'CANCELLED', message: 'The deployment was cancelled.' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(CANCEL_GRACE_MS - 50);
+    // It is still running (it never stopped), so it stays registered.
+    expect(cancellation.isRunning(stubborn)).toBe(true);
   });
 
   it('answers with what the step returns', async () => {
