@@ -178,6 +178,20 @@ describe(CancellationService.name, () => {
     expect((await row(id)).status).toBe('live');
   });
 
+  it("finds a service's deployment by the name its source will give it, before the analysis has named it", async () => {
+    const id = randomUUID();
+    await db
+      .getRepository(DeploymentEntity)
+      .insert({ id, owner: 'alice', status: 'queued', stage: 'queued', progress: 0, repoUrl: 'https://github.com/acme/Shop.git', target: 'local' });
+    await expect(sut.cancel('mallory', { service: 'shop' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await sut.cancel('alice', { service: 'shop' })).toMatchObject({
+      deploymentId: id,
+      cancelled: true,
+      message: 'Cancelled by alice before it started; nothing of it was deployed.',
+    });
+    expect(await row(id)).toMatchObject({ status: 'cancelled', cancelledBy: 'alice' });
+  });
+
   it("treats another owner's deployment and service as missing", async () => {
     const id = await buildingDeployment('alice');
     await expect(sut.cancel('mallory', { deploymentId: id })).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, IsNull } from 'typeorm';
 import { stepCancelSubject, type cancelDeploymentSubject, type ResponseOf, type Stage } from '#contracts';
-import { DomainError } from '#common';
+import { DomainError, serviceSlug } from '#common';
 import { MessageBus } from '#messaging';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { EventLog } from '../deployments/event-log.service.js';
@@ -57,7 +57,9 @@ export class CancellationService {
         throw new DomainError('NOT_FOUND', `There is no deployment ${target.deploymentId}.`, 'Check the deployment id; GET /api/deployments lists yours.');
       return row;
     }
-    const running = await repo.findOne({ where: { owner, serviceName: target.service, status: In(['queued', 'running']) }, order: { createdAt: 'DESC' } });
+    const running =
+      (await repo.findOne({ where: { owner, serviceName: target.service, status: In(['queued', 'running']) }, order: { createdAt: 'DESC' } })) ??
+      (await this.notYetNamed(owner, target.service));
     const row = running ?? (await repo.findOne({ where: { owner, serviceName: target.service }, order: { createdAt: 'DESC' } }));
     if (!row)
       throw new DomainError(
@@ -66,6 +68,19 @@ export class CancellationService {
         'Check the name; GET /api/deployments lists your deployments and their services.',
       );
     return row;
+  }
+
+  /**
+   * A deployment still being fetched has no service name yet: the one its source will give it (the
+   * workflow's rule: the repository's or folder's name, with the app path) finds it.
+   */
+  private async notYetNamed(owner: string, service: string): Promise<DeploymentEntity | null> {
+    const unnamed = await this.db.getRepository(DeploymentEntity).find({
+      where: { owner, serviceName: IsNull(), status: In(['queued', 'running']) },
+      order: { createdAt: 'DESC' },
+      take: 50,
+    });
+    return unnamed.find((d) => likelyServiceName(d) === service) ?? null;
   }
 
   /** Compare-and-set: only a queued or running deployment becomes cancelled. Returns its stage at that moment. */
@@ -103,4 +118,15 @@ export class CancellationService {
       message: `${what} ${how}; there is nothing to cancel.`,
     };
   }
+}
+
+/** The service name a deployment's analysis will give it, from its source alone. */
+function likelyServiceName(d: DeploymentEntity): string {
+  const source =
+    d.repoUrl
+      .replace(/[/\\]+$/, '')
+      .split(/[/\\]/)
+      .at(-1)!
+      .replace(/\.git$/, '') || 'app';
+  return serviceSlug(source + (d.appPath && d.appPath !== '.' ? `-${d.appPath}` : ''));
 }
