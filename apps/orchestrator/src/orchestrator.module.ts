@@ -10,6 +10,10 @@ import { DeploymentRedactors } from './deployments/deployment-redactors.js';
 import { DeploymentsController } from './deployments/deployments.controller.js';
 import { EventLog } from './deployments/event-log.service.js';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from './orchestrator.config.js';
+import { DeploymentStarter } from './services/deployment-starter.js';
+import { ServiceOperations } from './services/service-operations.js';
+import { ServicesController } from './services/services.controller.js';
+import { ServicesRepository } from './services/services.repository.js';
 import { CancellationController } from './workflow/cancellation.controller.js';
 import { CancellationService } from './workflow/cancellation.js';
 import { WorkflowService } from './workflow/workflow.service.js';
@@ -30,7 +34,7 @@ export class OrchestratorModule {
     return {
       module: OrchestratorModule,
       imports: [MessagingModule.forRoot('orchestrator', transportSettings(config, bus))],
-      controllers: [ChatController, DeploymentsController, CancellationController],
+      controllers: [ChatController, DeploymentsController, CancellationController, ServicesController],
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: config },
         {
@@ -38,13 +42,16 @@ export class OrchestratorModule {
           useFactory: () => openDatabase(config.DATABASE_URL, config.DATABASE_SCHEMA),
         },
         DatabaseLifecycle,
-        // Opens the deployments' sealed tokens to redact them from what is stored, never to use them.
+        // Opens sealed tokens and secrets to redact them from what is stored and to mask them; never to use them.
         { provide: SecretBox, useFactory: () => new SecretBox(secretKey(config)) },
+        ServicesRepository,
         DeploymentRedactors,
         DeploymentMetrics,
         EventLog,
         WorkflowService,
         CancellationService,
+        DeploymentStarter,
+        ServiceOperations,
         ...CHAT_PROVIDERS,
       ],
     };

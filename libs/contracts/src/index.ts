@@ -7,6 +7,7 @@ export * from './github.subjects.js';
 export * from './orchestrator.subjects.js';
 export * from './runtime.subjects.js';
 export * from './service-settings.js';
+export * from './services.subjects.js';
 export * from './socket-events.js';
 export * from './stages.js';
 export * from './subject.js';

@@ -3,6 +3,7 @@ import { chatActionSchema, chatReplyMetadataSchema } from './chat.js';
 import { defineEvent, defineRequest } from './subject.js';
 import { deploymentEventSchema, deploymentSummarySchema } from './deployment.js';
 import { deploymentStatusSchema, stageSchema } from './stages.js';
+import { sealedSettingsChangeSchema } from './services.subjects.js';
 import { multiLine, singleLine } from './text.js';
 
 /** Who is asking: the gateway derives it from the connection, never from the message. */
@@ -26,6 +27,8 @@ export const chatSubject = defineRequest({
         appPath: singleLine({ max: 1024 }).optional(),
         /** The GitHub token, sealed by the gateway; never travels in clear. */
         sealedToken: singleLine({ max: 2048 }).optional(),
+        /** Settings a deploy brings along, secrets sealed by the gateway. */
+        settings: sealedSettingsChangeSchema.optional(),
       })
       .default({}),
     clientMessageId: singleLine({ min: 1, max: 128 }).optional(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { chatActionSchema, chatIntentSchema } from './chat.js';
 import { errorCodeSchema } from './errors.js';
 import type { ClientGithubBranches, ClientGithubRepos, ServerGithubBranches, ServerGithubRepos } from './github.subjects.js';
+import { envMapSchema } from './service-settings.js';
 import { stageSchema } from './stages.js';
 import { multiLine, singleLine } from './text.js';
 
@@ -18,6 +19,11 @@ export const clientMessageSchema = z.object({
       branch: singleLine({ max: 255 }).optional(),
       githubToken: singleLine({ max: 512 }).optional(),
       appPath: singleLine({ max: 1024 }).optional(),
+      /** Settings a deploy brings along (`servergem deploy --env/--secret`), applied to the service before it builds. */
+      env: envMapSchema.optional(),
+      buildEnv: envMapSchema.optional(),
+      /** Secret values in clear on the way in only: the gateway seals them at once. */
+      secrets: envMapSchema.optional(),
     })
     .optional(),
   clientMessageId: singleLine({ min: 1, max: 128 }).optional(),

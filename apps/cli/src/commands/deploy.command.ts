@@ -22,6 +22,10 @@ export interface DeployOptions {
   json: boolean;
   token?: string;
   githubToken?: string;
+  /** Settings the deployment brings to its service: variables, build-time variables, secrets. */
+  env?: Record<string, string>;
+  buildEnv?: Record<string, string>;
+  secrets?: Record<string, string>;
 }
 
 /**
@@ -31,17 +35,40 @@ export interface DeployOptions {
  */
 export function deployCommand(target: string, options: DeployOptions): Promise<number> {
   const repoUrl = existsSync(target) ? resolve(target) : target;
+  const settings = {
+    ...(options.env && Object.keys(options.env).length ? { env: options.env } : {}),
+    ...(options.buildEnv && Object.keys(options.buildEnv).length ? { buildEnv: options.buildEnv } : {}),
+    ...(options.secrets && Object.keys(options.secrets).length ? { secrets: options.secrets } : {}),
+  };
+  return streamDeployment(options, (socket) =>
+    socket.emit('message', {
+      type: 'message',
+      message: `deploy ${repoUrl}`,
+      context: { action: 'deploy', repoUrl, branch: options.branch, appPath: options.appPath, githubToken: options.githubToken, ...settings },
+      clientMessageId: randomUUID(),
+    }),
+  );
+}
+
+/** Follows a deployment that was started some other way (a settings change, a redeploy) to its end, like `deploy` does. */
+export function followDeployment(deploymentId: string, options: Pick<DeployOptions, 'server' | 'json' | 'token'>): Promise<number> {
+  return streamDeployment(options, (socket) => socket.emit('subscribe', { deploymentId, afterSeq: 0 }), deploymentId);
+}
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+function streamDeployment(options: Pick<DeployOptions, 'server' | 'json' | 'token'>, begin: (socket: ClientSocket) => void, known?: string): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const emitJson = (payload: unknown) => out(JSON.stringify(payload));
 
   return new Promise((done) => {
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(options.server, {
+    const socket: ClientSocket = io(options.server, {
       auth: options.token ? { token: options.token } : {},
       transports: ['websocket'],
       reconnectionDelayMax: 2000,
     });
-    let deploymentId: string | undefined;
+    let deploymentId: string | undefined = known;
     let lastSeq = 0;
     let lastStage = '';
     let connectedOnce = false;
@@ -56,12 +83,7 @@ export function deployCommand(target: string, options: DeployOptions): Promise<n
     socket.on('connect', () => {
       if (!connectedOnce) {
         connectedOnce = true;
-        socket.emit('message', {
-          type: 'message',
-          message: `deploy ${repoUrl}`,
-          context: { action: 'deploy', repoUrl, branch: options.branch, appPath: options.appPath, githubToken: options.githubToken },
-          clientMessageId: randomUUID(),
-        });
+        begin(socket);
       } else if (deploymentId) {
         if (!options.json) err('(reconnected; catching up)');
         socket.emit('subscribe', { deploymentId, afterSeq: lastSeq });
@@ -130,7 +152,10 @@ export function deployCommand(target: string, options: DeployOptions): Promise<n
  * its reason; a refused handshake or an unreachable server shows as a transport error, so the
  * same server is asked over REST, whose answer says what is wrong (wrong host, not running...).
  */
-async function explainConnectError(options: DeployOptions, error: Error & { data?: unknown }): Promise<{ reason: string; hint: string }> {
+async function explainConnectError(
+  options: Pick<DeployOptions, 'server' | 'token'>,
+  error: Error & { data?: unknown },
+): Promise<{ reason: string; hint: string }> {
   const refused = wireErrorSchema.safeParse(error.data);
   if (refused.success) return { reason: refused.data.message, hint: refused.data.hint ?? 'Check the server log.' };
   try {

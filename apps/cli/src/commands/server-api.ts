@@ -7,7 +7,11 @@ export interface ServerOptions {
 }
 
 /** One REST call to a running ServerGem; its `{ code, message, hint }` errors become DomainErrors. */
-export async function callServer<T>(options: ServerOptions, path: string, init: { method?: 'GET' | 'POST'; body?: unknown } = {}): Promise<T> {
+export async function callServer<T>(
+  options: ServerOptions,
+  path: string,
+  init: { method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; body?: unknown } = {},
+): Promise<T> {
   const method = init.method ?? 'GET';
   // The server takes a request that changes something only as JSON.
   const body = method === 'GET' ? undefined : JSON.stringify(init.body ?? {});

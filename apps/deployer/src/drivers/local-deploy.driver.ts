@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ServiceRevision, ServiceSummary } from '#contracts';
-import { appIdentity, DomainError, InstallationLayout, runAsOf, servergemHome } from '#common';
+import { appIdentity, DomainError, InstallationLayout, runAsOf, SecretBox, secretKey, servergemHome } from '#common';
 import type { DeployerConfig } from '../deployer.config.js';
 import { stopProcess } from '../runtime/app-process.js';
 import { stopFrontDoor } from '../runtime/front-door.js';
@@ -39,10 +39,17 @@ export class LocalDeployDriver implements DeployDriver {
     if (artifact.kind !== 'local') {
       throw new DomainError('DEPLOY_FAILED', 'The local runtime can only run local builds.', 'Deploy with the local target.');
     }
-    if (!report.commands.start) {
-      throw new DomainError('DEPLOY_FAILED', 'ServerGem found no start command for this app.', 'Add a "start" script to package.json.');
+    const settings = job.settings;
+    const startCommand = settings?.startCommand ?? report.commands.start;
+    if (!startCommand) {
+      throw new DomainError(
+        'DEPLOY_FAILED',
+        'ServerGem found no start command for this app.',
+        'Add a "start" script to package.json, or set one: `PATCH /api/services/<name>/settings` with `{ "startCommand": "…" }`.',
+      );
     }
-    const fixedPort = report.portFromEnv || report.port === null ? null : report.port;
+    // A port in the settings is where the app listens whatever PORT says; else the analysis decides.
+    const fixedPort = settings?.port ?? (report.portFromEnv || report.port === null ? null : report.port);
     const service = await this.service(job.serviceName);
     if (fixedPort !== null && service.summary().revision !== job.deploymentId && (await portInUse(this.config.APP_HOST, fixedPort))) {
       // The app ignores PORT and listens where its code says; that port must be free.
@@ -52,16 +59,21 @@ export class LocalDeployDriver implements DeployDriver {
         'Make the app read the PORT environment variable, or free the port.',
       );
     }
-    reporter.step('deploying', `Starting \`${report.commands.start}\``);
+    const names = [...Object.keys(settings?.env ?? {}), ...Object.keys(settings?.secrets ?? {})];
+    reporter.step('deploying', `Starting \`${startCommand}\`${names.length ? ` with ${names.sort().join(', ')} set` : ''}`);
     let live = false;
     const started = service.deploy(
       {
         deploymentId: job.deploymentId,
         releaseDir: artifact.releaseDir,
         appDir: artifact.appDir,
-        startCommand: report.commands.start,
+        startCommand,
         fixedPort,
         createdAt: new Date().toISOString(),
+        env: settings?.env ?? {},
+        sealedSecrets: settings?.secrets ?? {},
+        healthCheckPath: settings?.healthCheckPath ?? '/',
+        settingsVersion: job.settingsVersion ?? null,
       },
       (line) => {
         if (!live) reporter.log(line);
@@ -154,10 +166,19 @@ export class LocalDeployDriver implements DeployDriver {
       runAs: runAsOf(identity),
       path: this.config.PATH,
       lang: this.config.LANG,
+      openSecret: (sealed: string) => this.box().open(sealed),
     }));
     // A folder that could not be made is not remembered: the next deployment tries again.
     this.settings.catch(() => (this.settings = undefined));
     return this.settings;
+  }
+
+  private secretBox: SecretBox | undefined;
+
+  /** The installation key opens the services' secrets, only into their apps' environments. */
+  private box(): SecretBox {
+    this.secretBox ??= new SecretBox(secretKey(this.config));
+    return this.secretBox;
   }
 
   private async existing(name: string): Promise<SupervisedService> {

@@ -23,24 +23,35 @@ export interface AppLaunch {
   path: string;
   lang: string;
   host: string;
+  /** Opens a sealed secret of the service, for its environment only. */
+  openSecret: (sealed: string) => string;
 }
 
 /**
  * What the app sees, and nothing more: none of ServerGem's own settings or secrets; PORT and
- * HOST; its own HOME; the release's Python virtualenv first on PATH when the build made one.
+ * HOST; its own HOME; the release's Python virtualenv first on PATH when the build made one; and
+ * the service's own variables and secrets (its settings).
  */
-export function appEnvironment(appDir: string, port: number, launch: AppLaunch): NodeJS.ProcessEnv {
+export function appEnvironment(
+  appDir: string,
+  port: number,
+  launch: AppLaunch,
+  settings: Pick<Revision, 'env' | 'sealedSecrets'> = { env: {}, sealedSecrets: {} },
+): NodeJS.ProcessEnv {
   const venv = join(appDir, '.venv');
   const python = existsSync(join(venv, 'bin')) ? { PATH: `${join(venv, 'bin')}:${launch.path}`, VIRTUAL_ENV: venv, PYTHONUNBUFFERED: '1' } : {};
+  const secrets = Object.fromEntries(Object.entries(settings.sealedSecrets).map(([name, sealed]) => [name, launch.openSecret(sealed)]));
   return {
     PATH: launch.path,
     HOME: launch.home,
     LANG: launch.lang,
     NODE_ENV: 'production',
-    PORT: String(port),
     HOST: launch.host,
     ...python,
-    // The service's own settings (its env vars) are merged here, over these, once services have them.
+    // The service's own settings go over ServerGem's defaults; PORT is the platform's alone.
+    ...settings.env,
+    ...secrets,
+    PORT: String(port),
   };
 }
 
@@ -62,7 +73,7 @@ export async function launchRelease(revision: Revision, port: number, launch: Ap
   try {
     child = spawn(program, args, {
       cwd: revision.appDir,
-      env: appEnvironment(revision.appDir, port, launch),
+      env: appEnvironment(revision.appDir, port, launch, revision),
       stdio: ['ignore', fd, fd],
       detached: true,
       ...(launch.runAs ?? {}),

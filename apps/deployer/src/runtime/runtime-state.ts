@@ -13,6 +13,13 @@ const revisionSchema = z.object({
   /** The port the app listens on when it ignores PORT. */
   fixedPort: z.number().int().nullable(),
   createdAt: z.string(),
+  /** The service's variables for this revision (not secret). */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Its secrets, sealed with the installation key: opened only into the app's environment. */
+  sealedSecrets: z.record(z.string(), z.string()).default({}),
+  /** The path that must answer 2xx/3xx before the revision serves; `/` accepts any answer. */
+  healthCheckPath: z.string().default('/'),
+  settingsVersion: z.number().int().nullable().default(null),
 });
 export type Revision = z.infer<typeof revisionSchema>;
 

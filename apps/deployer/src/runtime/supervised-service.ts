@@ -28,6 +28,8 @@ export interface RuntimeSettings {
   runAs: RunAs | undefined;
   path: string;
   lang: string;
+  /** Opens a service's sealed secrets into its app's environment. */
+  openSecret: (sealed: string) => string;
 }
 
 const BACKOFF_MIN_MS = 1000;
@@ -101,7 +103,13 @@ export class SupervisedService {
   }
 
   revisions(): ServiceRevision[] {
-    return this.state.revisions.map((r) => ({ revision: r.deploymentId, createdAt: r.createdAt, current: r.deploymentId === this.state.current }));
+    return this.state.revisions.map((r) => ({
+      revision: r.deploymentId,
+      createdAt: r.createdAt,
+      current: r.deploymentId === this.state.current,
+      deploymentId: r.deploymentId,
+      settingsVersion: r.settingsVersion,
+    }));
   }
 
   /**
@@ -124,7 +132,8 @@ export class SupervisedService {
       const kept = [revision, ...others].slice(0, KEEP_REVISIONS);
       const dropped = [revision, ...others].slice(KEEP_REVISIONS);
       this.save({ revisions: kept });
-      for (const old of dropped) removeRelease(old, this.name);
+      // A settings change makes a revision of the same release: a release goes with the last revision using it.
+      for (const old of dropped) if (!kept.some((r) => r.releaseDir === old.releaseDir)) removeRelease(old, this.name);
     });
   }
 
@@ -248,7 +257,7 @@ export class SupervisedService {
       }
       this.save({ candidate: launched.record });
       onLine(`Started pid ${launched.record.pid} with PORT=${port}`);
-      const outcome = await this.waitUntilAnswering(launched, signal);
+      const outcome = await this.waitUntilAnswering(launched, revision.healthCheckPath, signal);
       this.log.catchUp();
       // Cancelled while it came up, or just as it answered: it never takes traffic.
       if (signal?.aborted || outcome === 'cancelled') {
@@ -288,14 +297,21 @@ export class SupervisedService {
     }
   }
 
-  private async waitUntilAnswering(launched: Launched, signal?: AbortSignal): Promise<'answering' | 'timeout' | 'cancelled' | { exited: string }> {
+  private async waitUntilAnswering(
+    launched: Launched,
+    healthCheckPath = '/',
+    signal?: AbortSignal,
+  ): Promise<'answering' | 'timeout' | 'cancelled' | { exited: string }> {
     let exited: string | undefined;
     void launched.exited.then((how) => (exited = how));
     const deadline = Date.now() + this.settings.startTimeoutMs;
+    // `/` may answer anything; a health-check path of the settings must answer with a success.
+    const healthy = (status: number | null) => status !== null && (healthCheckPath === '/' || status < 400);
     while (Date.now() < deadline) {
       if (signal?.aborted) return 'cancelled';
       if (exited !== undefined) return { exited };
-      if ((await probeHttp(`http://${this.settings.host}:${launched.record.privatePort}`)) !== null) return 'answering';
+      if (healthy(await probeHttp(`http://${this.settings.host}:${launched.record.privatePort}${healthCheckPath === '/' ? '' : healthCheckPath}`)))
+        return 'answering';
       await new Promise((r) => setTimeout(r, 100));
     }
     return exited !== undefined ? { exited } : 'timeout';
@@ -365,8 +381,8 @@ export class SupervisedService {
   }
 
   private launch(): AppLaunch {
-    const { runAs, path, lang, host, layout } = this.settings;
-    return { runAs, path, lang, host, home: layout.prepareServiceHome(this.name, runAs) };
+    const { runAs, path, lang, host, layout, openSecret } = this.settings;
+    return { runAs, path, lang, host, openSecret, home: layout.prepareServiceHome(this.name, runAs) };
   }
 
   /** Starts the front door on a port and records it; the door follows state.json from then on. */

@@ -45,12 +45,15 @@ export class DeployGateway implements OnGatewayConnection, OnGatewayDisconnect {
       const parsed = clientMessageSchema.safeParse(body);
       if (!parsed.success) throw invalid(parsed.error.issues);
       const { message, context, clientMessageId, sessionId } = parsed.data;
-      const { githubToken, ...rest } = context ?? {};
+      const { githubToken, env, buildEnv, secrets, ...rest } = context ?? {};
+      // Secrets are sealed here, at the edge: past the gateway no value travels in clear.
+      const sealedSecrets = secrets ? Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, this.secrets.seal(value)])) : undefined;
+      const settings = env || buildEnv || sealedSecrets ? { env, buildEnv, sealedSecrets } : undefined;
       const reply = await this.bus.request(chatSubject, {
         owner: state.owner,
         sessionId: sessionId ?? state.sessionId,
         message,
-        context: { ...rest, ...(githubToken ? { sealedToken: this.secrets.seal(githubToken) } : {}) },
+        context: { ...rest, ...(githubToken ? { sealedToken: this.secrets.seal(githubToken) } : {}), ...(settings ? { settings } : {}) },
         clientMessageId,
       });
       state.sessionId = reply.sessionId;

@@ -29,6 +29,7 @@ import { currentHandlers } from './commands/current-handlers.js';
 import { FailureCommands } from './commands/failure-commands.js';
 import { GithubCommands } from './commands/github-commands.js';
 import { RuntimeCommands } from './commands/runtime-commands.js';
+import { DeploymentStarter } from '../services/deployment-starter.js';
 import { SourceCommands } from './commands/source-commands.js';
 import { UnavailableCommands } from './commands/unavailable-commands.js';
 import { DeploymentLookup } from './deployment-lookup.js';
@@ -105,7 +106,7 @@ describe(ChatService.name, () => {
     const workflow = { start: (id: string) => void started.push(id), abandon: () => undefined } as unknown as WorkflowService;
     const lookup = new DeploymentLookup(db);
     const handlers = currentHandlers(
-      new SourceCommands(db, events, workflow, bus as unknown as MessageBus, config),
+      new SourceCommands(new DeploymentStarter(db, events, workflow), bus as unknown as MessageBus, config),
       new RuntimeCommands(bus as unknown as MessageBus, lookup),
       new GithubCommands(bus as unknown as MessageBus),
       new FailureCommands(lookup),

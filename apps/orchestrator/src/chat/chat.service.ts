@@ -44,6 +44,7 @@ export class ChatService {
       focus,
       sealedToken: request.context?.sealedToken,
       clientMessageId: request.clientMessageId,
+      settings: request.context?.settings,
     };
     const reply = await this.respond(request, context, history);
     // A confirmation waits for the very next message only: after that, "no" and "cancel that" mean something else again.

@@ -5,9 +5,19 @@ import { DeploymentEntity } from './deployment.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
 import { ChatMemory1765000000000 } from './migrations/1765000000000-chat-memory.js';
 import { CancelledBy1765300000000 } from './migrations/1765300000000-cancelled-by.js';
+import { Services1766000000000 } from './migrations/1766000000000-services.js';
+import { ServiceEntity, ServiceSettingsEntity } from './service.entity.js';
 
-export const ENTITIES = [DeploymentEntity, DeploymentEventEntity, ChatSessionEntity, ChatMessageEntity, ChatConfirmationEntity];
-export const MIGRATIONS = [InitialSchema1764230400000, ChatMemory1765000000000, CancelledBy1765300000000];
+export const ENTITIES = [
+  DeploymentEntity,
+  DeploymentEventEntity,
+  ChatSessionEntity,
+  ChatMessageEntity,
+  ChatConfirmationEntity,
+  ServiceEntity,
+  ServiceSettingsEntity,
+];
+export const MIGRATIONS = [InitialSchema1764230400000, ChatMemory1765000000000, CancelledBy1765300000000, Services1766000000000];
 
 /** Any number to lock on: only one orchestrator migrates at a time. */
 const MIGRATION_LOCK = 7_301_734;

@@ -1,5 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { AnalysisReport, BuildArtifact, DeploymentStatus, ErrorCode, Stage, Target } from '#contracts';
+import type { AnalysisReport, BuildArtifact, DeploymentStatus, ErrorCode, SealedSettingsChange, Stage, Target } from '#contracts';
+
+export type DeploymentKind = 'deploy' | 'settings' | 'redeploy';
 
 @Entity('deployments')
 export class DeploymentEntity {
@@ -29,6 +31,13 @@ export class DeploymentEntity {
   /** The owner whose request cancelled it. */
   @Column('text', { name: 'cancelled_by', nullable: true }) cancelledBy!: string | null;
   @Column('int', { name: 'last_seq', default: 0 }) lastSeq!: number;
+  @Column('uuid', { name: 'service_id', nullable: true }) serviceId!: string | null;
+  /** The settings version this deployment used. */
+  @Column('int', { name: 'settings_version', nullable: true }) settingsVersion!: number | null;
+  /** `deploy` from a source, `settings` a settings change on the same build, `redeploy` the same source again. */
+  @Column('text', { default: 'deploy' }) kind!: DeploymentKind;
+  /** Settings the deploy request brought (secrets sealed), applied to the service before it builds. */
+  @Column('jsonb', { name: 'pending_settings', nullable: true }) pendingSettings!: SealedSettingsChange | null;
   @Column('int', { default: 0 }) attempts!: number;
   @Column('text', { name: 'lease_owner', nullable: true }) leaseOwner!: string | null;
   @Column('timestamptz', { name: 'lease_expires_at', nullable: true }) leaseExpiresAt!: Date | null;

@@ -59,7 +59,7 @@ export class EventLog {
     return this.db.transaction(async (tx) => {
       const row = await tx.getRepository(DeploymentEntity).findOne({ where: { id: deploymentId }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new DomainError('NOT_FOUND', `There is no deployment ${deploymentId}.`, 'Check the deployment id.');
-      input = storable(input, this.redactors.fromSealed(row.sealedToken));
+      input = storable(input, await this.redactors.forDeployment(row));
       if (isFinished(row.stage) && !input.outcome) {
         // Late lines from a step that already ended: keep them, under the final stage.
         input = { ...input, stage: row.stage };

@@ -8,6 +8,9 @@ import { MessageBus, withLogContext } from '#messaging';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { EventLog, storableText } from '../deployments/event-log.service.js';
+import type { ServiceEntity } from '../database/service.entity.js';
+import { ServicesRepository } from '../services/services.repository.js';
+import { checkEnv, missingEnvError } from '../services/settings-change.js';
 
 const LEASE_SECONDS = 30;
 const MAX_ATTEMPTS = 3;
@@ -41,6 +44,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     private readonly bus: MessageBus,
     private readonly events: EventLog,
     private readonly redactors: DeploymentRedactors,
+    private readonly services: ServicesRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -125,8 +129,21 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
         const analysis = await step(this.bus.request(analyzeSubject, { deploymentId: d.id, source, sealedToken }));
         d.report = analysis.report;
         d.commitSha = analysis.commitSha;
-        d.serviceName = serviceSlug(analysis.sourceName + (d.appPath && d.appPath !== '.' ? `-${d.appPath}` : ''));
+        if (!d.serviceId) d.serviceName = serviceSlug(analysis.sourceName + (d.appPath && d.appPath !== '.' ? `-${d.appPath}` : ''));
         await apply({ report: d.report, commitSha: d.commitSha, serviceName: d.serviceName });
+      }
+      stage = d.artifact ? 'deploying' : 'analyzing';
+      const service = await this.serviceOf(d);
+      const settings = await this.services.settings(service, d.settingsVersion!);
+      // Caught before anything is built: a variable read with no default and given no value.
+      const env = checkEnv(d.report, settings);
+      if (env.missing.length > 0) throw missingEnvError(service.name, d.repoUrl, env.missing);
+      if (env.defaulted.length > 0) {
+        await this.events.append(d.id, {
+          stage,
+          message: `Not set, so the app's own defaults apply: ${env.defaulted.map((v) => v.name).join(', ')}`,
+          logs: env.defaulted.map((v) => `warning: ${v.name} is read with a default (${v.source}) and has no value on ${service.name}`),
+        });
       }
       if (!d.artifact) {
         stage = 'generating';
@@ -139,6 +156,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
             report: d.report,
             target: d.target,
             sealedToken,
+            buildEnv: settings.buildEnv,
           }),
         );
         d.artifact = build.artifact;
@@ -152,8 +170,13 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
           artifact: d.artifact,
           report: d.report,
           target: d.target,
+          settings,
+          settingsVersion: d.settingsVersion!,
         }),
       );
+      // Whatever a cancel says now, this revision serves: the service records it.
+      const revision = d.target === 'cloudrun' ? `${d.serviceName!}-${d.id.slice(0, 8).toLowerCase()}` : d.id;
+      await this.services.wentLive(service.id, { deploymentId: d.id, revision, url: live.url, region: live.region, target: d.target });
       try {
         await apply({ status: 'live', url: live.url, image: live.image, region: live.region, finishedAt: new Date(), sealedToken: null });
       } catch (error) {
@@ -166,12 +189,61 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
         });
         return;
       }
-      await this.events.append(d.id, { stage: 'live', message: `Live at ${live.url}`, outcome: { kind: 'complete', ...live } });
+      const renamed = service.name !== service.baseName ? ` (service ${service.name}: the name ${service.baseName} belongs to someone else)` : '';
+      await this.events.append(d.id, {
+        stage: 'live',
+        message: `Live at ${live.url}${renamed} — revision ${revision}, settings version ${d.settingsVersion}`,
+        outcome: { kind: 'complete', ...live },
+      });
     } catch (error) {
       // Cancelled: the cancel stored the deployment's end; whatever the step says now is too late.
       if (error instanceof Abandoned || stop.aborted) return;
       await this.fail(d.id, stage, DomainError.from(error));
     }
+  }
+
+  /**
+   * The service a deployment goes to, settled once: the owner's own service of that name or a new
+   * one (renamed when someone else holds the name), the settings the request brought applied as a
+   * new version, and the version this deployment uses recorded on it.
+   */
+  private async serviceOf(d: DeploymentEntity): Promise<ServiceEntity> {
+    const repo = this.db.getRepository(DeploymentEntity);
+    let service = d.serviceId ? await this.services.byId(d.serviceId) : null;
+    if (!service) {
+      if (d.serviceId) throw new DomainError('NOT_FOUND', `The service of this deployment was deleted.`, 'Deploy the source again.');
+      const resolved = await this.services.resolve(d.owner, d.serviceName!, d.target, { repoUrl: d.repoUrl, branch: d.branch, appPath: d.appPath });
+      service = resolved.service;
+      if (resolved.renamed) {
+        await this.events.append(d.id, {
+          stage: 'analyzing',
+          message: `The name ${service.baseName} belongs to another owner's service, so this service is called ${service.name}`,
+        });
+      }
+      d.serviceId = service.id;
+      d.serviceName = service.name;
+      await repo.update({ id: d.id }, { serviceId: service.id, serviceName: service.name });
+    }
+    if (d.pendingSettings) {
+      const { version, changed } = await this.services.change(service.id, d.pendingSettings);
+      await this.events.append(d.id, { stage: 'analyzing', message: `Settings version ${version} of ${service.name}: ${changed.join(', ')} set` });
+      d.pendingSettings = null;
+      d.settingsVersion = version;
+      await repo.update({ id: d.id }, { pendingSettings: null, settingsVersion: version });
+      service = (await this.services.byId(service.id))!;
+    }
+    if (d.settingsVersion === null) {
+      d.settingsVersion = service.settingsVersion;
+      await repo.update({ id: d.id }, { settingsVersion: d.settingsVersion });
+    }
+    if (service.target !== d.target) {
+      // A service stays on its target once it serves; a new one follows where this deployment goes.
+      if (service.currentRevision) {
+        d.target = service.target;
+        await repo.update({ id: d.id }, { target: d.target });
+      } else await this.services.setTarget(service.id, d.target);
+    }
+    return service;
   }
 
   private async fail(id: string, stage: Stage, error: DomainError): Promise<void> {
@@ -180,7 +252,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     try {
       const current = await repo.findOneByOrFail({ id });
       // The workers redacted already; this covers what the orchestrator says itself, and any worker that did not.
-      clean = redactError(error, this.redactors.fromSealed(current.sealedToken)) as DomainError;
+      clean = redactError(error, await this.redactors.forDeployment(current)) as DomainError;
       const failedStage = current.stage === 'queued' ? stage : current.stage;
       this.logger.warn(`Deployment ${id} failed at ${failedStage}: ${clean.code} ${clean.message}`);
       const result = await repo.update(

@@ -164,6 +164,9 @@ function argumentsOf(route: RouteInfo, schemas: Record<string, JsonSchema>): { p
   for (const [, name] of route.path.matchAll(/\{([^}]+)\}/g)) {
     if (!parameters.some((p) => p.in === 'path' && p.name === name)) parameters.push({ name: name!, in: 'path', required: true, schema: { type: 'string' } });
   }
+  // Decorators run from the last argument to the first: path parameters are listed in the path's order.
+  const at = (p: Parameter) => (p.in === 'path' ? route.path.indexOf(`{${p.name}}`) : Number.MAX_SAFE_INTEGER);
+  parameters.sort((x, y) => at(x) - at(y));
   return { parameters, body };
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChatAction } from '#contracts';
+import type { ChatAction, SealedSettingsChange } from '#contracts';
 import type { ChatFocus, FocusUpdate } from '../session/chat-focus.js';
 import type { CommandCall, CommandInput, CommandName } from './command-catalog.js';
 import { UnavailableCommands } from './unavailable-commands.js';
@@ -13,6 +13,8 @@ export interface CommandContext {
   sealedToken?: string;
   /** Makes a repeated deploy message (double click, resend) the same deployment. */
   clientMessageId?: string;
+  /** Settings a deploy request brought along (`--env`, `--secret`), secrets sealed. */
+  settings?: SealedSettingsChange;
 }
 
 /** A change a command suggests but does not make: offered as a confirmation button. */

@@ -1,12 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { analyzeSubject, type AnalysisReport } from '#contracts';
+import { analyzeSubject, type AnalysisReport, type SealedSettingsChange } from '#contracts';
 import { MessageBus } from '#messaging';
-import { DeploymentEntity } from '../../database/deployment.entity.js';
-import { EventLog } from '../../deployments/event-log.service.js';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../../orchestrator.config.js';
-import { WorkflowService } from '../../workflow/workflow.service.js';
+import { DeploymentStarter } from '../../services/deployment-starter.js';
 import { replyButton } from '../planner/plan.js';
 import type { CommandInput } from './command-catalog.js';
 import type { CommandContext, CommandResult } from './command-runner.js';
@@ -15,48 +11,33 @@ import type { CommandContext, CommandResult } from './command-runner.js';
 @Injectable()
 export class SourceCommands {
   constructor(
-    private readonly db: DataSource,
-    private readonly events: EventLog,
-    private readonly workflow: WorkflowService,
+    private readonly starter: DeploymentStarter,
     private readonly bus: MessageBus,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
   async deploy(input: CommandInput<'deploy'>, context: CommandContext): Promise<CommandResult> {
-    const idempotencyKey = context.clientMessageId ? `${context.owner}:${context.clientMessageId}` : null;
-    const repo = this.db.getRepository(DeploymentEntity);
-    const id = randomUUID();
-    const inserted: unknown[] = await repo
-      .createQueryBuilder()
-      .insert()
-      .values({
-        id,
+    const what = `${input.repoUrl}${input.branch ? ` (branch ${input.branch})` : ''}`;
+    const { deployment, duplicate } = await this.starter.start(
+      {
         owner: context.owner,
-        idempotencyKey,
+        kind: 'deploy',
+        idempotencyKey: context.clientMessageId ? `${context.owner}:${context.clientMessageId}` : null,
         sessionId: context.sessionId,
-        status: 'queued',
-        stage: 'queued',
-        progress: 0,
         repoUrl: input.repoUrl,
         branch: input.branch ?? null,
         appPath: input.appPath ?? null,
         target: this.config.DEFAULT_TARGET,
         sealedToken: context.sealedToken ?? null,
-      })
-      .orIgnore()
-      .returning(['id'])
-      .execute()
-      .then((r) => r.raw as unknown[]);
-    const deployment = inserted.length > 0 ? await repo.findOneByOrFail({ id }) : await repo.findOneByOrFail({ idempotencyKey: idempotencyKey! });
-    if (inserted.length > 0) {
-      const what = `${input.repoUrl}${input.branch ? ` (branch ${input.branch})` : ''}`;
-      await this.events.append(deployment.id, { stage: 'queued', message: `Deployment queued: ${what} → ${deployment.target}` });
-      this.workflow.start(deployment.id);
-    }
+        pendingSettings: context.settings ?? null,
+      },
+      `Deployment queued: ${what} → ${this.config.DEFAULT_TARGET}`,
+    );
+    const names = settingNames(context.settings);
     return {
-      content: `Deploying **${deployment.repoUrl}**${deployment.branch ? ` (branch \`${deployment.branch}\`)` : ''} to the ${deployment.target} target. I'll stream every stage and log line here.`,
+      content: `Deploying **${deployment.repoUrl}**${deployment.branch ? ` (branch \`${deployment.branch}\`)` : ''} to the ${deployment.target} target${names.length ? ` with ${names.join(', ')} set` : ''}. I'll stream every stage and log line here.`,
       deploymentId: deployment.id,
-      data: { duplicate: inserted.length === 0, target: deployment.target },
+      data: { duplicate, target: deployment.target, ...(names.length ? { envNames: names } : {}) },
       focus: {
         repoUrl: deployment.repoUrl,
         branch: deployment.branch ?? undefined,
@@ -92,6 +73,11 @@ export class SourceCommands {
       },
     };
   }
+}
+
+/** The names a deploy's settings set: names only, never a value. */
+function settingNames(settings: SealedSettingsChange | undefined): string[] {
+  return [...Object.keys(settings?.env ?? {}), ...Object.keys(settings?.buildEnv ?? {}), ...Object.keys(settings?.sealedSecrets ?? {})];
 }
 
 function explainReport(report: AnalysisReport, commitSha: string | null): string {
