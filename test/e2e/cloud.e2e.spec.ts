@@ -139,8 +139,12 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     expect(rolledBack.revision).toBe(previous.revision);
     expect((await getText(status.url)).body).toBe(previous.revision);
 
-    // Without a target these are the local runtime's, which has no such service.
-    expect((await apiFetch(sut, path('/revisions'))).status).toBe(404);
+    // A service answers for the target it was deployed to, with or without `?target=`.
+    const untargeted = await apiJson<{ revisions: ServiceRevision[] }>(sut, path('/revisions'));
+    expect(untargeted.revisions.map((r) => r.revision)).toEqual(revisions.map((r) => r.revision));
+    // And the orchestrator knows which revision serves after the rollback.
+    const owned = await apiJson<{ service: { revision: string; previousRevision: string } }>(sut, path(''));
+    expect(owned.service).toMatchObject({ revision: previous.revision, previousRevision: newest.revision });
   });
 
   it('stops a Cloud Run service (manual scaling to zero), starts it again and deletes it, over REST', async () => {

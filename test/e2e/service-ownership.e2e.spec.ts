@@ -17,7 +17,7 @@ const run = promisify(execFile);
 const TOKEN_A = 'owner-a-' + randomBytes(16).toString('hex');
 const TOKEN_B = 'owner-b-' + randomBytes(16).toString('hex');
 
-describe('services are owned: two access tokens, two owners', () => {
+describe('services are owned: two access tokens, two owners', { timeout: 120_000 }, () => {
   const schema = uniqueSchema();
   let home: string;
   let sut: AllInOne;

@@ -32,7 +32,7 @@ export class DeploymentRedactors {
   async forDeployment(row: Pick<DeploymentEntity, 'sealedToken' | 'serviceId' | 'settingsVersion' | 'pendingSettings'>): Promise<Redactor> {
     const pending = Object.values(row.pendingSettings?.sealedSecrets ?? {});
     if (!row.serviceId && pending.length === 0) return this.fromSealed(row.sealedToken);
-    const stored = row.serviceId && this.services ? await this.services.sealedSecrets(row.serviceId, row.settingsVersion ?? Number.MAX_SAFE_INTEGER) : [];
+    const stored = row.serviceId && this.services ? await this.services.sealedSecrets(row.serviceId, row.settingsVersion ?? 2_147_483_647) : [];
     const sealed = [row.sealedToken, ...pending, ...stored].filter((v): v is string => Boolean(v));
     if (sealed.length === 0) return this.none;
     return this.cached(sealed.join('|'), () => sealed);

@@ -1,0 +1,187 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeploymentEvent, DeploymentSummary, OwnedService, ServiceSettingsView } from '#contracts';
+import { apiJson, dropSchema, getText, TEST_DATABASE_URL, uniqueSchema } from '#testing';
+import { removeInstallation } from './stop-local-apps.js';
+import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const cli = join(root, 'bin/servergem.js');
+const example = join(root, 'examples/needs-api-key');
+const run = promisify(execFile);
+/** The secret whose clear value must appear nowhere. */
+const SECRET = `whsec-${randomBytes(18).toString('hex')}`;
+const sha16 = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
+
+/** Every file under a folder, as bytes (a secret in clear is found whatever the file is). */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(path));
+    else if (entry.isFile() && statSync(path).size < 50_000_000) out.push(path);
+  }
+  return out;
+}
+
+describe('service settings and secrets: MISSING_ENV, --env, env set without a rebuild, nothing in clear', { timeout: 120_000 }, () => {
+  const schema = uniqueSchema();
+  let home: string;
+  let sut: AllInOne;
+  const serverLog: string[] = [];
+  const server = () => ({ url: sut.url, token: sut.token });
+  let url: string;
+
+  async function servergem(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--server', sut.url], {
+        cwd: root,
+        timeout: 120_000,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_TOKEN: sut.token },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  const deployments = async () => (await apiJson<{ deployments: DeploymentSummary[] }>(server(), '/api/deployments?limit=200')).deployments;
+  const eventsOf = async (id: string) => (await apiJson<{ events: DeploymentEvent[] }>(server(), `/api/deployments/${id}`)).events;
+  const answer = async () => JSON.parse((await getText(url)).body) as { greeting: string; apiKey: string; webhookSecretSha256: string | null };
+
+  // What the server process itself writes goes to the "server log" too.
+  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  beforeAll(async () => {
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (serverLog.push(String(chunk)), write.out(chunk, ...rest))) as never;
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => (serverLog.push(String(chunk)), write.err(chunk, ...rest))) as never;
+    home = mkdtempSync(join(tmpdir(), 'servergem-settings-'));
+    sut = await startAllInOne(
+      { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema },
+      (line) => serverLog.push(line),
+    );
+  });
+
+  afterAll(async () => {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+    await sut?.stop();
+    await removeInstallation(home);
+    await dropSchema(schema);
+  });
+
+  it('refuses an app that reads API_KEY with no default, before building, with MISSING_ENV and the command to set it', async () => {
+    const result = await servergem(['deploy', example]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('(MISSING_ENV)');
+    expect(result.stderr).toContain('API_KEY (server.js:8)');
+    expect(result.stderr).toContain(`servergem deploy ${example} --secret API_KEY=<value>`);
+    expect(result.stderr).toContain('servergem env set needs-api-key --secret API_KEY=<value>');
+    // GREETING has a default: not a reason to stop. Nothing was generated or built.
+    expect(result.stderr).not.toContain('GREETING');
+    expect(result.stdout).not.toMatch(/▸ (generating|building)/);
+    const [failed] = await deployments();
+    expect(failed).toMatchObject({ status: 'failed', stage: 'failed', error: { code: 'MISSING_ENV' } });
+    const { services } = await apiJson<{ services: OwnedService[] }>(server(), '/api/services');
+    expect(services).toEqual([expect.objectContaining({ name: 'needs-api-key', state: 'failed', revision: null })]);
+  });
+
+  it('deploys with --env, --env-file and --secret, and the app answers with them', async () => {
+    const envFile = join(home, 'app.env');
+    writeFileSync(envFile, '# from a file\nGREETING="Howdy"\nAPI_KEY=overridden-by-flag\n');
+    const result = await servergem(['deploy', example, '--env-file', envFile, '--env', 'API_KEY=first-key', '--secret', `WEBHOOK_SECRET=${SECRET}`]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Settings version 1 of needs-api-key');
+    url = result.stdout.trim().split('\n').at(-1)!;
+    expect(await answer()).toEqual({ greeting: 'Howdy', apiKey: 'first-key', webhookSecretSha256: sha16(SECRET), path: '/' });
+
+    const listed = await servergem(['env', 'list', 'needs-api-key', '--json']);
+    const settings = JSON.parse(listed.stdout) as ServiceSettingsView;
+    expect(settings).toMatchObject({ version: 1, env: { API_KEY: 'first-key', GREETING: 'Howdy' } });
+    expect(settings.secrets).toEqual([{ name: 'WEBHOOK_SECRET', masked: `••••${SECRET.slice(-4)}` }]);
+    expect((await servergem(['env', 'list', 'needs-api-key'])).stdout).toMatch(/WEBHOOK_SECRET\s+secret\s+••••/);
+  });
+
+  it('env set rolls out a new revision of the same build at the same URL, reported like a deployment', async () => {
+    const before = (await deployments()).length;
+    const result = await servergem(['env', 'set', 'needs-api-key', 'API_KEY=second-key']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('settings version 2 (API_KEY)');
+    expect(result.stdout).toContain('▸ deploying');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(url);
+    expect(await answer()).toMatchObject({ apiKey: 'second-key', greeting: 'Howdy', webhookSecretSha256: sha16(SECRET) });
+
+    const all = await deployments();
+    expect(all).toHaveLength(before + 1);
+    const events = await eventsOf(all[0]!.id);
+    // No clone, no analysis, no build: the same artifact with other settings.
+    expect(new Set(events.map((e) => e.stage))).toEqual(new Set(['queued', 'deploying', 'verifying', 'live']));
+    expect(events.at(-1)!.message).toContain('settings version 2');
+    const { revisions } = await apiJson<{ revisions: { revision: string; current: boolean; settingsVersion: number | null }[] }>(
+      server(),
+      '/api/services/needs-api-key/revisions',
+    );
+    expect(revisions.slice(0, 2).map((r) => [r.current, r.settingsVersion])).toEqual([
+      [true, 2],
+      [false, 1],
+    ]);
+  });
+
+  it('env unset of a variable the app needs is refused with MISSING_ENV, and the running revision keeps serving', async () => {
+    const result = await servergem(['env', 'unset', 'needs-api-key', 'API_KEY']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('(MISSING_ENV)');
+    expect(await answer()).toMatchObject({ apiKey: 'second-key' });
+    expect((await servergem(['env', 'set', 'needs-api-key', 'API_KEY=third-key'])).code).toBe(0);
+    expect(await answer()).toMatchObject({ apiKey: 'third-key' });
+  });
+
+  it("the secret's clear value is nowhere: data folder, database, server log, REST and events", async () => {
+    const found: string[] = [];
+    for (const dir of [...new Set([home, sut.sharedDir])]) {
+      for (const file of filesUnder(dir)) if (readFileSync(file).includes(SECRET)) found.push(file);
+    }
+    const db = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await db.connect();
+    try {
+      for (const table of ['services', 'service_settings', 'deployments', 'deployment_events', 'chat_messages', 'chat_sessions']) {
+        const { rows } = await db.query<{ text: string }>(`SELECT string_agg(t::text, ' ') AS text FROM "${schema}".${table} t`);
+        if (rows[0]?.text?.includes(SECRET)) found.push(`table ${table}`);
+      }
+    } finally {
+      await db.end();
+    }
+    if (serverLog.join('').includes(SECRET)) found.push('server log');
+    const rest = ['/api/services', '/api/services/needs-api-key', '/api/services/needs-api-key/env', '/api/services/needs-api-key/settings'];
+    rest.push('/api/services/needs-api-key/revisions', '/api/services/needs-api-key/logs', '/api/deployments?limit=200');
+    for (const d of await deployments()) rest.push(`/api/deployments/${d.id}`);
+    for (const path of rest) if (JSON.stringify(await apiJson(server(), path)).includes(SECRET)) found.push(path);
+    expect(found).toEqual([]);
+  });
+
+  it('a secret the app prints is redacted from its deploy events and from its logs', async () => {
+    const change = await apiJson<{ deploymentId: string }>(server(), '/api/services/needs-api-key/settings', {
+      method: 'PATCH',
+      body: { startCommand: 'echo "webhook secret is $WEBHOOK_SECRET" && node server.js' },
+    });
+    let events: DeploymentEvent[] = [];
+    for (let i = 0; i < 300 && !events.some((e) => e.outcome); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      events = await eventsOf(change.deploymentId);
+    }
+    expect(events.at(-1)!.outcome).toMatchObject({ kind: 'complete', url });
+    const printed = events.flatMap((e) => e.logs).filter((l) => l.includes('webhook secret is'));
+    expect(printed).toEqual(['webhook secret is [redacted]']);
+    const { lines } = await apiJson<{ lines: string[] }>(server(), '/api/services/needs-api-key/logs?tail=200');
+    expect(lines).toContain('webhook secret is [redacted]');
+    expect(lines.join('\n')).not.toContain(SECRET);
+  });
+});
