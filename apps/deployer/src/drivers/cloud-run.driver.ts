@@ -243,6 +243,8 @@ export class CloudRunDeployDriver implements DeployDriver, ServiceOperations {
           }
         }
       }
+      // A service that never had a secret has nothing in Secret Manager to let go of.
+      if (inUse.size === 0 && Object.keys(current).length === 0) return;
       await (await this.secrets()).prune(service, inUse, (line) => reporter.log(line));
     } catch (error) {
       reporter.log(`warning: old secret versions of ${service} were not cleaned up: ${errorText(error)}`);
