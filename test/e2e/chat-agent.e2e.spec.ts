@@ -62,11 +62,12 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
     socket.close();
   });
 
-  it('diagnoses a failure from its real log, offers the fix, and keeps the conversation across a reconnect and a restart', async () => {
+  it('diagnoses a failure, offers the fix, keeps the conversation across a reconnect and a restart, and the fix goes live', { timeout: 120_000 }, async () => {
     let socket = connect(server);
     const deploy = await chat(socket, `ship ${needsEnv}`);
     const outcome = await ended(socket, deploy.metadata.deploymentId as string);
-    expect(outcome.error).toMatchObject({ code: 'APP_EXITED' });
+    // The analysis sees GREETING read with no default: the deployment stops before anything is built.
+    expect(outcome.error).toMatchObject({ code: 'MISSING_ENV' });
     socket.close();
 
     // A new connection with no session id continues the same conversation.
@@ -74,7 +75,7 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
     const why = await chat(socket, 'why did it fail?');
     expect(why.metadata.intent).toMatchObject({ kind: 'explain_failure', planner: 'deterministic' });
     expect(why.content).toContain('Missing environment variable: GREETING');
-    expect(why.content).toContain('Error: Missing required environment variable: GREETING');
+    expect(why.content).toContain('no default and no value set: GREETING (server.js:2)');
     expect(why.content).toContain('read in `server.js:2`');
     expect(why.actions).toContainEqual(expect.objectContaining({ type: 'prompt', message: 'set GREETING= on needs-env' }));
     socket.close();
@@ -85,11 +86,21 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
     const status = await chat(socket, 'status');
     expect(status.content).toContain('likely cause: Missing environment variable: GREETING');
     expect(status.actions).toContainEqual(expect.objectContaining({ type: 'reply', label: 'Why did it fail?' }));
-    const value = await chat(socket, 'GREETING=hello');
-    // Setting a service's env is the services' command; until it is plugged in, the reply says so and nothing runs.
+    // The value the reply asked for, typed as the answer: set on the service, which is deployed again with it.
+    const value = await chat(socket, 'GREETING=hello-from-the-chat');
     expect(value.metadata.intent).toMatchObject({ kind: 'set_env', service: 'needs-env', envNames: ['GREETING'] });
-    expect(value.content).toContain('not available yet');
-    expect(value.metadata.deploymentId).toBeUndefined();
+    expect(value.content).toContain('Set GREETING on **needs-env**');
+    const fixed = await ended(socket, value.metadata.deploymentId as string);
+    expect(fixed.error).toBeUndefined();
+    expect((await fetch(fixed.url!)).status).toBe(200);
+    expect(await (await fetch(fixed.url!)).text()).toBe('hello-from-the-chat');
+
+    // A change of the value now rolls out a new revision of the same build, at the same URL.
+    const again = await chat(socket, 'set GREETING=changed on needs-env');
+    expect(again.content).toContain('Rolling out a new revision of the same build');
+    const rolled = await ended(socket, again.metadata.deploymentId as string);
+    expect(rolled.url).toBe(fixed.url);
+    expect(await (await fetch(fixed.url!)).text()).toBe('changed');
     socket.close();
   });
 

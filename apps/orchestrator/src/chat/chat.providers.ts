@@ -7,6 +7,7 @@ import { currentHandlers } from './commands/current-handlers.js';
 import { FailureCommands } from './commands/failure-commands.js';
 import { GithubCommands } from './commands/github-commands.js';
 import { RuntimeCommands } from './commands/runtime-commands.js';
+import { ServiceCommands, serviceHandlers } from './commands/service-commands.js';
 import { SourceCommands } from './commands/source-commands.js';
 import { UnavailableCommands } from './commands/unavailable-commands.js';
 import { DeploymentLookup } from './deployment-lookup.js';
@@ -29,13 +30,22 @@ export const CHAT_PROVIDERS: Provider[] = [
   GithubCommands,
   FailureCommands,
   CancelCommands,
+  ServiceCommands,
   {
     provide: COMMAND_HANDLERS,
-    useFactory: (source: SourceCommands, runtime: RuntimeCommands, github: GithubCommands, failures: FailureCommands, cancels: CancelCommands) => ({
+    useFactory: (
+      source: SourceCommands,
+      runtime: RuntimeCommands,
+      github: GithubCommands,
+      failures: FailureCommands,
+      cancels: CancelCommands,
+      services: ServiceCommands,
+    ) => ({
       ...currentHandlers(source, runtime, github, failures),
       ...cancelHandlers(cancels),
+      ...serviceHandlers(services),
     }),
-    inject: [SourceCommands, RuntimeCommands, GithubCommands, FailureCommands, CancelCommands],
+    inject: [SourceCommands, RuntimeCommands, GithubCommands, FailureCommands, CancelCommands, ServiceCommands],
   },
   CommandRunner,
   PlanExecutor,

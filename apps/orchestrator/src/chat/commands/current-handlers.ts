@@ -5,9 +5,9 @@ import type { RuntimeCommands } from './runtime-commands.js';
 import type { SourceCommands } from './source-commands.js';
 
 /**
- * The commands that have a handler today (cancel has its own, `cancelHandlers`). The catalog's
- * others (redeploy, set_env, unset_env, update_settings, stop, delete, traffic, apply_patch) answer
- * "not available yet" until their handler is added here; nothing else changes when one is.
+ * The commands that have a handler today (cancel has its own, `cancelHandlers`, and the service
+ * operations theirs, `serviceHandlers`). The catalog's others (apply_patch) answer "not available
+ * yet" until their handler is added; nothing else changes when one is.
  */
 export function currentHandlers(source: SourceCommands, runtime: RuntimeCommands, github: GithubCommands, failures: FailureCommands): CommandHandlers {
   return {

@@ -65,6 +65,14 @@ describe(diagnose.name, () => {
     expect(d.explanation).toContain('as a secret');
   });
 
+  it('reads the variables a MISSING_ENV refusal names (nothing was built), and asks for their values', () => {
+    const message = 'shop reads 2 variables with no default and no value set: API_KEY (server.js:3), SHOP_DB (lib/db.js:9). Nothing was built.';
+    const d = first(facts('missing-env-python.log', { code: 'MISSING_ENV', stage: 'analyzing', message }));
+    expect(d).toMatchObject({ rule: 'missing-env', title: 'Missing environment variables: API_KEY, SHOP_DB', fix: { needsValues: ['API_KEY', 'SHOP_DB'] } });
+    expect(d.evidence).toEqual([message]);
+    expect(d.explanation).toMatch(/^Nothing was built/);
+  });
+
   it('names the missing variable (Python os.environ)', () => {
     const d = first(facts('missing-env-python.log', {}, { report: report({ language: 'python' }) }));
     expect(d).toMatchObject({ rule: 'missing-env', fix: { needsValues: ['SECRET_KEY'] } });

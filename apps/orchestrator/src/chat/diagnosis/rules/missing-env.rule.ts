@@ -20,9 +20,10 @@ const PATTERNS = [
 export const missingEnvRule: DiagnosisRule = {
   name: 'missing-env',
   diagnose(facts: FailureFacts): Diagnosis | null {
-    const found = findLines(facts.lines, PATTERNS, 8).filter((f) => f.match[1] !== 'PORT');
-    if (!found.length) return null;
-    const names = [...new Set(found.map((f) => f.match[1]!))];
+    const refused = refusedBeforeBuild(facts);
+    const found = refused ? [] : findLines(facts.lines, PATTERNS, 8).filter((f) => f.match[1] !== 'PORT');
+    if (!found.length && !refused) return null;
+    const names = refused?.names ?? [...new Set(found.map((f) => f.match[1]!))];
     const detected = new Map((facts.report?.env ?? []).map((e) => [e.name, e]));
     const where = names
       .map((n) => detected.get(n))
@@ -33,11 +34,21 @@ export const missingEnvRule: DiagnosisRule = {
       rule: this.name,
       title: `Missing environment variable${names.length > 1 ? 's' : ''}: ${names.join(', ')}`,
       explanation:
-        `The app stopped because ${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} not set. ` +
+        (refused
+          ? `Nothing was built: the app reads ${names.join(' and ')} with no default, and the service has no value for ${names.length > 1 ? 'them' : 'it'}. `
+          : `The app stopped because ${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} not set. `) +
         (where.length ? `The analysis found the code that reads ${where.join(', ')}. ` : '') +
         `Give ${names.length > 1 ? 'them values' : 'it a value'}${secret ? ' (as a secret: it looks like a credential)' : ''} and deploy again.`,
-      evidence: evidence(found),
+      evidence: refused ? [refused.line] : evidence(found),
       fix: { summary: `Set ${names.join(', ')} and redeploy`, needsValues: names },
     };
   },
 };
+
+/** A MISSING_ENV refusal: the deployment stopped before building, its message naming each variable (`NAME (file:line)`). */
+function refusedBeforeBuild(facts: FailureFacts): { names: string[]; line: string } | null {
+  if (facts.error?.code !== 'MISSING_ENV') return null;
+  const listed = facts.error.message.split('no value set:')[1] ?? '';
+  const names = [...new Set([...listed.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*) \(/g)].map((m) => m[1]!))];
+  return names.length ? { names, line: facts.error.message } : null;
+}
