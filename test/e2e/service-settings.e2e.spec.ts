@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeploymentEvent, DeploymentSummary, OwnedService, ServiceSettingsView } from '#contracts';
-import { apiJson, dropSchema, getText, TEST_DATABASE_URL, uniqueSchema } from '#testing';
+import type { DeploymentEvent, DeploymentSummary, OwnedService, ServerMessage, ServiceSettingsView } from '#contracts';
+import { apiJson, connect, dropSchema, getText, TEST_DATABASE_URL, uniqueSchema } from '#testing';
 import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
@@ -183,5 +183,47 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
     const { lines } = await apiJson<{ lines: string[] }>(server(), '/api/services/needs-api-key/logs?tail=200');
     expect(lines).toContain('webhook secret is [redacted]');
     expect(lines.join('\n')).not.toContain(SECRET);
+  });
+
+  it('the chat sets a variable through the same operation: a new revision at the same URL', async () => {
+    const socket = connect({ url: sut.url, token: sut.token });
+    try {
+      const reply = await new Promise<ServerMessage>((done) => {
+        socket.on('message', done);
+        socket.emit('message', { type: 'message', message: 'set GREETING=Bonjour on needs-api-key', clientMessageId: randomUUID() });
+      });
+      expect(reply.data.metadata.intent).toMatchObject({ kind: 'set_env', service: 'needs-api-key', envNames: ['GREETING'] });
+      expect(reply.data.content).toContain('Rolling out a new revision of the same build');
+      const deploymentId = reply.data.metadata.deploymentId as string;
+      const outcome = await new Promise<string>((done) => {
+        socket.on('deployment_complete', (c) => c.data.deploymentId === deploymentId && done(c.data.url));
+        socket.on('deployment_error', (e) => e.data.deploymentId === deploymentId && done(`error ${e.data.code}`));
+      });
+      expect(outcome).toBe(url);
+      expect(await answer()).toMatchObject({ greeting: 'Bonjour', apiKey: 'third-key' });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('redeploy builds the same source again with the current settings; revisions lists them; delete removes the service', async () => {
+    const redeployed = await servergem(['redeploy', 'needs-api-key']);
+    expect(redeployed.stderr).toBe('');
+    expect(redeployed.code).toBe(0);
+    expect(redeployed.stdout).toContain('▸ building');
+    expect(redeployed.stdout.trim().split('\n').at(-1)).toBe(url);
+    expect(await answer()).toMatchObject({ greeting: 'Bonjour', apiKey: 'third-key', webhookSecretSha256: sha16(SECRET) });
+
+    const revisions = await servergem(['revisions', 'needs-api-key']);
+    expect(revisions.code).toBe(0);
+    expect(revisions.stdout.split('\n')[1]).toMatch(/^\*\s+[0-9a-f-]{36}\s+\S+\s+v\d+/);
+
+    const deleted = await servergem(['delete', 'needs-api-key']);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain('Deleted needs-api-key');
+    expect((await apiJson<{ services: unknown[] }>(server(), '/api/services')).services).toEqual([]);
+    const gone = await servergem(['env', 'list', 'needs-api-key']);
+    expect(gone.stderr).toContain('NOT_FOUND');
+    await expect(fetch(url)).rejects.toThrow();
   });
 });

@@ -89,7 +89,8 @@ export class RuntimeController {
   async delete(
     @Payload(new ZodPipe(deleteServiceSubject.request)) request: RequestOf<typeof deleteServiceSubject>,
   ): Promise<ResponseOf<typeof deleteServiceSubject>> {
-    const result = await this.deployer.cloud(request.target ?? 'local', 'delete').delete(request.name);
+    const result =
+      request.target === 'cloudrun' ? await this.deployer.cloud('cloudrun', 'delete').delete(request.name) : await this.deployer.runtime.delete(request.name);
     return { name: result.name, deleted: true, secrets: result.secrets };
   }
 

@@ -1,10 +1,12 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { ServiceRevision, ServiceSummary } from '#contracts';
 import { appIdentity, DomainError, InstallationLayout, runAsOf, SecretBox, secretKey, servergemHome } from '#common';
 import type { DeployerConfig } from '../deployer.config.js';
 import { stopProcess } from '../runtime/app-process.js';
 import { stopFrontDoor } from '../runtime/front-door.js';
-import { listStateNames, readState, writeState } from '../runtime/runtime-state.js';
+import { listStateNames, readState, serviceDir, writeState } from '../runtime/runtime-state.js';
 import { SupervisedService, type RuntimeSettings } from '../runtime/supervised-service.js';
 import type { DeployDriver, DeployJob, DeployResult } from './deploy-driver.js';
 import { portInUse } from './free-port.js';
@@ -113,6 +115,20 @@ export class LocalDeployDriver implements DeployDriver {
     const service = await this.existing(name);
     await service.stop();
     return service.summary();
+  }
+
+  /** Stops the app and its URL and removes the service: state, log, releases and HOME. */
+  async delete(name: string): Promise<{ name: string; secrets: string[] }> {
+    const service = await this.existing(name);
+    await service.stop();
+    await service.closeFrontDoor();
+    await service.close();
+    this.services.delete(name);
+    const layout = InstallationLayout.resolve({ home: this.home, sharedDir: this.config.SERVERGEM_SHARED_DIR });
+    for (const dir of [serviceDir(this.home, name), join(layout.shared, 'releases', name), layout.serviceHome(name)]) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return { name, secrets: [] };
   }
 
   /** Stops every app and front door this home knows of, adopted or not (tests, and an explicit "stop everything"). */

@@ -6,6 +6,9 @@ import { replyButton } from '../planner/plan.js';
 import type { CommandInput } from './command-catalog.js';
 import type { CommandContext, CommandHandlers, CommandResult } from './command-runner.js';
 import { describeChange } from './describe-call.js';
+import { block, RuntimeCommands } from './runtime-commands.js';
+
+const LOG_LINES = 50;
 
 /**
  * The service operations in the chat — set and unset env vars, change settings, redeploy, stop,
@@ -18,7 +21,21 @@ export class ServiceCommands {
   constructor(
     private readonly services: ServiceOperations,
     private readonly box: SecretBox,
+    private readonly runtime: RuntimeCommands,
   ) {}
+
+  /** Through the service's operation, so the service records the revision that serves now. */
+  async rollback(input: CommandInput<'rollback'>, context: CommandContext): Promise<CommandResult> {
+    const result = await this.services.rollback(context.owner, input.service, input.revision);
+    return { content: `**${result.name}** now serves revision \`${result.revision}\` at ${result.url}.`, data: { ...result }, focus: { service: result.name } };
+  }
+
+  /** A service's app log with its secrets redacted, as over REST; a deployment's stored log is the runtime commands'. */
+  async logs(input: CommandInput<'logs'>, context: CommandContext): Promise<CommandResult> {
+    if (input.deploymentId || !input.service) return this.runtime.logs(input, context);
+    const { lines } = await this.services.logs(context.owner, input.service, input.tail ?? LOG_LINES);
+    return { content: `Last lines of **${input.service}**:\n${block(lines)}`, data: { service: input.service, lines }, focus: { service: input.service } };
+  }
 
   setEnv(input: CommandInput<'set_env'>, context: CommandContext): Promise<CommandResult> {
     const change: SettingsChange = input.secret ? { secrets: input.env } : { env: input.env };
@@ -108,5 +125,7 @@ export function serviceHandlers(commands: ServiceCommands): CommandHandlers {
     stop: (input, context) => commands.stop(input, context),
     delete: (input, context) => commands.delete(input, context),
     traffic: (input, context) => commands.traffic(input, context),
+    rollback: (input, context) => commands.rollback(input, context),
+    logs: (input, context) => commands.logs(input, context),
   };
 }
