@@ -147,6 +147,47 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     expect(owned.service).toMatchObject({ revision: previous.revision, previousRevision: newest.revision });
   });
 
+  it('a secret set on a Cloud Run service becomes a Secret Manager version the new revision references, never a plain value', async () => {
+    const secret = `sk-live-${'x'.repeat(8)}${Date.now()}`;
+    const finished = async (id: string) => {
+      for (let i = 0; i < 200; i++) {
+        const { events } = await apiJson<{ events: { outcome: { kind: string } | null }[] }>(sut, `/api/deployments/${id}`);
+        const last = events.at(-1)?.outcome;
+        if (last) return last;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`deployment ${id} did not end`);
+    };
+    const put = (value: string) =>
+      apiJson<{ deploymentId: string; settings: { secrets: { name: string; masked: string }[] } }>(sut, '/api/services/node-hello/env', {
+        method: 'PUT',
+        body: { secrets: { API_TOKEN: value }, env: { GREETING: 'from settings' } },
+      });
+    const first = await put(secret);
+    expect(first.settings.secrets).toEqual([{ name: 'API_TOKEN', masked: `••••${secret.slice(-4)}` }]);
+    expect(await finished(first.deploymentId)).toMatchObject({ kind: 'complete' });
+
+    const stored = [...secretManager.secrets.values()].find((s) => s.versions.some((v) => v.data.toString() === secret));
+    expect(stored).toBeDefined();
+    const revision = `node-hello-${first.deploymentId.slice(0, 8)}`;
+    const made = [...cloudRun.revisions.values()].find((r) => r.shortName === revision);
+    type RunEnv = { name: string; value?: string; valueSource?: { secretKeyRef: { secret: string; version: string } } };
+    const env = (made!.template as { containers: { env: RunEnv[] }[] }).containers[0]!.env;
+    expect(env).toContainEqual(expect.objectContaining({ name: 'GREETING', value: 'from settings' }));
+    const ref = env.find((e) => e.name === 'API_TOKEN')!;
+    expect(ref.value ?? '').toBe('');
+    expect(stored!.name).toContain(ref.valueSource!.secretKeyRef.secret.split('/').at(-1)!);
+    expect(JSON.stringify(cloudRun.requests)).not.toContain(secret);
+    const owned = await apiJson<{ service: { revision: string; settingsVersion: number } }>(sut, '/api/services/node-hello');
+    expect(owned.service).toMatchObject({ revision, settingsVersion: 1 });
+
+    // A new value is a new version; the revision made with it references that one.
+    const second = await put(`${secret}-rotated`);
+    expect(await finished(second.deploymentId)).toMatchObject({ kind: 'complete' });
+    expect(stored!.versions.filter((v) => v.state === 'ENABLED').map((v) => v.data.toString())).toContain(`${secret}-rotated`);
+    expect(stored!.versions.length).toBe(2);
+  });
+
   it('stops a Cloud Run service (manual scaling to zero), starts it again and deletes it, over REST', async () => {
     const path = (rest: string) => `/api/services/node-hello${rest}?target=cloudrun`;
     const state = () => apiJson<ServiceState>(sut, path(''));
@@ -156,7 +197,7 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     expect(await apiJson(sut, path('/start'), { method: 'POST', body: {} })).toEqual({ name: 'node-hello', status: 'running' });
     expect((await state()).stopped).toBe(false);
 
-    expect(await apiJson(sut, path(''), { method: 'DELETE', body: {} })).toEqual({ name: 'node-hello', deleted: true, secrets: [] });
+    expect(await apiJson(sut, path(''), { method: 'DELETE', body: {} })).toEqual({ name: 'node-hello', deleted: true, secrets: [expect.any(String)] });
     expect((await apiFetch(sut, path(''))).status).toBe(404);
   });
 });

@@ -312,7 +312,7 @@ export class SupervisedService {
       if (exited !== undefined) return { exited };
       if (healthy(await probeHttp(`http://${this.settings.host}:${launched.record.privatePort}${healthCheckPath === '/' ? '' : healthCheckPath}`)))
         return 'answering';
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 25));
     }
     return exited !== undefined ? { exited } : 'timeout';
   }

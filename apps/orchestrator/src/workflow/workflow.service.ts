@@ -138,7 +138,8 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       // Caught before anything is built: a variable read with no default and given no value.
       const env = checkEnv(d.report, settings);
       if (env.missing.length > 0) throw missingEnvError(service.name, d.repoUrl, env.missing);
-      if (env.defaulted.length > 0) {
+      // Said when the app is deployed from its source; a settings change of the same build does not repeat it.
+      if (env.defaulted.length > 0 && d.kind !== 'settings') {
         await this.events.append(d.id, {
           stage,
           message: `Not set, so the app's own defaults apply: ${env.defaulted.map((v) => v.name).join(', ')}`,
