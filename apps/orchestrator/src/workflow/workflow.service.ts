@@ -179,7 +179,16 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       const revision = d.target === 'cloudrun' ? `${d.serviceName!}-${d.id.slice(0, 8).toLowerCase()}` : d.id;
       await this.services.wentLive(service.id, { deploymentId: d.id, revision, url: live.url, region: live.region, target: d.target });
       try {
-        await apply({ status: 'live', url: live.url, image: live.image, region: live.region, finishedAt: new Date(), sealedToken: null });
+        await apply({
+          status: 'live',
+          stage: 'live',
+          progress: 100,
+          url: live.url,
+          image: live.image,
+          region: live.region,
+          finishedAt: new Date(),
+          sealedToken: null,
+        });
       } catch (error) {
         if (!(error instanceof Abandoned)) throw error;
         // The cancel came as the new revision took over: it serves, and the log says so rather than hiding it.
