@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentEvent, DeploymentSummary, OwnedService, ServerMessage, ServiceSettingsView } from '#contracts';
-import { apiJson, connect, dropSchema, getText, TEST_DATABASE_URL, uniqueSchema } from '#testing';
+import { apiFetch, apiJson, connect, dropSchema, getText, TEST_DATABASE_URL, uniqueSchema } from '#testing';
 import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
@@ -142,6 +142,31 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
     expect(await answer()).toMatchObject({ apiKey: 'second-key' });
     expect((await servergem(['env', 'set', 'needs-api-key', 'API_KEY=third-key'])).code).toBe(0);
     expect(await answer()).toMatchObject({ apiKey: 'third-key' });
+  });
+
+  it('refuses a bad settings value over REST, the CLI and the chat, and stores nothing', async () => {
+    const version = async () => (await apiJson<{ settings: { version: number } }>(server(), '/api/services/needs-api-key/settings')).settings.version;
+    const before = await version();
+    for (const env of [{ GREETING: 'two\nlines' }, { GREETING: 'nul\u0000byte' }, { 'BAD NAME': 'x' }, { PORT: '1234' }, { GREETING: 'x'.repeat(40_000) }]) {
+      const response = await apiFetch(server(), '/api/services/needs-api-key/env', { method: 'PUT', body: { env } });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
+    }
+    const huge = await apiFetch(server(), '/api/services/needs-api-key/env', { method: 'PUT', body: { env: { GREETING: 'x'.repeat(1_100_000) } } });
+    expect(huge.status).toBe(413);
+    const cli = await servergem(['env', 'set', 'needs-api-key', 'BAD NAME=x']);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toMatch(/name/i);
+    const socket = connect(server());
+    const refused = await new Promise<{ code: string }>((done) => {
+      socket.once('request_error', (e) => done(e.data));
+      socket.once('message', () => done({ code: 'ANSWERED' }));
+      socket.emit('message', { type: 'message', message: 'set GREETING=nul\u0000byte on needs-api-key' });
+    });
+    socket.close();
+    expect(refused.code).toBe('VALIDATION_FAILED');
+    expect(await version()).toBe(before);
+    expect(await answer()).toMatchObject({ greeting: 'Howdy' });
   });
 
   it("the secret's clear value is nowhere: data folder, database, server log, REST and events", async () => {
