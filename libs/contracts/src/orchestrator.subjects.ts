@@ -102,3 +102,9 @@ export const deploymentEventPublished = defineEvent({
   subject: 'gateway.deployment-event.v1',
   payload: deploymentEventSchema,
 });
+
+/** Stored deployment events, in `seq` order, fanned out to every gateway in one message per batch. */
+export const deploymentEventsPublished = defineEvent({
+  subject: 'gateway.deployment-events.v1',
+  payload: z.object({ events: z.array(deploymentEventSchema).min(1).max(1000) }),
+});

@@ -61,6 +61,8 @@ export const deploymentUpdateSchema = z.object({
     progress: z.number().int().min(0).max(100),
     message: z.string(),
     logs: z.array(z.string()),
+    /** When the event was stored (ISO 8601): clients show durations from it. */
+    at: z.iso.datetime({ offset: true }),
   }),
 });
 export type DeploymentUpdate = z.infer<typeof deploymentUpdateSchema>;

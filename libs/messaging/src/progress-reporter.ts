@@ -2,18 +2,27 @@ import { progressSubject, type Stage } from '#contracts';
 import type { Redactor } from '#common';
 import type { MessageBus } from './message-bus.js';
 
-const FLUSH_EVERY_MS = 150;
-const MAX_BATCH = 500;
+/** The progress subject's cap on lines per request. */
+const MAX_BATCH = 1000;
+
+interface Report {
+  stage: Stage;
+  message: string;
+  fraction?: number;
+  logs: string[];
+}
 
 /**
- * A worker's voice in the deployment log. Log lines are batched and sent in order, one batch at a
- * time, each acknowledged once stored; `flush()` resolves when everything said so far is stored.
+ * A worker's voice in the deployment log. Reports go in order, one request at a time, batched the
+ * way Nagle's algorithm batches bytes: a line goes at once when nothing is in flight; while a
+ * request is on its way the next lines gather (up to the subject's cap) and go together when it
+ * is answered. `flush()` resolves when everything said so far is stored.
  */
 export class ProgressReporter {
   private stage: Stage;
-  private pending: string[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: Report[] = [];
+  private busy = false;
+  private idle: (() => void)[] = [];
   private failure: unknown;
 
   constructor(
@@ -27,45 +36,48 @@ export class ProgressReporter {
 
   /** Moves to a stage (or reports progress within it) with a one-line message. */
   step(stage: Stage, message: string, fraction?: number): void {
-    this.flushLines();
+    if (!this.deploymentId) return;
     this.stage = stage;
-    this.enqueue({ stage, message: this.clean(message), fraction, logs: [] });
+    this.queue.push({ stage, message: this.clean(message), fraction, logs: [] });
+    this.kick();
   }
 
   log(line: string): void {
     if (!this.deploymentId) return;
-    this.pending.push(this.clean(line));
-    if (this.pending.length >= MAX_BATCH) this.flushLines();
-    else this.timer ??= setTimeout(() => this.flushLines(), FLUSH_EVERY_MS);
+    const last = this.queue.at(-1);
+    if (last && last.message === '' && last.fraction === undefined && last.stage === this.stage && last.logs.length < MAX_BATCH) {
+      last.logs.push(this.clean(line));
+    } else {
+      this.queue.push({ stage: this.stage, message: '', logs: [this.clean(line)] });
+    }
+    this.kick();
   }
 
   readonly logLine = (line: string): void => this.log(line);
 
   async flush(): Promise<void> {
-    this.flushLines();
-    await this.chain;
+    if (this.busy || this.queue.length > 0) await new Promise<void>((done) => this.idle.push(done));
     if (this.failure) throw this.failure;
   }
 
-  private flushLines(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const logs = this.pending;
-    this.pending = [];
-    this.enqueue({ stage: this.stage, message: '', logs });
+  private kick(): void {
+    if (this.busy) return;
+    this.busy = true;
+    // The lines of one chunk of output arrive in one go: they leave together.
+    queueMicrotask(() => void this.pump());
   }
 
-  private enqueue(report: { stage: Stage; message: string; fraction?: number; logs: string[] }): void {
-    const deploymentId = this.deploymentId;
-    if (!deploymentId) return;
-    this.chain = this.chain.then(async () => {
+  private async pump(): Promise<void> {
+    const deploymentId = this.deploymentId!;
+    for (let report = this.queue.shift(); report; report = this.queue.shift()) {
       try {
         await this.bus.request(progressSubject, { deploymentId, ...report });
       } catch (error) {
         this.failure ??= error;
       }
-    });
+    }
+    this.busy = false;
+    for (const done of this.idle.splice(0)) done();
   }
 
   private clean(text: string): string {

@@ -15,6 +15,7 @@ const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0
 describe(EventLog.name, () => {
   const schema = `unit_${randomBytes(4).toString('hex')}`;
   const published: number[] = [];
+  const batches: number[] = [];
   const secrets = new SecretBox('event-log-spec');
   const token = `ghp_${randomBytes(18).toString('hex')}`;
   let db: DataSource;
@@ -22,7 +23,12 @@ describe(EventLog.name, () => {
 
   beforeAll(async () => {
     db = await openDatabase(DATABASE_URL, schema);
-    const bus = { emit: async (_def: unknown, event: { seq: number }) => void published.push(event.seq) } as unknown as MessageBus;
+    const bus = {
+      emit: async (_def: unknown, batch: { events: { seq: number }[] }) => {
+        batches.push(batch.events.length);
+        published.push(...batch.events.map((e) => e.seq));
+      },
+    } as unknown as MessageBus;
     sut = new EventLog(db, bus, new DeploymentRedactors(secrets), new DeploymentMetrics(db));
   });
 
@@ -45,7 +51,36 @@ describe(EventLog.name, () => {
     await Promise.all(Array.from({ length: 200 }, (_, i) => sut.append(id, { stage: 'building', message: `line ${i}` })));
     const rows: { seq: number }[] = await db.query(`SELECT seq FROM deployment_events WHERE deployment_id = $1 ORDER BY seq`, [id]);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    await sut.fannedOut();
     expect(published).toEqual(rows.map((r) => r.seq));
+  });
+
+  it('stores a burst in batches of at most 256, each fanned out in one message, seq still gap-free and in order', async () => {
+    const [a, b] = [await newDeployment(), await newDeployment()];
+    published.length = 0;
+    batches.length = 0;
+    const appends = Array.from({ length: 600 }, (_, i) => sut.append(i % 2 ? a : b, { stage: 'building', message: '', logs: [`line ${i}`] }));
+    const events = await Promise.all(appends);
+    await sut.fannedOut();
+    for (const id of [a, b]) {
+      const rows: { seq: number; logs: string[] }[] = await db.query(`SELECT seq, logs FROM deployment_events WHERE deployment_id = $1 ORDER BY seq`, [id]);
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      // Each append got the seq its line was stored under, in the order they were made.
+      const mine = events.filter((e) => e.deploymentId === id);
+      expect(mine.map((e) => e.seq)).toEqual(rows.map((r) => r.seq));
+      expect(mine.map((e) => e.logs[0])).toEqual(rows.map((r) => r.logs[0]));
+    }
+    expect(Math.max(...batches)).toBeLessThanOrEqual(256);
+    expect(batches.length).toBeLessThan(600);
+    expect(events.every((e) => !Number.isNaN(Date.parse(e.createdAt)))).toBe(true);
+  });
+
+  it('refuses appends to a deployment that does not exist, and goes on with the others', async () => {
+    const id = await newDeployment();
+    const missing = sut.append(randomUUID(), { stage: 'building', message: 'x' });
+    const fine = sut.append(id, { stage: 'building', message: 'y' });
+    await expect(missing).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(fine).resolves.toMatchObject({ seq: 1 });
   });
 
   it('never moves the stage back nor the progress down', async () => {

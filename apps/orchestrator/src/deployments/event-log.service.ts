@@ -1,6 +1,6 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { deploymentEventPublished, STAGE_PROGRESS, STAGES, stageIndex, type DeploymentEvent, type DeploymentOutcome, type Stage } from '#contracts';
+import { deploymentEventsPublished, STAGE_PROGRESS, STAGES, stageIndex, type DeploymentEvent, type DeploymentOutcome, type Stage } from '#contracts';
 import { DomainError, type Redactor } from '#common';
 import { MessageBus } from '#messaging';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
@@ -17,17 +17,36 @@ export interface AppendInput {
   outcome?: DeploymentOutcome;
 }
 
+/** Appends of one deployment stored in one transaction at most. */
+const MAX_BATCH = 256;
+
+interface Waiting {
+  input: AppendInput;
+  resolve: (event: DeploymentEvent) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Queue {
+  waiting: Waiting[];
+  storing: boolean;
+}
+
 /**
  * The deployment log: every stage change and log line stored with a gap-free `seq`, then fanned
  * out to the gateways. The stage only moves forward and progress never goes backwards. Every
  * event is redacted with the deployment's secrets before it is stored: the last exit before the
  * database, the browsers and NATS.
+ *
+ * Appends of a deployment are batched the way Nagle's algorithm batches bytes: one goes at once
+ * when nothing of that deployment is being stored; while a batch is stored the next ones gather,
+ * and go together (one row lock, one update allocating their seqs, one insert) when it is done.
  */
 @Injectable()
 export class EventLog {
   private readonly logger = new Logger(EventLog.name);
-  /** Appends of one deployment run one after another, so events leave in `seq` order. */
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly queues = new Map<string, Queue>();
+  /** Fan-outs leave one after another, so gateways see events in `seq` order. */
+  private fanOut: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: DataSource,
@@ -38,56 +57,95 @@ export class EventLog {
   ) {}
 
   append(deploymentId: string, input: AppendInput): Promise<DeploymentEvent> {
-    const previous = this.chains.get(deploymentId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.store(deploymentId, input));
-    this.chains.set(deploymentId, next);
-    void next
-      .finally(() => {
-        if (this.chains.get(deploymentId) === next) this.chains.delete(deploymentId);
-      })
-      .catch(() => undefined);
-    return next.then(async (event) => {
-      this.metrics?.stored(event);
-      await this.bus
-        .emit(deploymentEventPublished, event)
-        .catch((error: unknown) => this.logger.warn(`Could not fan out event ${event.seq}: ${String(error)}`));
-      return event;
-    });
+    let queue = this.queues.get(deploymentId);
+    if (!queue) this.queues.set(deploymentId, (queue = { waiting: [], storing: false }));
+    const stored = new Promise<DeploymentEvent>((resolve, reject) => queue.waiting.push({ input, resolve, reject }));
+    // A burst appended in one go (a chunk of build output) makes one batch.
+    if (!queue.storing) {
+      queue.storing = true;
+      queueMicrotask(() => void this.drain(deploymentId, queue));
+    }
+    return stored;
   }
 
-  private async store(deploymentId: string, input: AppendInput): Promise<DeploymentEvent> {
+  /** Resolves once every event stored so far has been handed to the bus. */
+  fannedOut(): Promise<void> {
+    return this.fanOut;
+  }
+
+  private async drain(deploymentId: string, queue: Queue): Promise<void> {
+    while (queue.waiting.length > 0) {
+      const batch = queue.waiting.splice(0, MAX_BATCH);
+      let events: DeploymentEvent[];
+      try {
+        events = await this.store(
+          deploymentId,
+          batch.map((w) => w.input),
+        );
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+        continue;
+      }
+      for (const event of events) this.metrics?.stored(event);
+      this.publish(events);
+      events.forEach((event, i) => batch[i]!.resolve(event));
+    }
+    queue.storing = false;
+    if (this.queues.get(deploymentId) === queue) this.queues.delete(deploymentId);
+  }
+
+  private publish(events: DeploymentEvent[]): void {
+    this.fanOut = this.fanOut.then(() =>
+      this.bus
+        .emit(deploymentEventsPublished, { events })
+        .catch((error: unknown) => this.logger.warn(`Could not fan out events ${events[0]?.seq}..${events.at(-1)?.seq}: ${String(error)}`)),
+    );
+  }
+
+  private async store(deploymentId: string, inputs: AppendInput[]): Promise<DeploymentEvent[]> {
     return this.db.transaction(async (tx) => {
       const row = await tx.getRepository(DeploymentEntity).findOne({ where: { id: deploymentId }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new DomainError('NOT_FOUND', `There is no deployment ${deploymentId}.`, 'Check the deployment id.');
-      input = storable(input, await this.redactors.forDeployment(row));
-      if (isFinished(row.stage) && !input.outcome) {
-        // Late lines from a step that already ended: keep them, under the final stage.
-        input = { ...input, stage: row.stage };
+      const redactor = await this.redactors.forDeployment(row);
+      let { stage: current, progress: currentProgress, lastSeq: seq } = row;
+      let ended = false;
+      const values: Omit<DeploymentEventEntity, 'id' | 'createdAt'>[] = [];
+      for (const raw of inputs) {
+        let input = storable(raw, redactor);
+        if (isFinished(current) && !input.outcome) {
+          // Late lines from a step that already ended: keep them, under the final stage.
+          input = { ...input, stage: current };
+        }
+        const stage = input.outcome ? input.stage : stageIndex(input.stage) >= stageIndex(current) ? input.stage : current;
+        currentProgress = Math.max(currentProgress, progressOf(stage, input));
+        current = stage;
+        ended ||= Boolean(input.outcome);
+        values.push({
+          deploymentId,
+          seq: ++seq,
+          stage,
+          progress: currentProgress,
+          message: input.message,
+          logs: input.logs ?? [],
+          outcome: input.outcome ?? null,
+        });
       }
-      const stage = input.outcome ? input.stage : stageIndex(input.stage) >= stageIndex(row.stage) ? input.stage : row.stage;
-      const progress = Math.max(row.progress, progressOf(stage, input));
-      const seq = row.lastSeq + 1;
       await tx.getRepository(DeploymentEntity).update(
         { id: deploymentId },
         {
           lastSeq: seq,
-          stage,
-          progress,
-          ...(row.status === 'queued' && stage !== 'queued' ? { status: 'running', startedAt: new Date() } : {}),
+          stage: current,
+          progress: currentProgress,
+          ...(row.status === 'queued' && current !== 'queued' ? { status: 'running', startedAt: new Date() } : {}),
           // The deployment's last event, redacted with its token just now, is the token's end.
-          ...(input.outcome ? { sealedToken: null } : {}),
+          ...(ended ? { sealedToken: null } : {}),
         },
       );
-      const saved = await tx.getRepository(DeploymentEventEntity).save({
-        deploymentId,
-        seq,
-        stage,
-        progress,
-        message: input.message,
-        logs: input.logs ?? [],
-        outcome: input.outcome ?? null,
+      const inserted = await tx.createQueryBuilder().insert().into(DeploymentEventEntity).values(values).execute();
+      return values.map((v, i) => {
+        const generated = inserted.generatedMaps[i] as { createdAt: Date | string };
+        return toEvent({ ...v, id: '', createdAt: generated.createdAt as Date });
       });
-      return toEvent(saved);
     });
   }
 }

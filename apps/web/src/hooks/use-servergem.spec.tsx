@@ -12,7 +12,15 @@ import { useServerGem } from './use-servergem';
 const id = '6f1c2a8e-3b9d-4c1e-9a2f-0d7b5e4c3a21';
 const update = (seq: number, logs: string[]) => ({
   type: 'deployment_update' as const,
-  data: { deploymentId: id, seq, stage: 'building' as const, progress: 30 + seq, message: 'Building', logs },
+  data: {
+    deploymentId: id,
+    seq,
+    stage: 'building' as const,
+    progress: 30 + seq,
+    message: 'Building',
+    logs,
+    at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
+  },
 });
 
 describe(useServerGem.name, () => {

@@ -10,6 +10,7 @@ const update = (seq: number, progress: number, logs: string[] = [], stage: Deplo
   progress,
   message: `step ${seq}`,
   logs,
+  at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
 });
 
 describe('deployment state', () => {

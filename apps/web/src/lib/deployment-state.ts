@@ -61,7 +61,7 @@ export function isFinished(state: DeploymentState): boolean {
 export function fromStored(deployment: DeploymentSummary, events: DeploymentEvent[]): DeploymentState {
   let state = newDeployment(deployment.id);
   for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
-    state = applyUpdate(state, event);
+    state = applyUpdate(state, { ...event, at: event.createdAt });
     if (event.outcome?.kind === 'complete') {
       const { url, serviceName, region, image } = event.outcome;
       state = applyComplete(state, { deploymentId: deployment.id, url, service_name: serviceName, region, image });
