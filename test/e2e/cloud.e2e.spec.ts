@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry, ServiceRevision, ServiceState } from '#contracts';
 import {
@@ -22,7 +24,9 @@ import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 import { removeInstallation } from './stop-local-apps.js';
 
 const DATABASE_URL = TEST_DATABASE_URL;
-const example = resolve(import.meta.dirname, '../../examples/node-hello');
+const root = resolve(import.meta.dirname, '../..');
+const example = join(root, 'examples/node-hello');
+const run = promisify(execFile);
 
 describe('cloudrun target end to end: Cloud Build and Cloud Run (the official clients against local fakes)', () => {
   const schema = uniqueSchema();
@@ -186,6 +190,25 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     expect(await finished(second.deploymentId)).toMatchObject({ kind: 'complete' });
     expect(stored!.versions.filter((v) => v.state === 'ENABLED').map((v) => v.data.toString())).toContain(`${secret}-rotated`);
     expect(stored!.versions.length).toBe(2);
+  });
+
+  it('the CLI reads and splits a Cloud Run service: services, revisions, traffic, rollback, logs', async () => {
+    const cli = async (...args: string[]) => {
+      const { stdout } = await run(process.execPath, [join(root, 'bin/servergem.js'), ...args, '--server', sut.url], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_TOKEN: sut.token },
+      });
+      return stdout;
+    };
+    const services = JSON.parse(await cli('services', '--json')) as { name: string; target: string; state: string }[];
+    expect(services).toEqual([expect.objectContaining({ name: 'node-hello', target: 'cloudrun', state: 'live' })]);
+    const revisions = JSON.parse(await cli('revisions', 'node-hello', '--json')) as ServiceRevision[];
+    const [newest, previous] = revisions as [ServiceRevision, ServiceRevision];
+    const split = await cli('traffic', 'node-hello', `${newest.revision}=50`, `${previous.revision}=50`);
+    expect(split).toContain(`${newest.revision}  50%`);
+    expect((await apiJson<ServiceState>(sut, '/api/services/node-hello')).traffic.map((t) => t.percent)).toEqual([50, 50]);
+    expect(await cli('rollback', 'node-hello', '--to', newest.revision)).toContain(`node-hello now serves revision ${newest.revision}`);
+    logging.write({ service: 'node-hello', revision: newest.revision, text: 'served by the CLI test' });
+    expect(await cli('logs', 'node-hello', '--tail', '5')).toContain(`${newest.revision} served by the CLI test`);
   });
 
   it('stops a Cloud Run service (manual scaling to zero), starts it again and deletes it, over REST', async () => {

@@ -186,7 +186,8 @@ export class ServiceOperations {
     const basis =
       (row.currentDeploymentId ? await repo.findOneBy({ id: row.currentDeploymentId }) : null) ??
       (await repo.findOne({ where: { serviceId: row.id }, order: { createdAt: 'DESC' } }));
-    const sameCommit = !latest && basis?.report && basis.commitSha !== undefined;
+    // A folder has no commit to go back to: it is analysed again as it is now.
+    const sameCommit = !latest && basis?.report && basis.commitSha !== null;
     const { deployment } = await this.starter.start(
       {
         owner,
