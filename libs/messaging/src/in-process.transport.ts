@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { BaseRpcContext, ClientProxy, Server, type CustomTransportStrategy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
+import { InProcessJobQueue } from './in-process-jobs.js';
+import { serviceOfStep, STEP_SUBJECTS, stepJobHandler, type StepName } from './step-jobs.js';
+
+/** How often an in-process worker says it is still on its job. */
+const HEARTBEAT_MS = 5000;
 
 type Respond = (packet: WritePacket) => void;
 
@@ -18,6 +23,12 @@ export class InProcessContext extends BaseRpcContext<[string]> {
 export class InProcessBus {
   private readonly servers: InProcessServer[] = [];
   private turn = 0;
+  /** The step jobs of the services on this bus (the all-in-one mode's work queue). */
+  readonly jobs: InProcessJobQueue;
+
+  constructor(options: { ackWaitMs?: number } = {}) {
+    this.jobs = new InProcessJobQueue(options.ackWaitMs);
+  }
 
   attach(server: InProcessServer): void {
     if (!this.servers.includes(server)) this.servers.push(server);
@@ -72,13 +83,41 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
     this.initializeDeserializer({});
   }
 
+  private stopJobs: (() => Promise<void>)[] = [];
+
   listen(callback: () => void): void {
     this.bus.attach(this);
-    callback();
+    // The steps this server handles also come as jobs, to the same handlers.
+    const steps = (Object.keys(STEP_SUBJECTS) as StepName[]).filter((step) => this.handles(STEP_SUBJECTS[step].subject));
+    const handler = stepJobHandler((subject, payload) => this.dispatch(subject, payload), { heartbeatMs: HEARTBEAT_MS });
+    const services = new Set(steps.map(serviceOfStep));
+    void Promise.all(
+      [...services].map((service) =>
+        this.bus.jobs.consume(
+          service,
+          steps.filter((step) => serviceOfStep(step) === service),
+          handler,
+        ),
+      ),
+    ).then((stops) => {
+      this.stopJobs = stops;
+      callback();
+    });
   }
 
   close(): void {
     this.bus.detach(this);
+    for (const stop of this.stopJobs.splice(0)) void stop();
+  }
+
+  /** Runs a request handler and resolves with its reply (or rejects with its error). */
+  private dispatch(pattern: string, data: unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      void this.receiveRequest(pattern, copy(data), (packet) => {
+        if (packet.err !== undefined && packet.err !== null) reject(packet.err as Error);
+        else if (packet.response !== undefined || packet.isDisposed) resolve(copy(packet.response));
+      });
+    });
   }
 
   on(): void {

@@ -15,3 +15,7 @@ export * from './observability/metrics-listener.js';
 export * from './observability/service-logger.js';
 export * from './step-cancellation.js';
 export * from './step-cancel.controller.js';
+export * from './step-jobs.js';
+export * from './step-jobs.service.js';
+export * from './in-process-jobs.js';
+export * from './jetstream-jobs.js';

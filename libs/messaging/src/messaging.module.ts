@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessageBus, RAW_CLIENT } from './message-bus.js';
-import { createClientProxy, type TransportSettings } from './transport.js';
+import { STEP_JOB_QUEUE, StepJobs } from './step-jobs.service.js';
+import { createClientProxy, createStepJobQueue, type TransportSettings } from './transport.js';
 
 @Module({})
 export class MessagingModule {
@@ -8,8 +9,14 @@ export class MessagingModule {
     return {
       module: MessagingModule,
       global: true,
-      providers: [{ provide: RAW_CLIENT, useFactory: () => createClientProxy(service, settings) }, MessageBus],
-      exports: [MessageBus],
+      providers: [
+        { provide: RAW_CLIENT, useFactory: () => createClientProxy(service, settings) },
+        MessageBus,
+        // Made on first use: only the orchestrator runs steps.
+        { provide: STEP_JOB_QUEUE, useFactory: () => createStepJobQueue(service, settings) },
+        StepJobs,
+      ],
+      exports: [MessageBus, StepJobs],
     };
   }
 }

@@ -1,7 +1,9 @@
 import type { ClientProxy, CustomStrategy } from '@nestjs/microservices';
 import { z } from 'zod';
 import { defaultInProcessBus, InProcessClient, InProcessServer, type InProcessBus } from './in-process.transport.js';
+import { JetStreamJobQueue } from './jetstream-jobs.js';
 import { NamespacedClientNats, NamespacedServerNats } from './namespaced-nats.js';
+import type { StepJobQueue } from './step-jobs.js';
 
 /** The transport settings every service's config schema shares. */
 export const transportConfigFields = {
@@ -12,6 +14,8 @@ export const transportConfigFields = {
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" and "_" only (it becomes the first token of every NATS subject)')
     .default('servergem'),
+  /** How long a worker may go silent on a step before its job is handed to another replica (distributed mode). */
+  STEP_ACK_WAIT_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
 };
 
 export interface TransportSettings {
@@ -19,12 +23,22 @@ export interface TransportSettings {
   natsUrl?: string;
   /** The installation's subject prefix (`SERVERGEM_NAMESPACE`). */
   namespace?: string;
+  /** How long a worker may go silent on a step's job before it is delivered again. */
+  ackWaitMs?: number;
   bus?: InProcessBus;
 }
 
 /** The settings a service's parsed config gives its transport. */
-export function transportSettings(config: { NATS_URL?: string; SERVERGEM_NAMESPACE?: string }, bus?: InProcessBus): TransportSettings {
-  return { natsUrl: config.NATS_URL, namespace: config.SERVERGEM_NAMESPACE, bus };
+export function transportSettings(
+  config: { NATS_URL?: string; SERVERGEM_NAMESPACE?: string; STEP_ACK_WAIT_SECONDS?: number },
+  bus?: InProcessBus,
+): TransportSettings {
+  return {
+    natsUrl: config.NATS_URL,
+    namespace: config.SERVERGEM_NAMESPACE,
+    ackWaitMs: config.STEP_ACK_WAIT_SECONDS === undefined ? undefined : config.STEP_ACK_WAIT_SECONDS * 1000,
+    bus,
+  };
 }
 
 const DEFAULT_NAMESPACE = 'servergem';
@@ -46,6 +60,7 @@ export function serverStrategy(service: string, settings: TransportSettings, opt
           maxReconnectAttempts: -1,
         },
         namespace,
+        { ackWaitMs: settings.ackWaitMs },
       ),
     };
   }
@@ -63,4 +78,13 @@ export function createClientProxy(service: string, settings: TransportSettings):
     return client as unknown as ClientProxy;
   }
   return new InProcessClient(settings.bus ?? defaultInProcessBus);
+}
+
+/** The work queue the orchestrator runs steps on: the bus's own in-process one, or JetStream over NATS. */
+export function createStepJobQueue(service: string, settings: TransportSettings): StepJobQueue {
+  if (settings.natsUrl) {
+    const namespace = settings.namespace ?? DEFAULT_NAMESPACE;
+    return new JetStreamJobQueue({ servers: settings.natsUrl.split(','), name: `${namespace}-${service}-jobs`, namespace, ackWaitMs: settings.ackWaitMs });
+  }
+  return (settings.bus ?? defaultInProcessBus).jobs;
 }

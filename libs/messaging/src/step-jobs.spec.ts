@@ -1,0 +1,177 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DomainError } from '#common';
+import { InProcessJobQueue } from './in-process-jobs.js';
+import { JetStreamJobQueue, stepStreams } from './jetstream-jobs.js';
+import { MAX_DELIVERIES, stepJobHandler, stepJobId, type JobHandler, type StepJob, type StepJobQueue } from './step-jobs.js';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const ACK_WAIT_MS = 2000;
+
+function job(step: StepJob['step'] = 'build', deploymentId = randomUUID()): StepJob {
+  return { id: stepJobId(deploymentId, step, 1), deploymentId, step, attempt: 1, subject: 'builder.build.v1', payload: { deploymentId } };
+}
+
+/** A step that does not finish until told; a test can make its worker go silent (no heartbeat, no result ever). */
+function heldHandler() {
+  const deliveries: { delivery: number; worker: string }[] = [];
+  const release = new Map<number, (value: unknown) => void>();
+  const make = (worker: string, options: { silentOn?: number[]; heartbeatMs?: number } = {}): JobHandler => {
+    const inner = stepJobHandler(
+      (_subject, payload) => {
+        const attempt = (payload as { attempt: number }).attempt;
+        deliveries.push({ delivery: attempt, worker });
+        return new Promise((resolve) => release.set(attempt, resolve));
+      },
+      { heartbeatMs: options.heartbeatMs ?? ACK_WAIT_MS / 4 },
+    );
+    return (delivery) =>
+      options.silentOn?.includes(delivery.delivery)
+        ? // A worker killed mid-step: it neither heart-beats nor answers.
+          inner({ ...delivery, working: () => undefined }).then(() => new Promise<never>(() => undefined))
+        : inner(delivery);
+  };
+  return { deliveries, release, make };
+}
+
+interface Harness {
+  queue: () => StepJobQueue;
+  cleanup: () => Promise<void>;
+}
+
+/** The same semantics on both transports: the contract every step relies on. */
+function contract(name: string, harness: () => Harness) {
+  describe(name, () => {
+    const made: Harness[] = [];
+    const fresh = () => {
+      const h = harness();
+      made.push(h);
+      return h;
+    };
+    afterEach(async () => {
+      for (const h of made.splice(0)) await h.cleanup();
+    });
+
+    it('runs a job once on one worker, however often it is published with one id, and stores its result', async () => {
+      const h = fresh();
+      const workers = h.queue();
+      const orchestrator = h.queue();
+      const held = heldHandler();
+      const stops = [await workers.consume('builder', ['build'], held.make('a')), await workers.consume('builder', ['build'], held.make('b'))];
+      const j = job();
+      const first = orchestrator.run(j, { service: 'builder' });
+      const second = orchestrator.run(j, { service: 'builder' });
+      await expect.poll(() => held.deliveries.length, { timeout: 10_000 }).toBe(1);
+      held.release.get(1)!({ artifact: 'x' });
+      expect(await first).toMatchObject({ ok: true, value: { artifact: 'x' }, delivery: 1 });
+      expect(await second).toMatchObject({ ok: true, value: { artifact: 'x' } });
+      // Asked again after it finished (a resumed run): the stored result, no second run.
+      expect(await orchestrator.run(j, { service: 'builder' })).toMatchObject({ ok: true, value: { artifact: 'x' } });
+      expect(held.deliveries).toHaveLength(1);
+      for (const stop of stops) await stop();
+    });
+
+    it("hands a silent worker's job to another replica, ignores a late answer, and keeps the worker's error code", async () => {
+      const h = fresh();
+      const queue = h.queue();
+      const held = heldHandler();
+      const stops = [
+        await queue.consume('builder', ['build'], held.make('a', { silentOn: [1] })),
+        await queue.consume('builder', ['build'], held.make('b', { silentOn: [1] })),
+      ];
+      const running = queue.run(job(), { service: 'builder' });
+      await expect.poll(() => held.deliveries.length, { timeout: 20_000 }).toBe(2);
+      expect(held.deliveries.map((d) => d.delivery)).toEqual([1, 2]);
+      held.release.get(2)!(Promise.reject(new DomainError('BUILD_FAILED', 'GET /health 503 in the build log')));
+      expect(await running).toMatchObject({ ok: false, error: { code: 'BUILD_FAILED' }, delivery: 2 });
+      for (const stop of stops) await stop();
+    });
+
+    it('keeps a job with a worker that heart-beats, however long the step runs', async () => {
+      const h = fresh();
+      const queue = h.queue();
+      const held = heldHandler();
+      const stop = await queue.consume('builder', ['build'], held.make('a'));
+      const running = queue.run(job(), { service: 'builder' });
+      await expect.poll(() => held.deliveries.length, { timeout: 10_000 }).toBe(1);
+      await new Promise((r) => setTimeout(r, ACK_WAIT_MS * 2.5));
+      held.release.get(1)!('done');
+      expect(await running).toMatchObject({ ok: true, value: 'done', delivery: 1 });
+      expect(held.deliveries).toHaveLength(1);
+      await stop();
+    });
+
+    it(`gives up after ${MAX_DELIVERIES} deliveries with INTERRUPTED, saying so`, async () => {
+      const h = fresh();
+      const queue = h.queue();
+      const held = heldHandler();
+      const stop = await queue.consume('builder', ['build'], held.make('a', { silentOn: [1, 2, 3] }));
+      const result = await queue.run(job(), { service: 'builder' });
+      expect(result).toMatchObject({ ok: false, error: { code: 'INTERRUPTED' } });
+      expect(!result.ok && result.error.message).toMatch(/interrupted 3 times/);
+      expect(held.deliveries.map((d) => d.delivery)).toEqual([1, 2, 3]);
+      await stop();
+    }, 30_000);
+  });
+}
+
+contract('InProcessJobQueue', () => {
+  const queue = new InProcessJobQueue(ACK_WAIT_MS);
+  return { queue: () => queue, cleanup: async () => undefined };
+});
+
+describe('InProcessJobQueue with no worker', () => {
+  it('answers SERVICE_UNAVAILABLE at once', async () => {
+    expect(await new InProcessJobQueue().run(job(), { service: 'builder' })).toMatchObject({ ok: false, error: { code: 'SERVICE_UNAVAILABLE' } });
+  });
+});
+
+const connections: NatsConnection[] = [];
+afterAll(async () => {
+  for (const nc of connections) await nc.close().catch(() => undefined);
+});
+
+/** Each test its own namespace on the shared NATS: runs never meet, and its streams go afterwards. */
+contract('JetStreamJobQueue (real NATS)', () => {
+  const namespace = `test-jobs-${randomBytes(4).toString('hex')}`;
+  const queues: JetStreamJobQueue[] = [];
+  return {
+    queue: () => {
+      const q = new JetStreamJobQueue({ namespace, servers: [NATS_URL], ackWaitMs: ACK_WAIT_MS });
+      queues.push(q);
+      return q;
+    },
+    cleanup: async () => {
+      for (const q of queues) await q.close();
+      const nc = await connect({ servers: NATS_URL });
+      connections.push(nc);
+      const jsm = await jetstreamManager(nc);
+      const streams = stepStreams(namespace);
+      await jsm.streams.delete(streams.jobs).catch(() => undefined);
+      await jsm.streams.delete(streams.results).catch(() => undefined);
+    },
+  };
+});
+
+describe('JetStreamJobQueue with no worker', () => {
+  it('answers SERVICE_UNAVAILABLE once nobody took the job for a while, and takes the job off the queue', async () => {
+    const namespace = `test-jobs-${randomBytes(4).toString('hex')}`;
+    const queue = new JetStreamJobQueue({ namespace, servers: [NATS_URL], unavailableAfterMs: 1000 });
+    try {
+      expect(await queue.run(job(), { service: 'builder' })).toMatchObject({
+        ok: false,
+        error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/no builder took/) },
+      });
+      const nc = await connect({ servers: NATS_URL });
+      connections.push(nc);
+      const jsm = await jetstreamManager(nc);
+      expect((await jsm.streams.info(stepStreams(namespace).jobs)).state.messages).toBe(0);
+      await jsm.streams.delete(stepStreams(namespace).jobs);
+      await jsm.streams.delete(stepStreams(namespace).results);
+    } finally {
+      await queue.close();
+    }
+  });
+});
