@@ -31,7 +31,7 @@ export class BuilderService {
     const token = this.secrets.openFromService(request.sealedToken);
     return runWorkerStep(
       this.bus,
-      { deploymentId: request.deploymentId, stage: 'generating', secrets: [token], target: request.target },
+      { deploymentId: request.deploymentId, stage: 'generating', secrets: [token], target: request.target, attempt: request.attempt },
       async (reporter, signal) => {
         const { report } = request;
         const driver = this.drivers[request.target === 'local' ? 'local' : 'cloudbuild'];
@@ -42,8 +42,8 @@ export class BuilderService {
             'Deploy with the local target, or configure Google Cloud.',
           );
         }
-        // Each deployment gets a folder of its own, so a retried build starts clean.
-        const sourceDir = this.layout().prepareRelease(request.serviceName, request.deploymentId);
+        // Each attempt gets a folder of its own: a retried build starts clean and never empties one an earlier attempt may still use.
+        const sourceDir = this.layout().prepareRelease(request.serviceName, request.deploymentId, request.attempt);
         const source = resolveSource(request.source.repoUrl, { allowLocal: this.config.ALLOW_LOCAL_SOURCES, allowedHosts: this.config.GIT_ALLOWED_HOSTS });
         reporter.step('generating', `Fetching the source at ${request.commitSha ? `commit ${request.commitSha.slice(0, 12)}` : 'the folder as it is now'}`);
         await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine, signal });

@@ -63,7 +63,7 @@ export class DeployerService implements OnApplicationBootstrap, OnApplicationShu
     // The service's own secrets are redacted from every line this step reports.
     return runWorkerStep(
       this.bus,
-      { deploymentId: request.deploymentId, stage: 'deploying', secrets: this.openSecrets(settings), target: request.target },
+      { deploymentId: request.deploymentId, stage: 'deploying', secrets: this.openSecrets(settings), target: request.target, attempt: request.attempt },
       (reporter, signal) => driver.deploy({ ...request, settings, reporter, signal }),
     );
   }

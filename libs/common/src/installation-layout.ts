@@ -60,18 +60,21 @@ export class InstallationLayout {
     return join(this.shared, 'postgres');
   }
 
-  releaseDir(service: string, deploymentId: string): string {
-    return join(this.shared, 'releases', safeName(service), safeName(deploymentId));
+  /** A deployment's release folder; with an attempt (a retried step's delivery), that attempt's own folder within it. */
+  releaseDir(service: string, deploymentId: string, attempt?: number): string {
+    const dir = join(this.shared, 'releases', safeName(service), safeName(deploymentId));
+    return attempt === undefined ? dir : join(dir, String(Math.trunc(attempt)));
   }
 
   /**
    * The release folder of a deployment, its parents made ServerGem's own (0711: others may pass
    * through to a release they were handed, but not list or change what is there).
    */
-  prepareRelease(service: string, deploymentId: string): string {
+  prepareRelease(service: string, deploymentId: string, attempt?: number): string {
     ensureFolder(join(this.shared, 'releases'), 0o711);
     ensureFolder(join(this.shared, 'releases', safeName(service)), 0o711);
-    return this.releaseDir(service, deploymentId);
+    if (attempt !== undefined) ensureFolder(this.releaseDir(service, deploymentId), 0o711);
+    return this.releaseDir(service, deploymentId, attempt);
   }
 
   serviceHome(service: string): string {

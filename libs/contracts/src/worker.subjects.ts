@@ -15,6 +15,8 @@ export const analyzeSubject = defineRequest({
     deploymentId: z.uuid().optional(),
     source: sourceSpecSchema,
     sealedToken: singleLine({ max: 2048 }).optional(),
+    /** Which delivery of the step's job this is (1 unless a worker went silent and it came again): each works in its own folder. */
+    attempt: z.number().int().min(1).max(100).optional(),
   }),
   response: z.object({
     commitSha: z.string().nullable(),
@@ -48,6 +50,8 @@ export const buildSubject = defineRequest({
     buildEnv: envMapSchema.optional(),
     /** Build-time secrets as Secret Manager references (see `deployer.secrets.sync.v1`): a value never travels here. */
     buildSecrets: z.record(envNameSchema, secretRefSchema).optional(),
+    /** Which delivery of the step's job this is (1 unless a worker went silent and it came again): each works in its own folder. */
+    attempt: z.number().int().min(1).max(100).optional(),
   }),
   response: z.object({
     artifact: buildArtifactSchema,
@@ -69,6 +73,8 @@ export const deploySubject = defineRequest({
     /** The service's settings (secrets sealed) and their version; without them the analysis and defaults decide. */
     settings: serviceSettingsSchema.optional(),
     settingsVersion: z.number().int().min(0).optional(),
+    /** Which delivery of the step's job this is (1 unless a worker went silent and it came again): each works in its own folder. */
+    attempt: z.number().int().min(1).max(100).optional(),
   }),
   response: z.object({
     url: z.string(),

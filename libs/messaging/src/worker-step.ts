@@ -4,6 +4,7 @@ import type { MessageBus } from './message-bus.js';
 import { withLogContext } from './observability/log-context.js';
 import { outcomeOf, stepSeconds } from './observability/metrics.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { MAX_DELIVERIES } from './step-jobs.js';
 import { stepCancellation, withCancelGrace, type StepCancellation } from './step-cancellation.js';
 
 /** The step a worker runs, named by the stage its first lines belong to. */
@@ -18,6 +19,8 @@ export interface WorkerStep {
   secrets: Iterable<string | null | undefined>;
   /** Where the step's work goes (`local`, `cloudrun`), for its metrics. */
   target?: string;
+  /** Which delivery of the step's job this is: above 1, the log says the step is being retried. */
+  attempt?: number;
   /** Where its cancellation is registered; this process's registry unless a test gives its own. */
   cancellation?: StepCancellation;
 }
@@ -35,7 +38,14 @@ export interface WorkerStep {
 export async function runWorkerStep<T>(bus: MessageBus, step: WorkerStep, work: (reporter: ProgressReporter, signal: AbortSignal) => Promise<T>): Promise<T> {
   const redactor = new Redactor(step.secrets);
   const reporter = new ProgressReporter(bus, step.deploymentId, step.stage, redactor);
-  const done = stepSeconds.startTimer({ step: STEP_OF[step.stage] ?? step.stage, target: step.target ?? 'none' });
+  const name = STEP_OF[step.stage] ?? step.stage;
+  if ((step.attempt ?? 1) > 1) {
+    reporter.step(
+      step.stage,
+      `Retrying the ${name} step (attempt ${step.attempt} of ${MAX_DELIVERIES}): the worker running it stopped answering, so another one took it over`,
+    );
+  }
+  const done = stepSeconds.startTimer({ step: name, target: step.target ?? 'none' });
   // Work outside a deployment (an analysis from chat) cannot be cancelled: its signal never aborts.
   const handle = step.deploymentId
     ? (step.cancellation ?? stepCancellation).begin(step.deploymentId)

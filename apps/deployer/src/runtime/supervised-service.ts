@@ -418,7 +418,9 @@ function cancelledDeploy(serving: string | null, when: string): DomainError {
 
 /** Deletes a release folder that fell out of the kept revisions (or was never finished), if it is where the builder puts them. */
 function removeRelease(revision: Revision, service: string): void {
-  const dir = revision.releaseDir;
+  // `releases/<service>/<deploymentId>`, or one attempt's folder within it (`…/<deploymentId>/<attempt>`): then the deployment's whole folder goes.
+  let dir = revision.releaseDir;
+  if (/^\d+$/.test(basename(dir)) && basename(dirname(dir)) === revision.deploymentId) dir = dirname(dir);
   if (basename(dir) !== revision.deploymentId || basename(dirname(dir)) !== service || basename(dirname(dirname(dir))) !== 'releases') return;
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,18 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import { analyzeSubject, buildSubject, deploySubject, type Stage } from '#contracts';
+import type { RequestOf, ResponseOf, Stage } from '#contracts';
 import { DomainError, redactError, serviceSlug } from '#common';
-import { MessageBus, withLogContext } from '#messaging';
+import { StepJobs, withLogContext, type STEP_SUBJECTS, type StepName } from '#messaging';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { EventLog, storableText } from '../deployments/event-log.service.js';
+import { resumeState, transition, type WorkflowEvent } from './transitions.js';
 import type { ServiceEntity } from '../database/service.entity.js';
 import { ServicesRepository } from '../services/services.repository.js';
 import { checkEnv, missingEnvError } from '../services/settings-change.js';
 
 const LEASE_SECONDS = 30;
-const MAX_ATTEMPTS = 3;
+/** How many times a deployment's run may be interrupted (its orchestrator gone) before it is given up. */
+export const MAX_ATTEMPTS = 3;
+/**
+ * The workflow's attempt at a step, part of its job's id: a resumed run asks for the same job, so
+ * it waits for the one a worker may still be running instead of starting a second (a silent
+ * worker's job is retried by the queue itself, as another delivery).
+ */
+const STEP_ATTEMPT = 1;
 /** The states a step's result may still be applied in: a cancelled (or otherwise ended) deployment takes none. */
 const ACTIVE = In(['queued', 'running']);
 
@@ -41,7 +49,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     private readonly db: DataSource,
-    private readonly bus: MessageBus,
+    private readonly jobs: StepJobs,
     private readonly events: EventLog,
     private readonly redactors: DeploymentRedactors,
     private readonly services: ServicesRepository,
@@ -106,13 +114,22 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
 
   private async run(d: DeploymentEntity, stop: AbortSignal): Promise<void> {
     let stage: Stage = d.stage;
+    /** Where the workflow is (see the transition table): the step it waits for. */
+    let state = resumeState(d);
     const repo = this.db.getRepository(DeploymentEntity);
-    /** A step's answer, unless the deployment is cancelled first. */
-    const step = <T>(request: Promise<T>): Promise<T> => untilAbandoned(request, stop);
-    /** Applies a step's result only while the deployment is still active (compare-and-set on its status). */
-    const apply = async (changes: Partial<DeploymentEntity>): Promise<void> => {
+    /** A step run as a job on the work queue, its reply unless the deployment is cancelled first. */
+    const step = async <N extends StepName>(name: N, payload: RequestOf<(typeof STEP_SUBJECTS)[N]>): Promise<ResponseOf<(typeof STEP_SUBJECTS)[N]>> =>
+      (await untilAbandoned(this.jobs.run(name, { deploymentId: d.id, attempt: STEP_ATTEMPT }, payload, stop), stop)).value;
+    /**
+     * Moves the workflow on as the table says and stores the step's result, only while the
+     * deployment is still active (compare-and-set on its status): a late or duplicate result is a no-op.
+     */
+    const apply = async (event: WorkflowEvent, changes: Partial<DeploymentEntity>): Promise<void> => {
+      const next = transition(state, event);
+      if (!next) throw new Abandoned();
       const result = await repo.update({ id: d.id, status: ACTIVE }, changes);
       if (result.affected === 0) throw new Abandoned();
+      state = next;
     };
     try {
       if (d.attempts > MAX_ATTEMPTS) {
@@ -124,19 +141,19 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       const source = { repoUrl: d.repoUrl, branch: d.branch ?? undefined, appPath: d.appPath ?? undefined };
       const sealedToken = d.sealedToken ?? undefined;
 
-      if (!d.report) {
+      if (state === 'analyzing') {
         stage = 'cloning';
-        const analysis = await step(this.bus.request(analyzeSubject, { deploymentId: d.id, source, sealedToken }));
+        const analysis = await step('analyze', { deploymentId: d.id, source, sealedToken });
         d.report = analysis.report;
         d.commitSha = analysis.commitSha;
         if (!d.serviceId) d.serviceName = serviceSlug(analysis.sourceName + (d.appPath && d.appPath !== '.' ? `-${d.appPath}` : ''));
-        await apply({ report: d.report, commitSha: d.commitSha, serviceName: d.serviceName });
+        await apply('analyzed', { report: d.report, commitSha: d.commitSha, serviceName: d.serviceName });
       }
       stage = d.artifact ? 'deploying' : 'analyzing';
       const service = await this.serviceOf(d);
       const settings = await this.services.settings(service, d.settingsVersion!);
       // Caught before anything is built: a variable read with no default and given no value.
-      const env = checkEnv(d.report, settings);
+      const env = checkEnv(d.report!, settings);
       if (env.missing.length > 0) throw missingEnvError(service.name, d.repoUrl, env.missing);
       // Said when the app is deployed from its source; a settings change of the same build does not repeat it.
       if (env.defaulted.length > 0 && d.kind !== 'settings') {
@@ -146,40 +163,36 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
           logs: env.defaulted.map((v) => `warning: ${v.name} is read with a default (${v.source}) and has no value on ${service.name}`),
         });
       }
-      if (!d.artifact) {
+      if (state === 'building') {
         stage = 'generating';
-        const build = await step(
-          this.bus.request(buildSubject, {
-            deploymentId: d.id,
-            source,
-            commitSha: d.commitSha,
-            serviceName: d.serviceName!,
-            report: d.report,
-            target: d.target,
-            sealedToken,
-            buildEnv: settings.buildEnv,
-          }),
-        );
+        const build = await step('build', {
+          deploymentId: d.id,
+          source,
+          commitSha: d.commitSha,
+          serviceName: d.serviceName!,
+          report: d.report!,
+          target: d.target,
+          sealedToken,
+          buildEnv: settings.buildEnv,
+        });
         d.artifact = build.artifact;
-        await apply({ artifact: d.artifact });
+        await apply('built', { artifact: d.artifact });
       }
       stage = 'deploying';
-      const live = await step(
-        this.bus.request(deploySubject, {
-          deploymentId: d.id,
-          serviceName: d.serviceName!,
-          artifact: d.artifact,
-          report: d.report,
-          target: d.target,
-          settings,
-          settingsVersion: d.settingsVersion!,
-        }),
-      );
+      const live = await step('deploy', {
+        deploymentId: d.id,
+        serviceName: d.serviceName!,
+        artifact: d.artifact!,
+        report: d.report!,
+        target: d.target,
+        settings,
+        settingsVersion: d.settingsVersion!,
+      });
       // Whatever a cancel says now, this revision serves: the service records it.
       const revision = d.target === 'cloudrun' ? `${d.serviceName!}-${d.id.slice(0, 8).toLowerCase()}` : d.id;
       await this.services.wentLive(service.id, { deploymentId: d.id, revision, url: live.url, region: live.region, target: d.target });
       try {
-        await apply({
+        await apply('deployed', {
           status: 'live',
           stage: 'live',
           progress: 100,

@@ -1,0 +1,150 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { analyzeSubject, buildSubject, deploySubject, type AnalysisReport, type RequestOf, type ResponseOf } from '#contracts';
+import { InProcessBus, MessagingModule, startMicroservice } from '#messaging';
+import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
+import { DeploymentEntity } from '../database/deployment.entity.js';
+import { OrchestratorModule } from '../orchestrator.module.js';
+import { orchestratorConfigSchema } from '../orchestrator.config.js';
+import { MAX_ATTEMPTS, WorkflowService } from './workflow.service.js';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const REPORT: AnalysisReport = {
+  language: 'node',
+  framework: null,
+  runtime: { name: 'node', version: null },
+  packageManager: 'npm',
+  commands: { install: [], build: [], start: 'npm start' },
+  port: 3000,
+  portFromEnv: true,
+  env: [],
+  appPath: '.',
+  evidence: [],
+  confidence: 1,
+  warnings: [],
+  services: [],
+};
+
+/** Which steps ran, per deployment. */
+const ran: { step: string; deploymentId: string }[] = [];
+
+@Controller()
+class FakeWorkers {
+  @MessagePattern(analyzeSubject.subject)
+  analyze(@Payload() req: RequestOf<typeof analyzeSubject>): ResponseOf<typeof analyzeSubject> {
+    ran.push({ step: 'analyze', deploymentId: req.deploymentId! });
+    return { commitSha: null, sourceName: 'lease', report: REPORT };
+  }
+
+  @MessagePattern(buildSubject.subject)
+  build(@Payload() req: RequestOf<typeof buildSubject>): ResponseOf<typeof buildSubject> {
+    ran.push({ step: 'build', deploymentId: req.deploymentId });
+    return { artifact: { kind: 'local', releaseDir: '/nowhere', appDir: '/nowhere' }, dockerfile: '', dockerignore: '' };
+  }
+
+  @MessagePattern(deploySubject.subject)
+  deploy(@Payload() req: RequestOf<typeof deploySubject>): ResponseOf<typeof deploySubject> {
+    ran.push({ step: 'deploy', deploymentId: req.deploymentId });
+    return { url: 'http://127.0.0.1:1', serviceName: req.serviceName, region: 'local', image: 'local:x' };
+  }
+}
+
+describe(`${WorkflowService.name}: the lease, resuming and MAX_ATTEMPTS`, () => {
+  const schema = `unit_workflow_${randomBytes(4).toString('hex')}`;
+  const bus = new InProcessBus();
+  const orchestrators: INestMicroservice[] = [];
+  let workers: INestMicroservice;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    const config = orchestratorConfigSchema.parse({ DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
+    // Two orchestrators of one installation: one database, one bus.
+    for (let i = 0; i < 2; i++) {
+      orchestrators.push(
+        await startMicroservice(OrchestratorModule.forRoot(config, bus), 'orchestrator', { bus }, { shutdownHooks: false, logger: ['error'] }),
+      );
+    }
+    @Module({ imports: [MessagingModule.forRoot('workers', { bus })], controllers: [FakeWorkers] })
+    class WorkersModule {}
+    workers = await startMicroservice({ module: WorkersModule }, 'workers', { bus }, { shutdownHooks: false, logger: ['error'] });
+    db = orchestrators[0]!.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await workers?.close();
+    await db?.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
+    for (const o of orchestrators) await o.close();
+  });
+
+  beforeEach(() => {
+    ran.length = 0;
+  });
+
+  const repo = () => db.getRepository(DeploymentEntity);
+  const row = (id: string) => repo().findOneByOrFail({ id });
+  const messages = async (id: string) =>
+    (await db.getRepository(DeploymentEventEntity).find({ where: { deploymentId: id }, order: { seq: 'ASC' } })).map((e) => e.message);
+  const stepsOf = (id: string) => ran.filter((r) => r.deploymentId === id).map((r) => r.step);
+  async function insert(changes: Partial<DeploymentEntity> = {}): Promise<string> {
+    const id = randomUUID();
+    await repo().insert({ id, owner: 'alice', status: 'queued', stage: 'queued', progress: 0, repoUrl: '/x', target: 'local', ...changes });
+    return id;
+  }
+  const workflows = () => orchestrators.map((o) => o.get(WorkflowService));
+
+  it('runs a deployment once when two orchestrators start it at the same moment: one holds the lease', async () => {
+    const id = await insert();
+    for (const w of workflows()) w.start(id);
+    await expect.poll(async () => (await row(id)).status).toBe('live');
+    const d = await row(id);
+    expect(d.attempts).toBe(1);
+    expect(d.leaseOwner).toBeNull();
+    expect(stepsOf(id)).toEqual(['analyze', 'build', 'deploy']);
+    expect(await messages(id)).not.toContain(expect.stringMatching(/Resuming/));
+  });
+
+  it('leaves alone a deployment whose lease another live orchestrator holds', async () => {
+    const id = await insert({ status: 'running', leaseOwner: 'elsewhere:1', leaseExpiresAt: new Date(Date.now() + 3600_000), attempts: 1 });
+    for (const w of workflows()) w.start(id);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await row(id)).toMatchObject({ status: 'running', leaseOwner: 'elsewhere:1', attempts: 1 });
+    expect(stepsOf(id)).toEqual([]);
+  });
+
+  it('resumes a deployment whose lease ran out after its last stored step, and says so', async () => {
+    const id = await insert({
+      status: 'running',
+      stage: 'building',
+      report: REPORT,
+      serviceName: 'lease',
+      leaseOwner: 'dead:1',
+      leaseExpiresAt: new Date(Date.now() - 1000),
+      attempts: 1,
+    });
+    workflows()[0]!.start(id);
+    await expect.poll(async () => (await row(id)).status).toBe('live');
+    expect(stepsOf(id)).toEqual(['build', 'deploy']);
+    expect((await row(id)).attempts).toBe(2);
+    expect(await messages(id)).toContain('Resuming after an interruption (attempt 2)');
+  });
+
+  it(`gives a deployment up with INTERRUPTED once it was interrupted ${MAX_ATTEMPTS} times`, async () => {
+    const id = await insert({
+      status: 'running',
+      stage: 'building',
+      report: REPORT,
+      leaseOwner: 'dead:1',
+      leaseExpiresAt: new Date(Date.now() - 1000),
+      attempts: MAX_ATTEMPTS,
+    });
+    workflows()[1]!.start(id);
+    await expect.poll(async () => (await row(id)).status).toBe('failed');
+    expect(await row(id)).toMatchObject({ errorCode: 'INTERRUPTED', errorMessage: `The deployment was interrupted ${MAX_ATTEMPTS} times and was stopped.` });
+    expect(stepsOf(id)).toEqual([]);
+  });
+});
