@@ -10,7 +10,7 @@ if (!process.env.API_KEY) {
   process.exit(1);
 }
 
-/** A secret is never shown, only a fingerprint that proves which value the app has. */
+/** A key or secret is never shown, only a fingerprint that proves which value the app has. */
 function fingerprint(value) {
   return value ? createHash('sha256').update(value).digest('hex').slice(0, 16) : null;
 }
@@ -20,7 +20,7 @@ const server = http.createServer((req, res) => {
   res.end(
     JSON.stringify({
       greeting,
-      apiKey: process.env.API_KEY,
+      apiKeySha256: fingerprint(process.env.API_KEY),
       webhookSecretSha256: fingerprint(process.env.WEBHOOK_SECRET ?? null),
       path: req.url,
     }),

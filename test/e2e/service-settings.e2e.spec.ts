@@ -54,7 +54,7 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
 
   const deployments = async () => (await apiJson<{ deployments: DeploymentSummary[] }>(server(), '/api/deployments?limit=200')).deployments;
   const eventsOf = async (id: string) => (await apiJson<{ events: DeploymentEvent[] }>(server(), `/api/deployments/${id}`)).events;
-  const answer = async () => JSON.parse((await getText(url)).body) as { greeting: string; apiKey: string; webhookSecretSha256: string | null };
+  const answer = async () => JSON.parse((await getText(url)).body) as { greeting: string; apiKeySha256: string; webhookSecretSha256: string | null };
 
   // What the server process itself writes goes to the "server log" too.
   const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
@@ -100,7 +100,7 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Settings version 1 of needs-api-key');
     url = result.stdout.trim().split('\n').at(-1)!;
-    expect(await answer()).toEqual({ greeting: 'Howdy', apiKey: 'first-key', webhookSecretSha256: sha16(SECRET), path: '/' });
+    expect(await answer()).toEqual({ greeting: 'Howdy', apiKeySha256: sha16('first-key'), webhookSecretSha256: sha16(SECRET), path: '/' });
 
     const listed = await servergem(['env', 'list', 'needs-api-key', '--json']);
     const settings = JSON.parse(listed.stdout) as ServiceSettingsView;
@@ -117,7 +117,7 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
     expect(result.stdout).toContain('settings version 2 (API_KEY)');
     expect(result.stdout).toContain('▸ deploying');
     expect(result.stdout.trim().split('\n').at(-1)).toBe(url);
-    expect(await answer()).toMatchObject({ apiKey: 'second-key', greeting: 'Howdy', webhookSecretSha256: sha16(SECRET) });
+    expect(await answer()).toMatchObject({ apiKeySha256: sha16('second-key'), greeting: 'Howdy', webhookSecretSha256: sha16(SECRET) });
 
     const all = await deployments();
     expect(all).toHaveLength(before + 1);
@@ -139,9 +139,9 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
     const result = await servergem(['env', 'unset', 'needs-api-key', 'API_KEY']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('(MISSING_ENV)');
-    expect(await answer()).toMatchObject({ apiKey: 'second-key' });
+    expect(await answer()).toMatchObject({ apiKeySha256: sha16('second-key') });
     expect((await servergem(['env', 'set', 'needs-api-key', 'API_KEY=third-key'])).code).toBe(0);
-    expect(await answer()).toMatchObject({ apiKey: 'third-key' });
+    expect(await answer()).toMatchObject({ apiKeySha256: sha16('third-key') });
   });
 
   it('refuses a bad settings value over REST, the CLI and the chat, and stores nothing', async () => {
@@ -225,7 +225,7 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
         socket.on('deployment_error', (e) => e.data.deploymentId === deploymentId && done(`error ${e.data.code}`));
       });
       expect(outcome).toBe(url);
-      expect(await answer()).toMatchObject({ greeting: 'Bonjour', apiKey: 'third-key' });
+      expect(await answer()).toMatchObject({ greeting: 'Bonjour', apiKeySha256: sha16('third-key') });
     } finally {
       socket.close();
     }
@@ -237,7 +237,7 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
     expect(redeployed.code).toBe(0);
     expect(redeployed.stdout).toContain('▸ building');
     expect(redeployed.stdout.trim().split('\n').at(-1)).toBe(url);
-    expect(await answer()).toMatchObject({ greeting: 'Bonjour', apiKey: 'third-key', webhookSecretSha256: sha16(SECRET) });
+    expect(await answer()).toMatchObject({ greeting: 'Bonjour', apiKeySha256: sha16('third-key'), webhookSecretSha256: sha16(SECRET) });
 
     const revisions = await servergem(['revisions', 'needs-api-key']);
     expect(revisions.code).toBe(0);
