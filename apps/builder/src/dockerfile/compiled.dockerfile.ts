@@ -76,11 +76,16 @@ WORKDIR /app
 COPY . .
 RUN --mount=type=cache,target=${cache} ${buildCommand}
 
-FROM eclipse-temurin:${jdk}-jre
+${jreStage(port, jarPath, jdk, start)}`;
+}
+
+/** The runtime stage of a JVM app: the built folder (a jar, a staged app) on the JRE as an unprivileged user. */
+export function jreStage(port: number, folder: string, jdk: string, start: string): string {
+  return `FROM eclipse-temurin:${jdk}-jre
 ENV PORT=${port} \\
     JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 ${ADD_APP_USER}WORKDIR /app
-COPY --from=build --chown=app:app /app/${jarPath} /app/${jarPath}
+COPY --from=build --chown=app:app /app/${folder} /app/${folder}
 USER app
 EXPOSE ${port}
 ${cmd(start)}

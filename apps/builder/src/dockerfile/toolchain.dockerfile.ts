@@ -1,4 +1,5 @@
 import type { AnalysisReport } from '#contracts';
+import { jreStage } from './compiled.dockerfile.js';
 import { appNoun, ADD_APP_USER, cmd, header, runAll, portOf } from './dockerfile-parts.js';
 
 /** The folder of the start command's artifact, up to its first wildcard: what the runtime stage copies. */
@@ -11,18 +12,9 @@ function artifactFolder(start: string, pattern: RegExp, fallback: string): strin
 
 const JAR = /-jar\s+(\S+\.jar)\b/;
 
-/** A jar (or staged app) on the JRE as an unprivileged user: the runtime stage of Clojure and Scala. */
+/** A jar (or staged app) on the JRE: the runtime stage of Clojure and Scala. */
 function jvmRuntime(report: AnalysisReport, folder: string, jdk: string): string {
-  const port = portOf(report);
-  return `FROM eclipse-temurin:${jdk}-jre
-ENV PORT=${port} \\
-    JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
-${ADD_APP_USER}WORKDIR /app
-COPY --from=build --chown=app:app /app/${folder} /app/${folder}
-USER app
-EXPOSE ${port}
-${cmd(report.commands.start!)}
-`;
+  return jreStage(portOf(report), folder, jdk, report.commands.start!);
 }
 
 /** Clojure: Leiningen or the Clojure CLI (tools.build) makes an uberjar; the jar alone runs on the JRE. */
