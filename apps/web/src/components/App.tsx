@@ -11,7 +11,7 @@ import { SecretField } from './SecretField';
 export function App() {
   const [accessToken, setAccessToken] = useState(accessTokenStore.get);
   const [githubToken, setGithubToken] = useState(githubTokenStore.get);
-  const { connection, chat, awaitingReply, deployment, send, clearDeployment, socket } = useServerGem(accessToken);
+  const { connection, chat, awaitingReply, deployment, send, press, clearDeployment, socket } = useServerGem(accessToken);
   const connected = connection.state === 'connected';
 
   const saveAccessToken = useCallback((token: string) => {
@@ -50,7 +50,7 @@ export function App() {
       <main className="layout">
         <div className="column">
           <DeployForm connected={connected} busy={awaitingReply} githubToken={githubToken} onGithubToken={saveGithubToken} onDeploy={send} socket={socket} />
-          <Chat entries={chat} connected={connected} awaitingReply={awaitingReply} githubToken={githubToken} onSend={send} />
+          <Chat entries={chat} connected={connected} awaitingReply={awaitingReply} githubToken={githubToken} onSend={send} onPress={press} />
         </div>
         <div className="column column-wide">
           <section className="card" aria-labelledby="progress-title">

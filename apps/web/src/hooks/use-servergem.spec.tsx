@@ -30,17 +30,19 @@ describe(useServerGem.name, () => {
   const sockets: Socket[] = [];
   const messages: ClientMessage[] = [];
   const subscribes: SubscribeRequest[] = [];
+  let reply: { content: string; actions: unknown[]; metadata: Record<string, unknown> };
 
   beforeEach(async () => {
     sessionStorage.clear();
     sockets.length = messages.length = subscribes.length = 0;
+    reply = { content: 'Deploying **/srv/app**.', actions: [], metadata: { deploymentId: id } };
     http = createServer();
     io = new Server(http);
     io.on('connection', (socket) => {
       sockets.push(socket);
       socket.on('message', (payload: ClientMessage) => {
         messages.push(payload);
-        socket.emit('message', { type: 'message', data: { content: 'Deploying **/srv/app**.', actions: [], metadata: { deploymentId: id } } });
+        socket.emit('message', { type: 'message', data: reply });
         socket.emit('deployment_update', update(1, ['$ npm ci']));
         socket.emit('deployment_update', update(2, ['added 1 package']));
       });
@@ -103,5 +105,35 @@ describe(useServerGem.name, () => {
     expect(result.current.connection.reason).toMatch(/login link/);
     rerender({ token: 'the-install-token' });
     await waitFor(() => expect(result.current.connection.state).toBe('connected'));
+  });
+
+  it('keeps a reply’s buttons, intent and diagnoses, and answers a confirmation with its id', async () => {
+    const confirmId = '0b6c8a2e-1d3f-4e5a-9b7c-6d5e4f3a2b10';
+    const confirm = { id: confirmId, label: 'Confirm', type: 'confirm', style: 'danger' };
+    const diagnosis = {
+      rule: 'missing-env',
+      title: 'Missing GREETING',
+      explanation: 'x',
+      evidence: ['GREETING'],
+      fix: { summary: 'set GREETING', needsValues: ['GREETING'] },
+    };
+    reply = {
+      content: 'Roll back?',
+      actions: [confirm, { ...confirm, label: 'Cancel', type: 'dismiss' }],
+      metadata: { intent: { kind: 'rollback', service: 'web', confirmation: 'required' }, diagnoses: [diagnosis] },
+    };
+    const { result } = renderHook(() => useServerGem('', url));
+    await waitFor(() => expect(result.current.connection.state).toBe('connected'));
+    act(() => void result.current.send('roll web back'));
+    await waitFor(() => expect(result.current.chat).toHaveLength(2));
+    const asked = result.current.chat[1];
+    expect(asked).toMatchObject({ from: 'agent', intent: { kind: 'rollback', service: 'web' }, diagnoses: [diagnosis] });
+    expect(asked.actions).toHaveLength(2);
+
+    act(() => void result.current.press(asked.id, asked.actions![0]));
+    await waitFor(() => expect(messages).toHaveLength(2));
+    expect(messages[1]).toMatchObject({ message: 'Confirm', context: { action: 'confirm', actionId: confirmId } });
+    expect(result.current.chat[1].answered).toBe(`confirm:${confirmId}`);
+    expect(result.current.chat[2]).toMatchObject({ from: 'user', content: 'Confirm' });
   });
 });

@@ -4,9 +4,11 @@ import {
   deploymentCompleteSchema,
   deploymentErrorSchema,
   deploymentUpdateSchema,
+  diagnosisSchema,
   requestErrorSchema,
   serverMessageSchema,
   type ClientMessage,
+  type ChatAction,
   type ClientToServerEvents,
   type DeploymentComplete,
   type DeploymentError,
@@ -16,6 +18,9 @@ import {
 import { chatStore, deploymentStore, type StoredChatEntry } from '../lib/browser-storage';
 import { applyComplete, applyError, applyUpdate, isFinished, newDeployment, type DeploymentState } from '../lib/deployment-state';
 import { newId } from '../lib/format';
+import { z } from 'zod';
+
+const diagnosesSchema = z.array(diagnosisSchema);
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'unauthorized' | 'down';
 export interface Connection {
@@ -128,8 +133,20 @@ export function useServerGem(accessToken: string, serverUrl?: string) {
       const parsed = serverMessageSchema.safeParse(payload);
       if (!parsed.success) return;
       setAwaitingReply(false);
-      const { content, metadata } = parsed.data.data;
-      if (content) setChat((entries) => [...entries, { id: newId(), from: 'agent', content }]);
+      const { content, actions, metadata } = parsed.data.data;
+      const diagnoses = diagnosesSchema.safeParse(metadata.diagnoses);
+      if (content || actions.length)
+        setChat((entries) => [
+          ...entries,
+          {
+            id: newId(),
+            from: 'agent',
+            content,
+            ...(actions.length ? { actions } : {}),
+            ...(metadata.intent ? { intent: metadata.intent } : {}),
+            ...(diagnoses.success && diagnoses.data.length ? { diagnoses: diagnoses.data } : {}),
+          },
+        ]);
       if (typeof metadata.deploymentId === 'string') dispatch({ type: 'watch', deploymentId: metadata.deploymentId });
     });
     socket.on('deployment_update', (payload) => {
@@ -174,7 +191,26 @@ export function useServerGem(accessToken: string, serverUrl?: string) {
     return true;
   }, []);
 
+  /**
+   * A reply's `confirm` / `dismiss` button answers its confirmation: `context.action` + `actionId`, the
+   * label shown as what the user said. (`reply` and `prompt` buttons are the chat box's own.)
+   */
+  const press = useCallback((entryId: string, action: ChatAction): boolean => {
+    const socket = socketRef.current;
+    if (!socket?.connected) return false;
+    if (action.type === 'confirm' || action.type === 'dismiss') {
+      setChat((entries) => [
+        ...entries.map((entry) => (entry.id === entryId ? { ...entry, answered: `${action.type}:${action.id}` } : entry)),
+        { id: newId(), from: 'user' as const, content: action.label },
+      ]);
+      setAwaitingReply(true);
+      socket.emit('message', { type: 'message', message: action.label, context: { action: action.type, actionId: action.id }, clientMessageId: newId() });
+      return true;
+    }
+    return false;
+  }, []);
+
   const clearDeployment = useCallback(() => dispatch({ type: 'clear' }), []);
 
-  return { connection, chat, awaitingReply, deployment, send, clearDeployment, socket };
+  return { connection, chat, awaitingReply, deployment, send, press, clearDeployment, socket };
 }

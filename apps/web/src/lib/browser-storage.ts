@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatActionSchema, chatIntentSchema, diagnosisSchema } from '#contracts';
 import { deploymentStateSchema, type DeploymentState } from './deployment-state';
 
 const DEPLOYMENT_KEY = 'servergem.deployment';
@@ -8,7 +9,18 @@ const CHAT_KEY = 'servergem.chat';
 // Enough conversation to pick up after a reload without letting the tab's storage grow forever.
 const CHAT_KEPT = 200;
 
-const chatEntrySchema = z.object({ id: z.string(), from: z.enum(['user', 'agent', 'error']), content: z.string(), hint: z.string().optional() });
+const chatEntrySchema = z.object({
+  id: z.string(),
+  from: z.enum(['user', 'agent', 'error']),
+  content: z.string(),
+  hint: z.string().optional(),
+  /** The reply's buttons, what the agent understood, and the failures it explained. */
+  actions: z.array(chatActionSchema).optional(),
+  intent: chatIntentSchema.optional(),
+  diagnoses: z.array(diagnosisSchema).optional(),
+  /** The button of this reply that was pressed (`type:id`): its confirmation is answered, the others are spent. */
+  answered: z.string().optional(),
+});
 export type StoredChatEntry = z.infer<typeof chatEntrySchema>;
 
 // Storage can throw (private mode, quota, disabled cookies); the page must keep working without it.
