@@ -13,6 +13,7 @@ import {
   type ServerMessage,
   type ServerToClientEvents,
 } from '#contracts';
+import { DeployProgress } from './deploy-progress.js';
 import { callServer } from './server-api.js';
 
 export interface DeployOptions {
@@ -70,13 +71,14 @@ function streamDeployment(options: Pick<DeployOptions, 'server' | 'json' | 'toke
     });
     let deploymentId: string | undefined = known;
     let lastSeq = 0;
-    let lastStage = '';
+    const progress = new DeployProgress(process.stdout);
     let connectedOnce = false;
     let finished = false;
     const finish = (code: number) => {
       if (finished) return;
       finished = true;
       socket.close();
+      progress.finish();
       done(code);
     };
 
@@ -111,17 +113,13 @@ function streamDeployment(options: Pick<DeployOptions, 'server' | 'json' | 'toke
       if (update.deploymentId !== deploymentId || update.seq <= lastSeq) return;
       lastSeq = update.seq;
       if (options.json) return emitJson(payload);
-      if (update.stage !== lastStage) {
-        lastStage = update.stage;
-        out(`\n▸ ${update.stage} (${update.progress}%)`);
-      }
-      if (update.message) out(`  ${update.message}`);
-      for (const line of update.logs) out(`  │ ${line}`);
+      progress.update(update);
     });
     socket.on('deployment_complete', (payload: DeploymentComplete) => {
       if (payload.data.deploymentId !== deploymentId) return;
       if (options.json) emitJson(payload);
       else {
+        progress.finish();
         out(`\n✔ ${payload.data.service_name} is live`);
         out(payload.data.url);
       }
@@ -131,6 +129,7 @@ function streamDeployment(options: Pick<DeployOptions, 'server' | 'json' | 'toke
       if (payload.data.deploymentId !== deploymentId) return;
       if (options.json) emitJson(payload);
       else {
+        progress.finish();
         err(`\n✖ ${payload.data.stage} failed (${payload.data.code}): ${payload.data.message}`);
         if (payload.data.hint) err(`hint: ${payload.data.hint}`);
       }
