@@ -1,18 +1,26 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useState, type MouseEvent } from 'react';
 import { useServerGem } from '../hooks/use-servergem';
 import { accessTokenStore, githubTokenStore } from '../lib/browser-storage';
+import { useRoute } from '../lib/route';
 import { Chat } from './Chat';
 import { ConnectionStatus } from './ConnectionStatus';
 import { DeployForm } from './DeployForm';
+import { DeploymentPage } from './DeploymentPage';
 import { DeploymentView } from './DeploymentView';
 import { History } from './History';
 import { SecretField } from './SecretField';
+import { ServicesPage } from './ServicesPage';
 
 export function App() {
   const [accessToken, setAccessToken] = useState(accessTokenStore.get);
   const [githubToken, setGithubToken] = useState(githubTokenStore.get);
   const { connection, chat, awaitingReply, deployment, send, press, clearDeployment, socket } = useServerGem(accessToken);
   const connected = connection.state === 'connected';
+  const [route, navigate] = useRoute();
+  const link = (path: string) => (event: MouseEvent) => {
+    event.preventDefault();
+    navigate(path);
+  };
 
   const saveAccessToken = useCallback((token: string) => {
     accessTokenStore.set(token);
@@ -35,6 +43,14 @@ export function App() {
           </span>
           ServerGem
         </h1>
+        <nav className="topbar-nav" aria-label="Pages">
+          <a href="/" aria-current={route.page === 'home' ? 'page' : undefined} onClick={link('/')}>
+            Deploy
+          </a>
+          <a href="/services" data-testid="nav-services" aria-current={route.page === 'services' ? 'page' : undefined} onClick={link('/services')}>
+            Services
+          </a>
+        </nav>
         <ConnectionStatus connection={connection} />
         <div className="topbar-settings">
           <SecretField
@@ -47,7 +63,9 @@ export function App() {
           />
         </div>
       </header>
-      <main className="layout">
+      {route.page === 'services' && <ServicesPage accessToken={accessToken} selected={route.name} navigate={navigate} />}
+      {route.page === 'deployment' && <DeploymentPage id={route.id} accessToken={accessToken} />}
+      <main className="layout" hidden={route.page !== 'home'}>
         <div className="column">
           <DeployForm connected={connected} busy={awaitingReply} githubToken={githubToken} onGithubToken={saveGithubToken} onDeploy={send} socket={socket} />
           <Chat entries={chat} connected={connected} awaitingReply={awaitingReply} githubToken={githubToken} onSend={send} onPress={press} />

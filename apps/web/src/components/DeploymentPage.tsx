@@ -1,0 +1,41 @@
+import { useEffect, useState } from 'react';
+import { getDeployment } from '../lib/api-client';
+import { fromStored, isFinished, type DeploymentState } from '../lib/deployment-state';
+import { DeploymentView } from './DeploymentView';
+
+/** `/deployments/:id`: one deployment from the server, read again until it ends (a reload shows it too). */
+export function DeploymentPage({ id, accessToken }: { id: string; accessToken: string }) {
+  const [state, setState] = useState<DeploymentState | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    const abort = new AbortController();
+    let timer: number | undefined;
+    getDeployment(id, accessToken, abort.signal).then(
+      ({ deployment, events }) => {
+        const next = fromStored(deployment, events);
+        setState(next);
+        setError(null);
+        if (!isFinished(next)) timer = window.setTimeout(() => setTick((t) => t + 1), 1000);
+      },
+      (e: unknown) => !abort.signal.aborted && setError(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      abort.abort();
+      window.clearTimeout(timer);
+    };
+  }, [id, accessToken, tick]);
+
+  return (
+    <main className="layout">
+      <div className="column column-wide">
+        <section className="card" aria-labelledby="deployment-page-title">
+          <h2 id="deployment-page-title">Deployment {id.slice(0, 8)}</h2>
+          {error && <p className="chat-error">{error}</p>}
+          {state && <DeploymentView deployment={state} testIdPrefix="deployment" accessToken={accessToken} />}
+        </section>
+      </div>
+    </main>
+  );
+}

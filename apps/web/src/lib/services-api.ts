@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { ownedServiceSchema, serviceRevisionSchema, serviceSettingsViewSchema } from '#contracts';
+import { ApiError } from './api-client';
+
+const errorSchema = z.object({ message: z.string(), hint: z.string().optional() });
+
+async function call<T>(method: string, path: string, schema: z.ZodType<T>, accessToken: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const json: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = errorSchema.safeParse(json);
+    throw new ApiError(
+      error.success ? error.data.message : `The server answered ${response.status}.`,
+      response.status,
+      error.success ? error.data.hint : undefined,
+    );
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new ApiError('The server sent an answer this page does not understand.', response.status);
+  return parsed.data;
+}
+
+const service = (name: string) => `/api/services/${encodeURIComponent(name)}`;
+const deploymentStarted = z.looseObject({ deploymentId: z.string().nullable().optional() });
+
+/** The REST of `/api/services`: what the Services page reads and does. */
+export const servicesApi = {
+  list: (token: string) => call('GET', '/api/services', z.object({ services: z.array(ownedServiceSchema) }), token).then((r) => r.services),
+  revisions: (name: string, token: string) =>
+    call('GET', `${service(name)}/revisions`, z.object({ revisions: z.array(serviceRevisionSchema) }), token).then((r) => r.revisions),
+  logs: (name: string, token: string) => call('GET', `${service(name)}/logs?tail=200`, z.object({ lines: z.array(z.string()) }), token).then((r) => r.lines),
+  settings: (name: string, token: string) =>
+    call('GET', `${service(name)}/settings`, z.object({ settings: serviceSettingsViewSchema }), token).then((r) => r.settings),
+  /** Sets variables (in clear) and secrets (write-only); a new revision of the same build rolls them out. */
+  setEnv: (name: string, token: string, change: { env?: Record<string, string>; secrets?: Record<string, string> }) =>
+    call('PUT', `${service(name)}/env`, deploymentStarted, token, change),
+  unsetEnv: (name: string, variable: string, token: string) => call('DELETE', `${service(name)}/env/${encodeURIComponent(variable)}`, deploymentStarted, token),
+  rollback: (name: string, revision: string, token: string) =>
+    call('POST', `${service(name)}/rollback`, z.looseObject({ revision: z.string() }), token, { revision }),
+  redeploy: (name: string, token: string) => call('POST', `${service(name)}/redeploy`, deploymentStarted, token, {}),
+  stop: (name: string, token: string) => call('POST', `${service(name)}/stop`, z.looseObject({}), token, {}),
+  start: (name: string, token: string) => call('POST', `${service(name)}/start`, z.looseObject({}), token, {}),
+  remove: (name: string, token: string) => call('DELETE', service(name), z.looseObject({}), token),
+};
