@@ -83,4 +83,30 @@ describe.skipIf(!existsSync(CHROMIUM))('cancelling a running build from the web 
     expect(deployments[0]).toMatchObject({ status: 'cancelled', cancelledBy: 'local' });
     expect((await getText(url)).status).toBe(200);
   });
+
+  it('from the Services page: Redeploy opens the deployment at /deployments/:id, whose cancel button stops the build', { timeout: 120_000 }, async () => {
+    const { services } = await apiJson<{ services: { name: string; repoUrl: string }[] }>(sut, '/api/services');
+    const name = services.find((s) => s.repoUrl === source)!.name;
+    const page = await browser.newPage();
+    await page.goto(sut.loginUrl!);
+    await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('nav-services').click();
+    await page.locator(`[data-testid="services-list"] [data-name="${name}"] button`).click();
+    await page.getByTestId('redeploy-button').click();
+    await page.waitForURL(/\/deployments\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+    const id = /\/deployments\/([0-9a-f-]{36})$/.exec(page.url())![1];
+    // A reload keeps the page: the gateway answers the deep link with the UI.
+    await page.reload();
+    await page
+      .getByTestId('deployment-logs')
+      .getByText(/slow build: pid \d+/)
+      .waitFor({ timeout: 60_000 });
+    await page.getByTestId('cancel-button').click();
+    await page.getByTestId('deployment-error').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('deployment-error').textContent()).toContain('Cancelled while building');
+    await page.screenshot({ path: join(SCREENSHOTS, 'services-redeploy-cancelled.png'), fullPage: true });
+    const { deployment } = await apiJson<{ deployment: DeploymentSummary }>(sut, `/api/deployments/${id}`);
+    expect(deployment.status).toBe('cancelled');
+    expect((await getText(url)).status).toBe(200);
+  });
 });
