@@ -3,6 +3,8 @@ import type { Redactor } from '#common';
 import type { MessageBus } from './message-bus.js';
 
 /** The progress subject's cap on lines per request. */
+/** How long a step's reports wait for an orchestrator to be back before the step fails. */
+const ORCHESTRATOR_GONE_MS = 60_000;
 const MAX_BATCH = 1000;
 
 interface Report {
@@ -71,7 +73,7 @@ export class ProgressReporter {
     const deploymentId = this.deploymentId!;
     for (let report = this.queue.shift(); report; report = this.queue.shift()) {
       try {
-        await this.bus.request(progressSubject, { deploymentId, ...report });
+        await this.sendRetrying(deploymentId, report);
       } catch (error) {
         this.failure ??= error;
       }
@@ -83,5 +85,23 @@ export class ProgressReporter {
   private clean(text: string): string {
     const redacted = this.redactor ? this.redactor.redact(text) : text;
     return redacted.length > 8192 ? `${redacted.slice(0, 8190)}…` : redacted;
+  }
+
+  /**
+   * Sends one report; while no orchestrator is there (it crashed and another, or it once
+   * restarted, takes the deployment over) the step goes on and the report waits, up to a minute.
+   */
+  private async sendRetrying(deploymentId: string, report: Report): Promise<void> {
+    const giveUpAt = Date.now() + ORCHESTRATOR_GONE_MS;
+    for (let wait = 500; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        await this.bus.request(progressSubject, { deploymentId, ...report });
+        return;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if ((code !== 'SERVICE_UNAVAILABLE' && code !== 'TIMEOUT') || Date.now() + wait > giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 }

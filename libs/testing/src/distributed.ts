@@ -9,6 +9,10 @@ export interface Distributed {
   token: string;
   processes: Map<string, ChildProcess>;
   output: Map<string, string[]>;
+  /** Starts (again) one service's process under a name: `builder` after it was killed, or `builder-2` for a second replica. */
+  start(name: string, service?: (typeof SERVICES)[number]): ChildProcess;
+  /** SIGKILLs a process and resolves once it is gone: a crash, with no chance to tidy up. */
+  kill(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,18 +36,27 @@ export async function startDistributed(root: string, env: NodeJS.ProcessEnv): Pr
   env = { ...env, AUTH_TOKEN: env.AUTH_TOKEN ?? token };
   const processes = new Map<string, ChildProcess>();
   const output = new Map<string, string[]>();
-  for (const service of SERVICES) {
+  const start = (name: string, service: (typeof SERVICES)[number] = name as (typeof SERVICES)[number]): ChildProcess => {
     const child = spawn(process.execPath, [join(root, `dist/apps/${service}/src/main.js`)], {
       cwd: root,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const lines: string[] = [];
-    output.set(service, lines);
+    const lines = output.get(name) ?? [];
+    output.set(name, lines);
     child.stdout!.setEncoding('utf8').on('data', (c: string) => lines.push(c));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => lines.push(c));
-    processes.set(service, child);
-  }
+    processes.set(name, child);
+    return child;
+  };
+  const kill = (name: string): Promise<void> =>
+    new Promise((resolve) => {
+      const child = processes.get(name);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  for (const service of SERVICES) start(service);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -59,7 +72,7 @@ export async function startDistributed(root: string, env: NodeJS.ProcessEnv): Pr
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, token, processes, output, stop: () => stopAll(processes) };
+  return { url, token, processes, output, start, kill, stop: () => stopAll(processes) };
 }
 
 async function stopAll(processes: Map<string, ChildProcess>): Promise<void> {
