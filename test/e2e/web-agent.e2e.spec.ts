@@ -9,6 +9,7 @@ import { buildWebUi, CHROMIUM, launchChromium, SCREENSHOTS } from './web-browser
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const nodeHello = resolve(import.meta.dirname, '../../examples/node-hello');
+const needsEnv = resolve(import.meta.dirname, '../fixtures/needs-env');
 
 async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -108,4 +109,33 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI: the chat’s replies and the Ser
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it(
+    'a MISSING_ENV failure explained in the chat: its Set button puts the command in the box, the value typed deploys it live',
+    { timeout: 120_000 },
+    async () => {
+      expect((await deployOverSocket(sut, { repoUrl: needsEnv })).error).toMatchObject({ code: 'MISSING_ENV' });
+      const { page, errors } = await openPage();
+      await say(page, 'why did it fail?');
+      await page.locator('[data-testid="chat-intent"][data-kind="explain_failure"]').last().waitFor({ timeout: 30_000 });
+      const set = page.locator('[data-testid="chat-action"][data-action-type="prompt"]').last();
+      expect(await set.textContent()).toContain('GREETING');
+      await set.click();
+      const input = page.locator('[data-testid="chat-input"]');
+      expect(await input.inputValue()).toBe('set GREETING= on needs-env');
+      await page.screenshot({ path: join(SCREENSHOTS, 'chat-missing-env.png') });
+      await input.fill('set GREETING=hello-from-the-page on needs-env');
+      await input.press('Enter');
+      await page.locator('[data-testid="chat-intent"][data-kind="set_env"]').last().waitFor({ timeout: 30_000 });
+      let url = '';
+      await until(async () => {
+        const { service } = await apiJson<{ service: { state: string; url: string } }>(sut, '/api/services/needs-env');
+        url = service.url;
+        return service.state === 'live';
+      }, 60_000);
+      expect(await (await fetch(url)).text()).toBe('hello-from-the-page');
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+  );
 });
