@@ -5,6 +5,7 @@ import type { MessageBus } from './message-bus.js';
 /** The progress subject's cap on lines per request. */
 /** How long a step's reports wait for an orchestrator to be back before the step fails. */
 const ORCHESTRATOR_GONE_MS = 60_000;
+const RETRIED = new Set(['SERVICE_UNAVAILABLE', 'TIMEOUT', 'INTERNAL']);
 const MAX_BATCH = 1000;
 
 interface Report {
@@ -99,7 +100,8 @@ export class ProgressReporter {
         return;
       } catch (error) {
         const code = (error as { code?: string }).code;
-        if ((code !== 'SERVICE_UNAVAILABLE' && code !== 'TIMEOUT') || Date.now() + wait > giveUpAt) throw error;
+        // NATS itself restarting shows as a transport failure (INTERNAL): the report waits for it too.
+        if (!RETRIED.has(code ?? '') || Date.now() + wait > giveUpAt) throw error;
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployOverSocket, dropSchema, freePort, getText, startDistributed, tempApps, TEST_DATABASE_URL, uniqueSchema, type Distributed } from '#testing';
+import { removeInstallation } from './stop-local-apps.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** A NATS server of this test's own (never the shared one), with JetStream storing to a folder that survives its restart. */
+function startNats(port: number, store: string): Promise<ChildProcess> {
+  const child = spawn('/usr/sbin/nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: 'ignore' });
+  return new Promise((ready) => setTimeout(() => ready(child), 700));
+}
+
+describe('distributed mode: NATS restarted mid-build', { timeout: 150_000 }, () => {
+  const schema = uniqueSchema('e2e_faults_nats');
+  const apps = tempApps('servergem-faults-nats-');
+  let nats: ChildProcess;
+  let port: number;
+  let store: string;
+  let home: string;
+  let sut: Distributed;
+
+  beforeAll(async () => {
+    port = await freePort();
+    store = mkdtempSync(join(tmpdir(), 'servergem-nats-'));
+    nats = await startNats(port, store);
+    home = mkdtempSync(join(tmpdir(), 'servergem-faults-nats-'));
+    sut = await startDistributed(root, {
+      NATS_URL: `nats://127.0.0.1:${port}`,
+      SERVERGEM_NAMESPACE: schema,
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      SERVERGEM_HOME: home,
+      SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
+      ALLOW_LOCAL_SOURCES: 'true',
+      APP_START_TIMEOUT_SECONDS: '30',
+      STEP_ACK_WAIT_SECONDS: '4',
+    });
+  });
+
+  afterAll(async () => {
+    await sut?.stop();
+    nats?.kill('SIGKILL');
+    await removeInstallation(home);
+    await dropSchema(schema);
+    rmSync(store, { recursive: true, force: true });
+    apps.cleanup();
+  });
+
+  it('goes live: the job and its result are kept by JetStream across the restart', async () => {
+    const source = apps.app({
+      'package.json': JSON.stringify({ name: 'faults-nats', version: '1.0.0', scripts: { build: 'node build.js', start: 'node server.js' } }),
+      'build.js': `let n = 0; const t = setInterval(() => { console.log('building, step ' + ++n); if (n >= 16) clearInterval(t); }, 500);`,
+      'server.js': `require('node:http').createServer((q, r) => r.end('ok\\n')).listen(Number(process.env.PORT));`,
+    });
+    const ended = deployOverSocket(sut, { repoUrl: source }, { timeoutMs: 140_000 });
+    await new Promise((r) => setTimeout(r, 5000));
+    nats.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 2000));
+    nats = await startNats(port, store);
+    const transcript = await ended;
+    expect(transcript.error).toBeUndefined();
+    expect((await getText(transcript.complete!.url)).status).toBe(200);
+  });
+});
