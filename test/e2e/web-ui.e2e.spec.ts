@@ -146,6 +146,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium, against the all-in-o
     const url = (await page.getByTestId('deployment-url').textContent())!;
     expect((await getText(url)).status).toBe(200);
     expect(await page.getByTestId('deployment-progress').getAttribute('value')).toBe('100');
+    // The stages it went through, each with its duration, ending live.
+    const timeline = page.locator('.deployment').first().getByTestId('stage-timeline');
+    const stages = await timeline.locator('li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage')));
+    expect(stages).toContain('building');
+    expect(stages.at(-1)).toBe('live');
+    expect(await timeline.locator('.timeline-duration').first().textContent()).toMatch(/^\d+\.\d s$/);
     await page.screenshot({ path: join(screenshots, 'deploy-live.png'), fullPage: true });
 
     // The history lists it; opening it shows its whole stored log.
@@ -157,6 +163,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium, against the all-in-o
     await logs.waitFor();
     const total = (await stored(id)).events.flatMap((e) => e.logs).length;
     expect(Number(await logs.getAttribute('data-line-count'))).toBe(total);
+    // A past deployment has its timeline too, from its stored events; the history charts the times.
+    expect(await page.getByTestId('history-detail').getByTestId('stage-timeline').locator('li').count()).toBe(stages.length);
+    expect(await page.getByTestId('history-chart').locator('rect').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(screenshots, 'history.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();

@@ -4,6 +4,7 @@ import { safeHttpUrl } from '../lib/format';
 import { CancelButton } from './CancelButton';
 import { LogView } from './LogView';
 import { StageStepper } from './StageStepper';
+import { StageTimeline } from './StageTimeline';
 
 export interface DeploymentViewProps {
   deployment: DeploymentState;
@@ -40,6 +41,7 @@ export function DeploymentView({ deployment, testIdPrefix, accessToken }: Deploy
         <span className="deployment-message">{message}</span>
       </div>
       <StageStepper stage={stage} failedAt={error?.stage ?? null} />
+      <StageTimeline deployment={{ stages: deployment.stages, lastAt: deployment.lastAt, finished: isFinished(deployment) }} />
       {accessToken !== undefined && !isFinished(deployment) && <CancelButton deploymentId={deployment.deploymentId} accessToken={accessToken} />}
       <div className="progress-row">
         <label className="visually-hidden" htmlFor={`${testIdPrefix}-progress`}>

@@ -4,6 +4,7 @@ import { getDeployment, listDeployments } from '../lib/api-client';
 import { fromStored, type DeploymentState } from '../lib/deployment-state';
 import { formatDuration, formatTime } from '../lib/format';
 import { DeploymentView } from './DeploymentView';
+import { HistoryChart } from './HistoryChart';
 
 export interface HistoryProps {
   accessToken: string;
@@ -61,6 +62,7 @@ export function History({ accessToken, refreshKey }: HistoryProps) {
         </p>
       )}
       {list.state === 'ready' && list.value.length === 0 && <p className="muted">No deployments yet.</p>}
+      {list.state === 'ready' && <HistoryChart deployments={list.value} />}
       {list.state === 'ready' && list.value.length > 0 && (
         <ul className="history-list" data-testid="history-list">
           {list.value.map((deployment) => (

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type UIEvent } from 'react';
+import { stripAnsi } from '../lib/ansi';
 
 // Rows have one fixed height (lines do not wrap; the view scrolls sideways), which is what makes
 // rendering only the visible slice of thousands of lines exact.
@@ -79,7 +80,7 @@ export function LogView({ lines, label, testId, resetKey, finished = false }: Lo
                 <span className="log-number" aria-hidden="true">
                   {first + index + 1}
                 </span>
-                <span className="log-text">{line}</span>
+                <span className="log-text">{stripAnsi(line)}</span>
               </div>
             ))}
           </div>

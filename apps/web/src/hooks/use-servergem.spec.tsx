@@ -87,6 +87,8 @@ describe(useServerGem.name, () => {
       progress: 32,
       message: 'Building',
       lines: ['$ npm ci', 'added 1 package'],
+      stages: [],
+      lastAt: null,
       complete: null,
       error: null,
     });

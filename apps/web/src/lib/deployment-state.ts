@@ -23,11 +23,15 @@ export const deploymentStateSchema = z.object({
   lines: z.array(z.string()),
   complete: deploymentCompleteSchema.shape.data.nullable(),
   error: deploymentErrorSchema.shape.data.nullable(),
+  /** When each stage began (the `at` of its first event), for the timeline; absent in state saved by an earlier version. */
+  stages: z.array(z.object({ stage: stageSchema, at: z.string() })).default([]),
+  /** The time of the last event applied. */
+  lastAt: z.string().nullable().default(null),
 });
 export type DeploymentState = z.infer<typeof deploymentStateSchema>;
 
 export function newDeployment(deploymentId: string): DeploymentState {
-  return { deploymentId, lastSeq: 0, stage: 'queued', progress: 0, message: '', lines: [], complete: null, error: null };
+  return { deploymentId, lastSeq: 0, stage: 'queued', progress: 0, message: '', lines: [], complete: null, error: null, stages: [], lastAt: null };
 }
 
 /** Applies one update; returns the same object when the update is a duplicate or for another deployment. */
@@ -40,6 +44,8 @@ export function applyUpdate(state: DeploymentState, update: DeploymentUpdate['da
     progress: Math.max(state.progress, update.progress),
     message: update.message || state.message,
     lines: update.logs.length > 0 ? state.lines.concat(update.logs) : state.lines,
+    stages: state.stages.at(-1)?.stage === update.stage ? state.stages : [...state.stages, { stage: update.stage, at: update.at }],
+    lastAt: update.at,
   };
 }
 
