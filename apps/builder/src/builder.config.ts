@@ -19,6 +19,8 @@ export const builderConfigSchema = z.object({
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     ),
+  /** Where the `local` target downloads the pnpm, Yarn, Bun and Deno an app declares. */
+  NPM_REGISTRY_URL: z.url().default('https://registry.npmjs.org'),
   BUILD_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(900),
   // The `cloudrun` target builds with Cloud Build only when a project is configured.
   GOOGLE_CLOUD_PROJECT: z.string().optional(),

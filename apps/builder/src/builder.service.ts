@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { buildSubject, RequestOf, ResponseOf } from '#contracts';
 import { DomainError, InstallationLayout, SecretBox, servergemHome } from '#common';
-import { MessageBus, runWorkerStep, throwIfCancelled } from '#messaging';
+import { MessageBus, runWorkerStep, throwIfCancelled, type ProgressReporter } from '#messaging';
 import { fetchSource, resolveSource } from '#source';
 import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
 import { lintDockerfile } from './dockerfile/dockerfile-policy.js';
@@ -12,18 +12,30 @@ import type { BuildDriver } from './drivers/build-driver.js';
 import { CloudBuildDriver } from './drivers/cloud-build.driver.js';
 import { LocalBuildDriver } from './drivers/local-build.driver.js';
 import { readReleaseFile, writeReleaseFile } from './release-files.js';
+import { NpmRegistry } from './toolchain/npm-registry.js';
+import { chooseToolchain, type ToolchainChoice } from './toolchain/provision.js';
+import { ToolchainCache } from './toolchain/toolchain-cache.js';
 
 @Injectable()
 export class BuilderService {
   private readonly drivers: Record<string, BuildDriver>;
   private installation: InstallationLayout | undefined;
+  private toolchainCache: ToolchainCache | undefined;
+  readonly registry: NpmRegistry;
 
   constructor(
     @Inject(BUILDER_CONFIG) private readonly config: BuilderConfig,
     private readonly bus: MessageBus,
     private readonly secrets: SecretBox,
   ) {
-    this.drivers = { local: new LocalBuildDriver(config, () => this.layout()) };
+    this.registry = new NpmRegistry(config.NPM_REGISTRY_URL);
+    this.drivers = {
+      local: new LocalBuildDriver(
+        config,
+        () => this.layout(),
+        () => this.toolchains(),
+      ),
+    };
     if (config.GOOGLE_CLOUD_PROJECT) this.drivers.cloudbuild = new CloudBuildDriver(config);
   }
 
@@ -51,7 +63,8 @@ export class BuilderService {
         const appDir = join(sourceDir, report.appPath);
 
         const own = report.dockerfile ? await readReleaseFile(sourceDir, appDir, report.dockerfile) : null;
-        const plan = planBuild(report, own);
+        const toolchain = own ? null : await this.chooseToolchain(appDir, request, reporter);
+        const plan = planBuild(report, own, toolchain);
         reporter.step('generating', plan.own ? "Using the repository's own Dockerfile" : 'Wrote the Dockerfile and .dockerignore');
         for (const line of plan.dockerfile.split('\n').filter((l) => l.trim() !== '')) reporter.log(line);
         const findings = lintDockerfile(plan.dockerfile, { port: report.portFromEnv ? 8080 : report.port, strict: !plan.own });
@@ -69,7 +82,7 @@ export class BuilderService {
 
         throwIfCancelled(signal);
         try {
-          const artifact = await driver.build({ ...request, sourceDir, appDir, plan, reporter, signal });
+          const artifact = await driver.build({ ...request, sourceDir, appDir, plan, toolchain, reporter, signal });
           return { artifact, dockerfile: plan.dockerfile, dockerignore: plan.dockerignore };
         } catch (error) {
           // A cancelled build leaves nothing behind: its processes are stopped, its half-made release goes.
@@ -78,6 +91,26 @@ export class BuilderService {
         }
       },
     );
+  }
+
+  /**
+   * The pnpm, Yarn, Bun or Deno version the app declares, settled once for the build and the
+   * Dockerfile. A container build without it still works (the image's own), so there it is a warning.
+   */
+  private async chooseToolchain(appDir: string, request: RequestOf<typeof buildSubject>, reporter: ProgressReporter): Promise<ToolchainChoice | null> {
+    try {
+      return await chooseToolchain(appDir, request.report, this.toolchains(), reporter);
+    } catch (error) {
+      if (request.target === 'local' || !(error instanceof DomainError)) throw error;
+      reporter.log(`warning: ${error.message} The Dockerfile leaves the version to the image.`);
+      return null;
+    }
+  }
+
+  /** Shared by every release and service: in the shared folder, where the app user can run them. */
+  private toolchains(): ToolchainCache {
+    this.toolchainCache ??= new ToolchainCache(join(this.layout().shared, 'toolchains'), this.registry);
+    return this.toolchainCache;
   }
 
   /** Resolved on first use: it may create the shared folder, which only a build needs. */

@@ -28,7 +28,13 @@ export const analyzeSubject = defineRequest({
 
 export const buildArtifactSchema = z.discriminatedUnion('kind', [
   /** A release folder on this machine, ready to run (the `local` target). */
-  z.object({ kind: z.literal('local'), releaseDir: z.string(), appDir: z.string() }),
+  z.object({
+    kind: z.literal('local'),
+    releaseDir: z.string(),
+    appDir: z.string(),
+    /** Folders first on the app's PATH: the toolchain the build provisioned (pnpm, Yarn, Bun, Deno). */
+    path: z.array(z.string()).optional(),
+  }),
   /** A container image in a registry (the `cloudbuild` driver). */
   z.object({ kind: z.literal('image'), image: z.string() }),
 ]);

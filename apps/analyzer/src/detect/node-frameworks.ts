@@ -26,6 +26,8 @@ export interface FrameworkPlan {
   staticDir?: string;
   /** The build when package.json has no build script. */
   build?: string[];
+  /** The framework's own server listens on $PORT when it is set (`next start` does), whatever the app's code says. */
+  readsPort?: boolean;
   evidence: Evidence[];
 }
 
@@ -65,8 +67,17 @@ const next: Rule = async (ctx) => {
     return { slug: 'nextjs', dependency: 'next', port: 8080, staticDir: 'out', evidence };
   }
   if (output === 'export') return { slug: 'nextjs', dependency: 'next', port: 8080, staticDir: 'out', evidence };
-  if (output === 'standalone') return { slug: 'nextjs', dependency: 'next', port: 3000, start: 'node .next/standalone/server.js', evidence };
-  return { slug: 'nextjs', dependency: 'next', port: 3000, evidence };
+  // `next start` and the standalone server.js listen on $PORT, unless the start script passes a port of its own.
+  const fixed = /\bnext\s+start\b.*?(?:-p|--port)[=\s]+(\d{2,5})\b/.exec(ctx.scripts.start ?? '')?.[1];
+  const port = fixed ? Number(fixed) : 3000;
+  const reads = { readsPort: !fixed };
+  evidence.push(
+    fixed
+      ? { field: 'port', file: 'package.json', line: lineOf(ctx.pkgText, '"start"'), reason: `the start script runs next start on port ${fixed}` }
+      : { field: 'portFromEnv', file: 'package.json', reason: 'the Next.js server listens on PORT when it is set' },
+  );
+  if (output === 'standalone') return { slug: 'nextjs', dependency: 'next', port, start: 'node .next/standalone/server.js', ...reads, evidence };
+  return { slug: 'nextjs', dependency: 'next', port, ...reads, evidence };
 };
 
 const nuxt: Rule = async (ctx) => {

@@ -34,6 +34,16 @@ describe('NodeDetector', () => {
     expect(sut.evidence.find((e) => e.field === 'packageManager')).toMatchObject({ file: 'package-lock.json' });
   });
 
+  it('a Next.js app run by next start reads PORT (the local target probes the port it gives), unless its start script fixes one', async () => {
+    const pkg = (start: string) =>
+      JSON.stringify({ scripts: { build: 'next build', start }, dependencies: { next: '15.1.0', react: '19.0.0', 'react-dom': '19.0.0' } });
+    const honours = await analyzeSource(app({ 'package.json': pkg('next start'), 'app/page.js': 'export default () => null;\n' }));
+    expect(honours).toMatchObject({ framework: 'nextjs', commands: { start: 'npm start' }, port: 3000, portFromEnv: true });
+    expect(honours.evidence).toContainEqual(expect.objectContaining({ field: 'portFromEnv', reason: 'the Next.js server listens on PORT when it is set' }));
+    const fixed = await analyzeSource(app({ 'package.json': pkg('next start -p 4000'), 'app/page.js': 'export default () => null;\n' }));
+    expect(fixed).toMatchObject({ framework: 'nextjs', port: 4000, portFromEnv: false });
+  });
+
   it.each([
     ['yarn.lock', 'yarn', 'yarn install --frozen-lockfile'],
     ['pnpm-lock.yaml', 'pnpm', 'pnpm install --frozen-lockfile'],

@@ -95,7 +95,7 @@ export class NodeDetector implements Detector {
     const version = bun ? (pkg.engines?.bun ?? null) : await this.nodeVersion(tree, pkg, pkgText, evidence);
     let confidence = 0.5;
     if (start) confidence += 0.25;
-    if (port !== null || scan.portFromEnv) confidence += 0.15;
+    if (port !== null || scan.portFromEnv || framework?.readsPort) confidence += 0.15;
     if (await tree.exists('package.json')) confidence += 0.1;
 
     return {
@@ -105,7 +105,7 @@ export class NodeDetector implements Detector {
       packageManager: manager.name,
       commands: { install, build, start },
       port,
-      portFromEnv: framework?.staticDir ? true : scan.portFromEnv,
+      portFromEnv: framework?.staticDir ? true : scan.portFromEnv || (framework?.readsPort ?? false),
       env: scan.env,
       appPath,
       staticDir: framework?.staticDir ?? null,

@@ -10,12 +10,12 @@ RUN mkdir -p public
 
 FROM node:22-slim
 ENV NODE_ENV=production \
-    PORT=3000 \
+    PORT=8080 \
     HOSTNAME=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=node:node /app/.next/standalone ./
 COPY --from=build --chown=node:node /app/.next/static ./.next/static
 COPY --from=build --chown=node:node /app/public ./public
 USER node
-EXPOSE 3000
+EXPOSE 8080
 CMD ["node", "server.js"]

@@ -8,10 +8,10 @@ RUN npm run build
 
 FROM node:22-slim
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=8080
 WORKDIR /app
 COPY --from=build --chown=node:node /app ./
 WORKDIR /app
 USER node
-EXPOSE 3000
+EXPOSE 8080
 CMD ["npm","start"]

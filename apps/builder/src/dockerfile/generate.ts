@@ -2,14 +2,14 @@ import type { AnalysisReport } from '#contracts';
 import { DomainError } from '#common';
 import { assertPlanPolicy } from '../plan-policy.js';
 import { dartDockerfile, dotnetDockerfile, elixirDockerfile, goDockerfile, javaDockerfile, rustDockerfile } from './compiled.dockerfile.js';
-import { dockerignore } from './dockerfile-parts.js';
+import { dockerignore, type ToolchainPin } from './dockerfile-parts.js';
 import { denoDockerfile, phpDockerfile, rubyDockerfile, shellDockerfile } from './interpreted.dockerfile.js';
 import { nodeDockerfile } from './node.dockerfile.js';
 import { pythonDockerfile } from './python.dockerfile.js';
 import { clojureDockerfile, crystalDockerfile, haskellDockerfile, scalaDockerfile, swiftDockerfile, zigDockerfile } from './toolchain.dockerfile.js';
 import { staticDockerfile } from './static.dockerfile.js';
 
-const GENERATORS: Record<string, (report: AnalysisReport) => string> = {
+const GENERATORS: Record<string, (report: AnalysisReport, toolchain?: ToolchainPin | null) => string> = {
   node: nodeDockerfile,
   deno: denoDockerfile,
   python: pythonDockerfile,
@@ -40,9 +40,10 @@ export interface BuildPlan {
 
 /**
  * The Dockerfile and .dockerignore for an analysis report. A repository's own Dockerfile
- * (`ownDockerfile`, its text) is used as it is; otherwise one is generated for the language.
+ * (`ownDockerfile`, its text) is used as it is; otherwise one is generated for the language, pinning
+ * the toolchain version chosen for the build (`toolchain`) when there is one.
  */
-export function planBuild(report: AnalysisReport, ownDockerfile?: string | null): BuildPlan {
+export function planBuild(report: AnalysisReport, ownDockerfile?: string | null, toolchain?: { version: string; request: { tool: string } } | null): BuildPlan {
   if (report.dockerfile && ownDockerfile) return { dockerfile: ownDockerfile, dockerignore: dockerignore(report), own: true };
   const generate = GENERATORS[report.language];
   if (!generate) {
@@ -61,5 +62,6 @@ export function planBuild(report: AnalysisReport, ownDockerfile?: string | null)
   }
   // Every value is checked before any of it is written into Dockerfile directives.
   assertPlanPolicy(report);
-  return { dockerfile: generate(report), dockerignore: dockerignore(report), own: false };
+  const pin = toolchain ? { tool: toolchain.request.tool, version: toolchain.version } : null;
+  return { dockerfile: generate(report, pin), dockerignore: dockerignore(report), own: false };
 }

@@ -1,5 +1,6 @@
 import type { AnalysisReport } from '#contracts';
 import { appNoun, ADD_APP_USER, cmd, header, runAll, versionOf, portOf } from './dockerfile-parts.js';
+import type { ToolchainPin } from './dockerfile-parts.js';
 
 /** Ruby: gems into /app/vendor/bundle (native extensions built in the build stage), slim runtime. */
 export function rubyDockerfile(report: AnalysisReport): string {
@@ -56,10 +57,10 @@ ${cmd(report.commands.start ?? 'frankenphp php-server --listen 0.0.0.0:${PORT:-8
 }
 
 /** Deno: dependencies cached at build time, run as the image's `deno` user. */
-export function denoDockerfile(report: AnalysisReport): string {
+export function denoDockerfile(report: AnalysisReport, toolchain?: ToolchainPin | null): string {
   const port = portOf(report);
   const entry = /\b([\w./-]+\.(?:ts|js|tsx|mjs))\b/.exec(report.commands.start ?? '')?.[1];
-  return `${header(report, 'a Deno app')}FROM denoland/deno:2.1.4
+  return `${header(report, 'a Deno app')}FROM denoland/deno:${toolchain?.tool === 'deno' ? toolchain.version : '2.1.4'}
 ENV PORT=${port} DENO_DIR=/app/.deno
 WORKDIR /app
 COPY . .

@@ -1,6 +1,13 @@
 import type { AnalysisReport } from '#contracts';
 import { appNoun, cmd, header, runAll, versionOf } from './dockerfile-parts.js';
+import type { ToolchainPin } from './dockerfile-parts.js';
 import { staticRuntime } from './static-server.js';
+
+/** The npm package that installs a pinned pnpm or Yarn (`--force`: node images carry a Yarn classic of their own). */
+function installPinned(pin: ToolchainPin): string {
+  const pkg = pin.tool === 'yarn' && !pin.version.startsWith('1.') ? '@yarnpkg/cli-dist' : pin.tool;
+  return `RUN npm install --global --force ${pkg}@${pin.version}\n`;
+}
 
 const MANIFESTS: Record<string, string[]> = {
   npm: ['package.json', 'package-lock.json*', 'npm-shrinkwrap.json*'],
@@ -21,11 +28,14 @@ const CACHE: Record<string, string> = {
  * copied, so a code-only change reuses that layer; a slim pinned runtime running as the image's
  * unprivileged user; Next.js standalone output and static sites get their own runtime stages.
  */
-export function nodeDockerfile(report: AnalysisReport): string {
+export function nodeDockerfile(report: AnalysisReport, toolchain?: ToolchainPin | null): string {
   const manager = report.packageManager ?? 'npm';
-  const bun = report.runtime.name === 'bun';
-  const base = bun ? `oven/bun:${versionOf(report.runtime.version, '1')}-slim` : `node:${versionOf(report.runtime.version, '22')}-slim`;
-  const corepack = !bun && (manager === 'yarn' || manager === 'pnpm') ? 'RUN corepack enable\n' : '';
+  const bun = report.runtime.name === 'bun' || manager === 'bun';
+  const bunVersion = toolchain?.tool === 'bun' ? toolchain.version : versionOf(report.runtime.version, '1');
+  const base = bun ? `oven/bun:${bunVersion}-slim` : `node:${versionOf(report.runtime.version, '22')}-slim`;
+  // The pnpm or Yarn the local target provisions, pinned; without one, the one corepack picks.
+  const pinned = toolchain && (toolchain.tool === 'pnpm' || toolchain.tool === 'yarn') ? installPinned(toolchain) : null;
+  const corepack = !bun && (manager === 'yarn' || manager === 'pnpm') ? (pinned ?? 'RUN corepack enable\n') : '';
   // A workspace member needs the whole workspace to install; a single package only its manifests;
   // an app with nothing to install (or no package.json at all) just its files.
   const whole = report.appPath !== '.' || report.services.length > 0 || report.commands.install.length === 0;

@@ -1,6 +1,7 @@
 import type { AnalysisReport, BuildArtifact, SecretReference, Target } from '#contracts';
 import type { ProgressReporter } from '#messaging';
 import type { BuildPlan } from '../dockerfile/generate.js';
+import type { ToolchainChoice } from '../toolchain/provision.js';
 
 export interface BuildJob {
   deploymentId: string;
@@ -12,6 +13,8 @@ export interface BuildJob {
   sourceDir: string;
   appDir: string;
   plan: BuildPlan;
+  /** The toolchain the app declares, at the version the Dockerfile pins too; the `local` target provisions it. */
+  toolchain?: ToolchainChoice | null;
   reporter: ProgressReporter;
   /** Build-time variables (not secret). */
   buildEnv?: Record<string, string>;

@@ -39,7 +39,13 @@ function report(commands: Partial<AnalysisReport['commands']>): AnalysisReport {
 
 async function build(plan: AnalysisReport, logs: string[] = []) {
   const reporter = { step: () => undefined, log: (line: string) => logs.push(line), logLine: (line: string) => logs.push(line) } as unknown as ProgressReporter;
-  const sut = new LocalBuildDriver(builderConfigSchema.parse({ BUILD_TIMEOUT_SECONDS: '60', PATH: process.env.PATH }), () => layout);
+  const sut = new LocalBuildDriver(
+    builderConfigSchema.parse({ BUILD_TIMEOUT_SECONDS: '60', PATH: process.env.PATH }),
+    () => layout,
+    () => {
+      throw new Error('no toolchain is asked for');
+    },
+  );
   return sut.build({
     deploymentId: 'd1',
     serviceName: 'svc',

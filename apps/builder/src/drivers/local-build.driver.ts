@@ -4,6 +4,8 @@ import type { BuildArtifact } from '#contracts';
 import { appIdentity, DomainError, handOver, parseCommand, runAsOf, runProcess, type AppIdentity, type InstallationLayout, type RunAs } from '#common';
 import type { BuilderConfig } from '../builder.config.js';
 import { assertPlanPolicy } from '../plan-policy.js';
+import { provisionToolchain } from '../toolchain/provision.js';
+import type { ToolchainCache } from '../toolchain/toolchain-cache.js';
 import type { BuildDriver, BuildJob } from './build-driver.js';
 
 /**
@@ -18,6 +20,7 @@ export class LocalBuildDriver implements BuildDriver {
   constructor(
     private readonly config: BuilderConfig,
     private readonly layout: () => InstallationLayout,
+    private readonly toolchains: () => ToolchainCache,
   ) {}
 
   async build(job: BuildJob): Promise<BuildArtifact> {
@@ -30,6 +33,9 @@ export class LocalBuildDriver implements BuildDriver {
     await handOver(job.sourceDir, runAs);
     const home = this.layout().prepareServiceHome(job.serviceName, runAs);
     const env = buildEnvironment({ path: this.config.PATH, lang: this.config.LANG, home, appDir });
+    // The package manager or runtime the app declares, from the toolchain cache, first on PATH.
+    const toolchain = job.toolchain ? await provisionToolchain(job.toolchain, this.toolchains(), reporter, { env, cwd: appDir, runAs }) : null;
+    if (toolchain) env.PATH = `${toolchain.binDir}:${env.PATH}`;
     const commands = [...job.report.commands.install, ...job.report.commands.build];
     // Even a standard-library app gets one: it pins the interpreter the app runs with.
     if (job.report.language === 'python' && !existsSync(join(appDir, '.venv'))) {
@@ -79,7 +85,7 @@ export class LocalBuildDriver implements BuildDriver {
       }
     }
     reporter.step('building', commands.length ? 'Build finished' : 'Nothing to install or build', 1);
-    return { kind: 'local', releaseDir: job.sourceDir, appDir };
+    return { kind: 'local', releaseDir: job.sourceDir, appDir, ...(toolchain ? { path: [toolchain.binDir] } : {}) };
   }
 }
 
@@ -128,9 +134,29 @@ async function pythonBinary(probe: Probe): Promise<string> {
   );
 }
 
+/** Runtimes the `local` target cannot provision: the host has them, or the app goes to Cloud Run. */
+const HOST_RUNTIMES: Record<string, string> = {
+  go: 'Go',
+  ruby: 'Ruby',
+  bundle: 'Ruby (Bundler)',
+  php: 'PHP',
+  composer: 'PHP (Composer)',
+  dotnet: '.NET',
+  mix: 'Elixir',
+  elixir: 'Elixir',
+};
+
 async function requireToolchain(program: string, probe: Probe): Promise<void> {
   if (program.startsWith('./') || program === 'mkdir' || program === 'cp') return;
   if (await runs(program, probe, probe.runAs)) return;
+  const runtime = HOST_RUNTIMES[program];
+  if (runtime && !(await runs(program, probe, undefined))) {
+    throw new DomainError(
+      'TOOLCHAIN_MISSING',
+      `This app needs ${runtime}, and this host has none (\`${program}\` is not installed); the local target provisions pnpm, Yarn, Bun and Deno, but not ${runtime}.`,
+      `Deploy it to the cloudrun target, which builds in a container with ${runtime}, or install ${runtime} on the ServerGem host.`,
+    );
+  }
   if (probe.identity.isolated && (await runs(program, probe, undefined))) {
     throw new DomainError(
       'TOOLCHAIN_MISSING',

@@ -69,6 +69,7 @@ export class LocalDeployDriver implements DeployDriver {
         deploymentId: job.deploymentId,
         releaseDir: artifact.releaseDir,
         appDir: artifact.appDir,
+        ...(artifact.path ? { path: artifact.path } : {}),
         startCommand,
         fixedPort,
         createdAt: new Date().toISOString(),

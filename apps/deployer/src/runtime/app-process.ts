@@ -29,20 +29,22 @@ export interface AppLaunch {
 
 /**
  * What the app sees, and nothing more: none of ServerGem's own settings or secrets; PORT and
- * HOST; its own HOME; the release's Python virtualenv first on PATH when the build made one; and
- * the service's own variables and secrets (its settings).
+ * HOST; its own HOME; the release's Python virtualenv first on PATH when the build made one, then
+ * the toolchain its build provisioned (pnpm, Yarn, Bun, Deno from the toolchain cache); and the
+ * service's own variables and secrets (its settings).
  */
 export function appEnvironment(
   appDir: string,
   port: number,
   launch: AppLaunch,
-  settings: Pick<Revision, 'env' | 'sealedSecrets'> = { env: {}, sealedSecrets: {} },
+  settings: Pick<Revision, 'env' | 'sealedSecrets' | 'path'> = { env: {}, sealedSecrets: {} },
 ): NodeJS.ProcessEnv {
   const venv = join(appDir, '.venv');
-  const python = existsSync(join(venv, 'bin')) ? { PATH: `${join(venv, 'bin')}:${launch.path}`, VIRTUAL_ENV: venv, PYTHONUNBUFFERED: '1' } : {};
+  const path = [...(settings.path ?? []), launch.path].join(':');
+  const python = existsSync(join(venv, 'bin')) ? { PATH: `${join(venv, 'bin')}:${path}`, VIRTUAL_ENV: venv, PYTHONUNBUFFERED: '1' } : {};
   const secrets = Object.fromEntries(Object.entries(settings.sealedSecrets).map(([name, sealed]) => [name, launch.openSecret(sealed)]));
   return {
-    PATH: launch.path,
+    PATH: path,
     HOME: launch.home,
     LANG: launch.lang,
     NODE_ENV: 'production',

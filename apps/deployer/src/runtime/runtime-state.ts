@@ -9,6 +9,8 @@ const revisionSchema = z.object({
   deploymentId: z.string(),
   releaseDir: z.string(),
   appDir: z.string(),
+  /** Folders first on PATH: the toolchain its build provisioned (absent for releases built before there were any). */
+  path: z.array(z.string()).optional(),
   startCommand: z.string(),
   /** The port the app listens on when it ignores PORT. */
   fixedPort: z.number().int().nullable(),
