@@ -57,6 +57,12 @@ export const localTargetFields = {
   /** The PATH installs, builds and apps get (ServerGem's own, without anything else of its environment). */
   PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
   LANG: z.string().default('C.UTF-8'),
+  /**
+   * A PEM file of certificate authorities Node trusts beyond its own, passed on to installs, builds
+   * and apps as ServerGem itself uses it: on a host behind a TLS-inspecting proxy, the package
+   * managers (Yarn 2 and later read no npm or system settings) reach the registry with it.
+   */
+  NODE_EXTRA_CA_CERTS: z.string().optional(),
 };
 
 /** Where ServerGem keeps its private data: the configured `SERVERGEM_HOME`, by default `./.servergem` (not created). */

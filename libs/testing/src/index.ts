@@ -15,3 +15,4 @@ export * from './fake-secret-manager.js';
 export * from './fake-cloud-logging.js';
 export * from './chat-phrasings.js';
 export * from './prometheus-text.js';
+export * from './host-path.js';

@@ -32,7 +32,7 @@ export class LocalBuildDriver implements BuildDriver {
     // ServerGem wrote the source; from here on it is the app user's, and only theirs.
     await handOver(job.sourceDir, runAs);
     const home = this.layout().prepareServiceHome(job.serviceName, runAs);
-    const env = buildEnvironment({ path: this.config.PATH, lang: this.config.LANG, home, appDir });
+    const env = buildEnvironment({ path: this.config.PATH, lang: this.config.LANG, caCerts: this.config.NODE_EXTRA_CA_CERTS, home, appDir });
     // The package manager or runtime the app declares, from the toolchain cache, first on PATH.
     const toolchain = job.toolchain ? await provisionToolchain(job.toolchain, this.toolchains(), reporter, { env, cwd: appDir, runAs }) : null;
     if (toolchain) env.PATH = `${toolchain.binDir}:${env.PATH}`;
@@ -96,15 +96,16 @@ function cancelledBuild(when: string): DomainError {
 /**
  * What installs and builds see, and nothing more: none of ServerGem's own settings or secrets,
  * the service's own HOME (its package caches persist across releases), and the release's
- * virtualenv first on PATH when it has one.
+ * virtualenv first on PATH when it has one, and the host's extra certificate authorities when it has some.
  */
-export function buildEnvironment(base: { path: string; lang: string; home: string; appDir: string }): NodeJS.ProcessEnv {
+export function buildEnvironment(base: { path: string; lang: string; caCerts?: string; home: string; appDir: string }): NodeJS.ProcessEnv {
   const venv = join(base.appDir, '.venv');
   return {
     PATH: `${join(venv, 'bin')}:${base.path}`,
     VIRTUAL_ENV: venv,
     HOME: base.home,
     LANG: base.lang,
+    ...(base.caCerts ? { NODE_EXTRA_CA_CERTS: base.caCerts } : {}),
     CI: 'true',
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
     npm_config_update_notifier: 'false',

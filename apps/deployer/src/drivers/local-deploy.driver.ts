@@ -183,6 +183,7 @@ export class LocalDeployDriver implements DeployDriver {
       runAs: runAsOf(identity),
       path: this.config.PATH,
       lang: this.config.LANG,
+      caCerts: this.config.NODE_EXTRA_CA_CERTS,
       openSecret: (sealed: string) => this.box().open(sealed),
     }));
     // A folder that could not be made is not remembered: the next deployment tries again.

@@ -22,6 +22,8 @@ export interface AppLaunch {
   home: string;
   path: string;
   lang: string;
+  /** The host's extra certificate authorities for Node (NODE_EXTRA_CA_CERTS), when it has some. */
+  caCerts?: string;
   host: string;
   /** Opens a sealed secret of the service, for its environment only. */
   openSecret: (sealed: string) => string;
@@ -47,6 +49,7 @@ export function appEnvironment(
     PATH: path,
     HOME: launch.home,
     LANG: launch.lang,
+    ...(launch.caCerts ? { NODE_EXTRA_CA_CERTS: launch.caCerts } : {}),
     NODE_ENV: 'production',
     HOST: launch.host,
     ...python,

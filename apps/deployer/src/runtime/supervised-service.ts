@@ -28,6 +28,7 @@ export interface RuntimeSettings {
   runAs: RunAs | undefined;
   path: string;
   lang: string;
+  caCerts?: string;
   /** Opens a service's sealed secrets into its app's environment. */
   openSecret: (sealed: string) => string;
 }
@@ -381,8 +382,8 @@ export class SupervisedService {
   }
 
   private launch(): AppLaunch {
-    const { runAs, path, lang, host, layout, openSecret } = this.settings;
-    return { runAs, path, lang, host, openSecret, home: layout.prepareServiceHome(this.name, runAs) };
+    const { runAs, path, lang, caCerts, host, layout, openSecret } = this.settings;
+    return { runAs, path, lang, caCerts, host, openSecret, home: layout.prepareServiceHome(this.name, runAs) };
   }
 
   /** Starts the front door on a port and records it; the door follows state.json from then on. */
