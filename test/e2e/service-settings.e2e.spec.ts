@@ -195,7 +195,10 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
   it('a secret the app prints is redacted from its deploy events and from its logs', async () => {
     const change = await apiJson<{ deploymentId: string }>(server(), '/api/services/needs-api-key/settings', {
       method: 'PATCH',
-      body: { startCommand: 'echo "webhook secret is $WEBHOOK_SECRET" && node server.js' },
+      // A line at start-up, then one every 200 ms for as long as the app runs.
+      body: {
+        startCommand: 'i=0; while sleep 0.2; do i=$((i+1)); echo "tick $i $WEBHOOK_SECRET"; done & echo "webhook secret is $WEBHOOK_SECRET" && node server.js',
+      },
     });
     let events: DeploymentEvent[] = [];
     for (let i = 0; i < 300 && !events.some((e) => e.outcome); i++) {
@@ -208,6 +211,43 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
     const { lines } = await apiJson<{ lines: string[] }>(server(), '/api/services/needs-api-key/logs?tail=200');
     expect(lines).toContain('webhook secret is [redacted]');
     expect(lines.join('\n')).not.toContain(SECRET);
+  });
+
+  it('what the app prints reaches app.log redacted, and it keeps logging while ServerGem is stopped and after it restarts', async () => {
+    const appLog = join(home, 'runtime', 'needs-api-key', 'app.log');
+    const ticks = () => [...readFileSync(appLog, 'utf8').matchAll(/^tick (\d+) (.*)$/gm)].map((m) => ({ n: Number(m[1]), rest: m[2] }));
+    const lastTick = () => Math.max(0, ...ticks().map((t) => t.n));
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 300 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(done()).toBe(true);
+    };
+    await until(() => lastTick() > 0);
+    await sut.stop();
+    const stoppedAt = lastTick();
+    // No ServerGem at all: the app and its log writer carry on.
+    await until(() => lastTick() > stoppedAt + 1);
+    sut = await startAllInOne(
+      { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: '0', DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema },
+      (line) => serverLog.push(line),
+    );
+    const restartedAt = lastTick();
+    await until(() => lastTick() > restartedAt + 1);
+    expect(await answer()).toMatchObject({ webhookSecretSha256: sha16(SECRET) });
+
+    const file = readFileSync(appLog, 'utf8');
+    expect(file).toContain('webhook secret is [redacted]\n');
+    expect(new Set(ticks().map((t) => t.rest))).toEqual(new Set(['[redacted]']));
+    expect(file).not.toContain(SECRET);
+    const { lines } = await apiJson<{ lines: string[] }>(server(), '/api/services/needs-api-key/logs?tail=20');
+    expect(lines.some((l) => /^tick \d+ \[redacted\]$/.test(l) && Number(l.split(' ')[1]) > restartedAt)).toBe(true);
+    const logs = await servergem(['logs', 'needs-api-key', '--tail', '20']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/tick \d+ \[redacted\]/);
+    expect(logs.stdout).not.toContain(SECRET);
+    for (const d of await deployments()) expect(JSON.stringify(await eventsOf(d.id))).not.toContain(SECRET);
+    for (const dir of [...new Set([home, sut.sharedDir])]) {
+      for (const path of filesUnder(dir)) expect(readFileSync(path).includes(SECRET), path).toBe(false);
+    }
   });
 
   it('the chat sets a variable through the same operation: a new revision at the same URL', async () => {

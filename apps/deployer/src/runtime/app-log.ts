@@ -8,9 +8,10 @@ const POLL_MS = 200;
 const SEED_BYTES = 64 * 1024;
 
 /**
- * A service's `app.log`: the app writes to it directly (its stdout and stderr are this file, so it
- * outlives ServerGem); this tails it into a ring buffer and hands new lines to listeners. Rotation
- * is copy-then-truncate because the running app keeps its descriptor open in append mode.
+ * A service's `app.log`: each app process's log writer appends to it (the app's stdout and stderr,
+ * its secrets redacted; both outlive ServerGem); this tails it into a ring buffer and hands new
+ * lines to listeners. Rotation is copy-then-truncate because the writer keeps its descriptor open
+ * in append mode.
  */
 export class AppLog {
   readonly path: string;
@@ -34,11 +35,6 @@ export class AppLog {
     clearInterval(this.timer);
     this.timer = undefined;
     this.listeners.clear();
-  }
-
-  /** Opens the file for a child's stdout/stderr; the caller closes its copy after spawning. */
-  openForApp(): number {
-    return openSync(this.path, 'a');
   }
 
   /** A line from ServerGem itself, kept in the same file so `logs` tells the whole story. */

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { commandArgv, firstBlockedFolder, killGroup, type RunAs } from '#common';
 import type { AppLog } from './app-log.js';
+import { startLogWriter, type LogWriter } from './log-writer.js';
 import { isSameProcessAlive, processStartTime } from './process-info.js';
 import type { RecordedProcess, Revision } from './runtime-state.js';
 
@@ -12,6 +13,8 @@ export interface Launched {
   record: RecordedProcess;
   /** Settles when the process exits (or fails to start), with a short description. */
   exited: Promise<string>;
+  /** The redacting writer its output goes through to app.log. */
+  logs: LogWriter;
 }
 
 /** Who an app runs as and the plain environment it starts from. */
@@ -39,12 +42,12 @@ export function appEnvironment(
   appDir: string,
   port: number,
   launch: AppLaunch,
-  settings: Pick<Revision, 'env' | 'sealedSecrets' | 'path'> = { env: {}, sealedSecrets: {} },
+  settings: Pick<Revision, 'env' | 'path'> = { env: {} },
+  secrets: Record<string, string> = {},
 ): NodeJS.ProcessEnv {
   const venv = join(appDir, '.venv');
   const path = [...(settings.path ?? []), launch.path].join(':');
   const python = existsSync(join(venv, 'bin')) ? { PATH: `${join(venv, 'bin')}:${path}`, VIRTUAL_ENV: venv, PYTHONUNBUFFERED: '1' } : {};
-  const secrets = Object.fromEntries(Object.entries(settings.sealedSecrets).map(([name, sealed]) => [name, launch.openSecret(sealed)]));
   return {
     PATH: path,
     HOME: launch.home,
@@ -61,8 +64,9 @@ export function appEnvironment(
 }
 
 /**
- * Starts one release detached, in its own process group, its output going straight to app.log:
- * nothing ties it to ServerGem, so it keeps serving while ServerGem restarts.
+ * Starts one release detached, in its own process group, its output going to app.log through a
+ * redacting log writer of its own (also detached): nothing ties either to ServerGem, so the app
+ * keeps serving, and logging without its secrets, while ServerGem restarts.
  */
 export async function launchRelease(revision: Revision, port: number, launch: AppLaunch, log: AppLog): Promise<Launched> {
   // The rule a Dockerfile's CMD follows too: plain argv, or `sh -c` for a command that needs a shell.
@@ -73,29 +77,35 @@ export async function launchRelease(revision: Revision, port: number, launch: Ap
     // A release an earlier ServerGem built in its home, before apps ran as a user of their own.
     throw new Error(`its release ${revision.appDir} is inside ${blocked.folder}, which the app user cannot enter; deploy the service again`);
   }
-  const fd = log.openForApp();
+  const secrets = Object.fromEntries(Object.entries(revision.sealedSecrets).map(([name, sealed]) => [name, launch.openSecret(sealed)]));
+  const logs = startLogWriter(log.path, Object.values(secrets));
   let child: ChildProcess;
   try {
     child = spawn(program, args, {
       cwd: revision.appDir,
-      env: appEnvironment(revision.appDir, port, launch, revision),
-      stdio: ['ignore', fd, fd],
+      env: appEnvironment(revision.appDir, port, launch, revision, secrets),
+      stdio: ['ignore', logs.input, logs.input],
       detached: true,
       ...(launch.runAs ?? {}),
     });
   } finally {
-    closeSync(fd);
+    // The app holds its own end now: when it (and all it started) is gone, the writer ends.
+    logs.closeInput();
   }
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code !== null ? `exit code ${code}` : `signal ${signal}`));
     child.once('error', (error) => resolve(`could not start: ${error.message}`));
   });
   const started = await Promise.race([once(child, 'spawn').then(() => true), exited.then(() => false)]);
-  if (!started || !child.pid) throw new Error(await exited);
+  if (!started || !child.pid) {
+    logs.release();
+    throw new Error(await exited);
+  }
   child.unref();
   return {
     child,
     exited,
+    logs,
     record: {
       pid: child.pid,
       startTime: processStartTime(child.pid),

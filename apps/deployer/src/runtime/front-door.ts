@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync } from 'node:fs';
 import { killGroup } from '#common';
+import { detachedScript } from './detached-script.js';
 import { isSameProcessAlive, processStartTime } from './process-info.js';
 
 /** A running front door, as state.json records it so the next deployer can re-adopt it. */
@@ -37,7 +36,7 @@ export async function startFrontDoor(launch: FrontDoorLaunch): Promise<FrontDoor
   try {
     child = spawn(
       process.execPath,
-      [frontDoorScript(), '--state', launch.stateFile, '--host', launch.host, '--bind', launch.bind, '--port', String(launch.port)],
+      [detachedScript('front-door-main'), '--state', launch.stateFile, '--host', launch.host, '--bind', launch.bind, '--port', String(launch.port)],
       // Nothing of ServerGem's environment: the door needs no setting and must hold no secret.
       { detached: true, stdio: ['ignore', fd, fd, 'ipc'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: '/' },
     );
@@ -78,15 +77,4 @@ export async function stopFrontDoor(record: FrontDoorRecord, graceMs = 2000): Pr
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && isFrontDoorAlive(record)) await new Promise((r) => setTimeout(r, 25));
   if (isFrontDoorAlive(record)) killGroup(record.pid, 'SIGKILL');
-}
-
-/** The compiled entry point; from the TypeScript sources (the test runner), its build under dist/. */
-function frontDoorScript(): string {
-  const here = fileURLToPath(new URL('./front-door-main.js', import.meta.url));
-  if (existsSync(here)) return here;
-  const marker = `${sep}apps${sep}deployer${sep}src${sep}runtime${sep}`;
-  const at = here.lastIndexOf(marker);
-  const compiled = at >= 0 ? join(here.slice(0, at), 'dist', here.slice(at + 1)) : here;
-  if (existsSync(compiled)) return compiled;
-  throw new Error('the front door is not built; run `npm run build`');
 }

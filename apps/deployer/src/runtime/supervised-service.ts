@@ -259,6 +259,8 @@ export class SupervisedService {
       this.save({ candidate: launched.record });
       onLine(`Started pid ${launched.record.pid} with PORT=${port}`);
       const outcome = await this.waitUntilAnswering(launched, revision.healthCheckPath, signal);
+      // What the app printed until now (its start-up lines, or why it exited) belongs to this deployment.
+      await launched.logs.flush();
       this.log.catchUp();
       // Cancelled while it came up, or just as it answered: it never takes traffic.
       if (signal?.aborted || outcome === 'cancelled') {
@@ -287,6 +289,7 @@ export class SupervisedService {
       throw error;
     } finally {
       unsubscribe();
+      launched?.logs.release();
     }
     const previous = this.state.process;
     this.save({ current: revision.deploymentId, process: launched.record, candidate: null, desired: 'running', restarts: 0 });
@@ -334,6 +337,7 @@ export class SupervisedService {
     try {
       const port = revision.fixedPort ?? (await freePort(this.settings.host));
       const launched = await launchRelease(revision, port, this.launch(), this.log);
+      launched.logs.release();
       this.save({ process: launched.record });
       this.log.note(`started ${revision.deploymentId} as pid ${launched.record.pid} on port ${port}`);
       this.watch(launched.record, launched);
