@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiFetch, deployOverSocket, tempApps, type DeployTranscript } from '#testing';
+import { apiFetch, deleteNamespaceStreams, deployOverSocket, tempApps, type DeployTranscript } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 import { removeInstallation } from './stop-local-apps.js';
 
@@ -161,6 +161,7 @@ describe('redaction: a build that prints the GitHub token in every encoding and 
     await nats?.close();
     apps.cleanup();
     await removeInstallation(home);
+    await deleteNamespaceStreams(NATS_URL, NAMESPACE);
   });
 
   it('fails the build, and every form the build printed reached the log redacted', () => {

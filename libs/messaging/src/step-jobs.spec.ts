@@ -3,6 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DomainError } from '#common';
+import { deleteNamespaceStreams } from '#testing';
 import { InProcessJobQueue } from './in-process-jobs.js';
 import { JetStreamJobQueue, stepStreams } from './jetstream-jobs.js';
 import { MAX_DELIVERIES, stepJobHandler, stepJobId, type JobHandler, type StepJob, type StepJobQueue } from './step-jobs.js';
@@ -145,12 +146,7 @@ contract('JetStreamJobQueue (real NATS)', () => {
     },
     cleanup: async () => {
       for (const q of queues) await q.close();
-      const nc = await connect({ servers: NATS_URL });
-      connections.push(nc);
-      const jsm = await jetstreamManager(nc);
-      const streams = stepStreams(namespace);
-      await jsm.streams.delete(streams.jobs).catch(() => undefined);
-      await jsm.streams.delete(streams.results).catch(() => undefined);
+      await deleteNamespaceStreams(NATS_URL, namespace);
     },
   };
 });
@@ -168,10 +164,9 @@ describe('JetStreamJobQueue with no worker', () => {
       connections.push(nc);
       const jsm = await jetstreamManager(nc);
       expect((await jsm.streams.info(stepStreams(namespace).jobs)).state.messages).toBe(0);
-      await jsm.streams.delete(stepStreams(namespace).jobs);
-      await jsm.streams.delete(stepStreams(namespace).results);
     } finally {
       await queue.close();
+      await deleteNamespaceStreams(NATS_URL, namespace);
     }
   });
 });

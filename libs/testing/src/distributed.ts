@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 
 export interface Distributed {
   url: string;
@@ -13,6 +15,7 @@ export interface Distributed {
   start(name: string, service?: (typeof SERVICES)[number]): ChildProcess;
   /** SIGKILLs a process and resolves once it is gone: a crash, with no chance to tidy up. */
   kill(name: string): Promise<void>;
+  /** Stops every process, then deletes the JetStream streams of the namespace it was given (`SERVERGEM_NAMESPACE`). */
   stop(): Promise<void>;
 }
 
@@ -72,7 +75,35 @@ export async function startDistributed(root: string, env: NodeJS.ProcessEnv): Pr
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, token, processes, output, start, kill, stop: () => stopAll(processes) };
+  const stop = async () => {
+    await stopAll(processes);
+    // Only a namespace of the caller's own: the default one may be a real installation's on that server.
+    if (env.NATS_URL && env.SERVERGEM_NAMESPACE) await deleteNamespaceStreams(env.NATS_URL, env.SERVERGEM_NAMESPACE);
+  };
+  return { url, token, processes, output, start, kill, stop };
+}
+
+/**
+ * Deletes the JetStream streams (and with them their consumers) of one installation: those whose
+ * subjects are all under its namespace, the first token of every subject it uses. Resolves with
+ * their names. A NATS server that is gone (one a test started and stopped) has nothing left to delete.
+ */
+export async function deleteNamespaceStreams(natsUrl: string, namespace: string): Promise<string[]> {
+  const nc = await connect({ servers: natsUrl.split(','), timeout: 3000 }).catch(() => null);
+  if (!nc) return [];
+  try {
+    const jsm = await jetstreamManager(nc);
+    const deleted: string[] = [];
+    for await (const stream of jsm.streams.list()) {
+      const subjects = stream.config.subjects ?? [];
+      if (subjects.length === 0 || !subjects.every((s) => s.startsWith(`${namespace}.`))) continue;
+      await jsm.streams.delete(stream.config.name);
+      deleted.push(stream.config.name);
+    }
+    return deleted;
+  } finally {
+    await nc.close();
+  }
 }
 
 async function stopAll(processes: Map<string, ChildProcess>): Promise<void> {
