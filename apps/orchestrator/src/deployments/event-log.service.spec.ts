@@ -75,6 +75,56 @@ describe(EventLog.name, () => {
     expect(events.every((e) => !Number.isNaN(Date.parse(e.createdAt)))).toBe(true);
   });
 
+  it('keeps seq gap-free when two orchestrators append to one deployment in turns and together', async () => {
+    const id = await newDeployment();
+    const other = new EventLog(db, { emit: async () => undefined } as unknown as MessageBus, new DeploymentRedactors(secrets));
+    const seqs: number[] = [];
+    for (let i = 0; i < 6; i++) seqs.push((await (i % 3 === 2 ? other : sut).append(id, { stage: 'building', message: '', logs: [`line ${i}`] })).seq);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
+    const together = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? other : sut).append(id, { stage: 'building', message: '', logs: [`more ${i}`] })),
+    );
+    const rows: { seq: number; logs: string[] }[] = await db.query(`SELECT seq, logs FROM deployment_events WHERE deployment_id = $1 ORDER BY seq`, [id]);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 46 }, (_, i) => i + 1));
+    expect(new Set(together.map((e) => e.seq)).size).toBe(40);
+    for (const event of together) expect(rows[event.seq - 1]!.logs).toEqual(event.logs);
+    expect((await db.getRepository(DeploymentEntity).findOneByOrFail({ id })).lastSeq).toBe(46);
+  });
+
+  it('reads the deployment again when something else has moved it: a stage set by the workflow, a token given later', async () => {
+    const id = await newDeployment();
+    await sut.append(id, { stage: 'building', message: 'building' });
+    await sut.append(id, { stage: 'building', message: '', logs: ['one'] });
+    await db.getRepository(DeploymentEntity).update({ id }, { status: 'live', stage: 'live', progress: 100 });
+    const late = await sut.append(id, { stage: 'building', message: '', logs: ['a late line'] });
+    expect(late).toMatchObject({ seq: 3, stage: 'live', progress: 100 });
+    const next = await newDeployment();
+    await sut.append(next, { stage: 'building', message: '', logs: ['before the token'] });
+    await db.getRepository(DeploymentEntity).update({ id: next }, { sealedToken: secrets.seal(token) });
+    const after = await sut.append(next, { stage: 'building', message: '', logs: [`git push ${token}`] });
+    expect(after.logs).toEqual(['git push [redacted]']);
+  });
+
+  it('marks the deployment running and clears its token at its end from the one-statement path too', async () => {
+    const id = await newDeployment(secrets.seal(token));
+    await sut.append(id, { stage: 'queued', message: 'queued' });
+    await sut.append(id, { stage: 'queued', message: 'still queued' });
+    expect((await db.getRepository(DeploymentEntity).findOneByOrFail({ id })).status).toBe('queued');
+    await sut.append(id, { stage: 'cloning', message: `cloning with ${token}` });
+    const running = await db.getRepository(DeploymentEntity).findOneByOrFail({ id });
+    expect(running).toMatchObject({ status: 'running', stage: 'cloning', lastSeq: 3 });
+    expect(running.startedAt).not.toBeNull();
+    const end = await sut.append(id, {
+      stage: 'failed',
+      message: token,
+      outcome: { kind: 'error', stage: 'cloning', code: 'CLONE_FAILED', message: token, hint: 'h' },
+    });
+    expect(end).toMatchObject({ seq: 4, message: '[redacted]', outcome: { message: '[redacted]' } });
+    expect((await db.getRepository(DeploymentEntity).findOneByOrFail({ id })).sealedToken).toBeNull();
+    const stored: { message: string }[] = await db.query(`SELECT message FROM deployment_events WHERE deployment_id = $1 ORDER BY seq`, [id]);
+    expect(stored.map((r) => r.message)).toEqual(['queued', 'still queued', 'cloning with [redacted]', '[redacted]']);
+  });
+
   it('refuses appends to a deployment that does not exist, and goes on with the others', async () => {
     const id = await newDeployment();
     const missing = sut.append(randomUUID(), { stage: 'building', message: 'x' });
