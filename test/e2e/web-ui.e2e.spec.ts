@@ -14,7 +14,7 @@ const screenshots = SCREENSHOTS;
 
 interface StoredDeployment {
   deployment: { status: string; url: string | null; error: { hint: string } | null };
-  events: { seq: number; logs: string[] }[];
+  events: { seq: number; stage: string; createdAt: string; logs: string[] }[];
 }
 
 interface SavedView {
@@ -165,7 +165,18 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium, against the all-in-o
     expect(Number(await logs.getAttribute('data-line-count'))).toBe(total);
     // A past deployment has its timeline too, from its stored events; the history charts the times.
     expect(await page.getByTestId('history-detail').getByTestId('stage-timeline').locator('li').count()).toBe(stages.length);
-    expect(await page.getByTestId('history-chart').locator('rect').count()).toBeGreaterThan(0);
+    // Its column stacks a build and a deploy part, as long as its stored events say.
+    const { events } = await stored(id);
+    const firstAt = (stages: string[]) => Date.parse(events.find((e) => stages.includes(e.stage))!.createdAt);
+    const deployFrom = firstAt(['deploying', 'verifying']);
+    const column = page.getByTestId('history-chart').locator(`g[data-deployment-id="${id}"]`);
+    expect(await column.getAttribute('class')).toBe('chart-column chart-live');
+    expect(await column.locator('rect.chart-build').count()).toBe(1);
+    expect(await column.locator('rect.chart-deploy').count()).toBe(1);
+    // The store keeps microseconds, the events' ISO times milliseconds.
+    const build = deployFrom - firstAt(['cloning', 'analyzing', 'generating', 'building', 'pushing']);
+    expect(Math.abs(Number(await column.getAttribute('data-build-ms')) - build)).toBeLessThanOrEqual(1);
+    expect(Math.abs(Number(await column.getAttribute('data-deploy-ms')) - (firstAt(['live']) - deployFrom))).toBeLessThanOrEqual(1);
     await page.screenshot({ path: join(screenshots, 'history.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();

@@ -43,6 +43,17 @@ export const deploymentEventSchema = z.object({
 });
 export type DeploymentEvent = z.infer<typeof deploymentEventSchema>;
 
+/**
+ * How long a finished deployment took, from its stored events: `buildMs` from its first stage after
+ * `queued` (cloning the source) to its first `deploying` event, or to its end when it never got
+ * there; `deployMs` from that `deploying` event to its end. Null where the log has no such span.
+ */
+export const deploymentTimesSchema = z.object({
+  buildMs: z.number().int().min(0).nullable(),
+  deployMs: z.number().int().min(0).nullable(),
+});
+export type DeploymentTimes = z.infer<typeof deploymentTimesSchema>;
+
 export const deploymentSummarySchema = z.object({
   id: z.uuid(),
   status: deploymentStatusSchema,
@@ -61,5 +72,7 @@ export const deploymentSummarySchema = z.object({
   finishedAt: z.string().nullable(),
   /** Who cancelled it (the owner the cancel came from), when it was cancelled. */
   cancelledBy: z.string().nullable().optional(),
+  /** Build and deploy times of a finished deployment (the list gives them). */
+  times: deploymentTimesSchema.optional(),
 });
 export type DeploymentSummary = z.infer<typeof deploymentSummarySchema>;

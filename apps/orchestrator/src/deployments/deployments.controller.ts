@@ -15,6 +15,7 @@ import { DomainError } from '#common';
 import { ZodPipe } from '#messaging';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
+import { deploymentTimes } from './deployment-times.js';
 import { toSummary } from './deployment.mapper.js';
 import { EventLog, toEvent } from './event-log.service.js';
 
@@ -36,7 +37,11 @@ export class DeploymentsController {
     @Payload(new ZodPipe(listDeploymentsSubject.request)) req: RequestOf<typeof listDeploymentsSubject>,
   ): Promise<ResponseOf<typeof listDeploymentsSubject>> {
     const rows = await this.db.getRepository(DeploymentEntity).find({ where: { owner: req.owner }, order: { createdAt: 'DESC' }, take: req.limit ?? 50 });
-    return { deployments: rows.map(toSummary) };
+    const times = await deploymentTimes(
+      this.db,
+      rows.filter((r) => r.finishedAt || r.status === 'live' || r.status === 'failed' || r.status === 'cancelled').map((r) => r.id),
+    );
+    return { deployments: rows.map((r) => ({ ...toSummary(r), ...(times.has(r.id) ? { times: times.get(r.id) } : {}) })) };
   }
 
   @MessagePattern(getDeploymentSubject.subject)

@@ -38,15 +38,40 @@ describe(StageTimeline.name, () => {
 });
 
 describe(HistoryChart.name, () => {
-  it('draws one bar per finished deployment, the longest full height', () => {
-    const summary = (id: string, seconds: number | null, status: DeploymentSummary['status']) =>
-      ({ id, status, createdAt: at(0), finishedAt: seconds === null ? null : at(seconds) }) as DeploymentSummary;
-    render(<HistoryChart deployments={[summary('a', 10, 'live'), summary('b', 20, 'failed'), summary('c', null, 'running')]} />);
-    const bars = screen.getByTestId('history-chart').querySelectorAll('rect');
-    expect([...bars].map((b) => [b.getAttribute('data-ms'), b.getAttribute('class')])).toEqual([
-      ['20000', 'chart-bar chart-failed'],
-      ['10000', 'chart-bar chart-live'],
+  const summary = (id: string, status: DeploymentSummary['status'], times?: DeploymentSummary['times']) =>
+    ({ id, status, createdAt: at(0), finishedAt: times ? at(30) : null, times }) as DeploymentSummary;
+
+  it('stacks each finished deployment’s build and deploy time from its stored events, oldest on the left', () => {
+    render(
+      <HistoryChart
+        deployments={[
+          summary('c', 'running'),
+          summary('b', 'failed', { buildMs: 4000, deployMs: null }),
+          summary('a', 'live', { buildMs: 12000, deployMs: 3000 }),
+        ]}
+      />,
+    );
+    const columns = [...screen.getByTestId('history-chart').querySelectorAll('g')];
+    expect(columns.map((g) => [g.getAttribute('class'), g.getAttribute('data-build-ms'), g.getAttribute('data-deploy-ms')])).toEqual([
+      ['chart-column chart-live', '12000', '3000'],
+      ['chart-column chart-failed', '4000', '0'],
     ]);
+    const [build, deploy] = [...columns[0]!.querySelectorAll('rect')];
+    // The longest column is full height, the deploy on top of the build, in proportion.
+    expect(build!.getAttribute('class')).toBe('chart-bar chart-build');
+    expect(deploy!.getAttribute('class')).toBe('chart-bar chart-deploy');
+    expect(Number(build!.getAttribute('height')) + Number(deploy!.getAttribute('height'))).toBeCloseTo(80);
+    expect(Number(build!.getAttribute('height')) / Number(deploy!.getAttribute('height'))).toBeCloseTo(4);
+    expect(Number(deploy!.getAttribute('y')) + Number(deploy!.getAttribute('height'))).toBeCloseTo(Number(build!.getAttribute('y')));
+    // A build that failed has no deploy part.
+    expect(columns[1]!.querySelectorAll('rect')).toHaveLength(1);
+    expect(columns[1]!.textContent).toBe('failed: build 4.0 s, deploy 0.0 s');
+    expect(screen.getByTestId('history-chart').textContent).toContain('longest 15.0 s');
+  });
+
+  it('draws nothing while no deployment has finished', () => {
+    render(<HistoryChart deployments={[summary('c', 'running')]} />);
+    expect(screen.queryByTestId('history-chart')).toBeNull();
   });
 });
 
