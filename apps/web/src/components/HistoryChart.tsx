@@ -24,7 +24,8 @@ export function HistoryChart({ deployments }: { deployments: DeploymentSummary[]
     .map((d) => ({ id: d.id, status: d.status, buildMs: d.times!.buildMs ?? 0, deployMs: d.times!.deployMs ?? 0 }));
   if (bars.length === 0) return null;
   const longest = Math.max(1, ...bars.map((b) => b.buildMs + b.deployMs));
-  const slot = WIDTH / bars.length;
+  // Room for ten columns at least, so a lone one stays a column.
+  const slot = WIDTH / Math.max(10, bars.length);
   const height = (ms: number) => (ms / longest) * HEIGHT;
   return (
     <figure className="history-chart" data-testid="history-chart">
