@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployOverSocket, dropSchema, freePort, getText, startDistributed, tempApps, TEST_DATABASE_URL, uniqueSchema, type Distributed } from '#testing';
+import { apiJson, deployOverSocket, dropSchema, freePort, startDistributed, tempApps, TEST_DATABASE_URL, uniqueSchema, type Distributed } from '#testing';
+import { completionsFile, expectLive, faultApp, follow } from './fault-checks.js';
 import { removeInstallation } from './stop-local-apps.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -23,6 +24,7 @@ describe('distributed mode: NATS restarted mid-build', { timeout: 150_000 }, () 
   let store: string;
   let home: string;
   let sut: Distributed;
+  const completions = completionsFile();
 
   beforeAll(async () => {
     port = await freePort();
@@ -49,21 +51,27 @@ describe('distributed mode: NATS restarted mid-build', { timeout: 150_000 }, () 
     await dropSchema(schema);
     rmSync(store, { recursive: true, force: true });
     apps.cleanup();
+    completions.remove();
   });
 
-  it('goes live: the job and its result are kept by JetStream across the restart', async () => {
-    const source = apps.app({
-      'package.json': JSON.stringify({ name: 'faults-nats', version: '1.0.0', scripts: { build: 'node build.js', start: 'node server.js' } }),
-      'build.js': `let n = 0; const t = setInterval(() => { console.log('building, step ' + ++n); if (n >= 16) clearInterval(t); }, 500);`,
-      'server.js': `require('node:http').createServer((q, r) => r.end('ok\\n')).listen(Number(process.env.PORT));`,
-    });
+  it('goes live: the job and its result are kept by JetStream across the restart, and a watcher misses nothing', async () => {
+    const source = faultApp(apps, completions.path, { buildSeconds: 8 });
     const ended = deployOverSocket(sut, { repoUrl: source }, { timeoutMs: 140_000 });
+    let id: string | undefined;
+    await expect
+      .poll(
+        async () => {
+          const list = await apiJson<{ deployments: { id: string; repoUrl: string }[] }>(sut, '/api/deployments').catch(() => ({ deployments: [] }));
+          return (id = list.deployments.find((d) => d.repoUrl === source)?.id);
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBeDefined();
+    const watch = await follow(sut, id!);
     await new Promise((r) => setTimeout(r, 5000));
     nats.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 2000));
     nats = await startNats(port, store);
-    const transcript = await ended;
-    expect(transcript.error).toBeUndefined();
-    expect((await getText(transcript.complete!.url)).status).toBe(200);
+    await expectLive(sut, await ended, id!, watch, completions.path);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,75 +7,75 @@ import {
   apiJson,
   deployOverSocket,
   dropSchema,
-  getText,
-  isGapFree,
   startDistributed,
   tempApps,
   TEST_DATABASE_URL,
   uniqueSchema,
+  type DeployTranscript,
   type Distributed,
 } from '#testing';
+import {
+  completionsFile,
+  completionsOf,
+  eventsOf,
+  expectLive as expectLiveOn,
+  expectWhole as expectWholeOn,
+  faultApp,
+  follow as followOn,
+  type Follower,
+  type StoredEvent,
+} from './fault-checks.js';
 import { removeInstallation } from './stop-local-apps.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 /** A silent worker's job is handed out again after this long (30 s by default; short here to keep the suite quick). */
 const ACK_WAIT_SECONDS = 4;
-/** How long the fixture's build prints for. */
-const BUILD_SECONDS = 10;
+/** How long the fixture's slow build prints for: longer than a builder's restart, so a build it left running is caught running. */
+const BUILD_SECONDS = 14;
+/** How many deployments are sent at once to two builder replicas. */
+const AT_ONCE = 20;
 
-interface Event {
-  seq: number;
-  stage: string;
-  message: string;
-  logs?: string[];
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Faults in the distributed mode: the five services as processes on the shared NATS (a namespace
- * of the suite's own) and PostgreSQL; each fault while a build that prints for a while runs.
+ * of the suite's own) and PostgreSQL, one setup for every fault. Each fault is checked for: the
+ * deployment ends (within the test's timeout), its event log is gap-free, a client that subscribed
+ * with `afterSeq` mid-way and reconnected now and then saw every event exactly once, and at most
+ * one build ran to completion.
  */
 describe('distributed mode under faults: a crashed worker or orchestrator costs seconds, not the deployment', { timeout: 150_000 }, () => {
   const schema = uniqueSchema('e2e_faults');
   const apps = tempApps('servergem-faults-');
   let sut: Distributed;
   let home: string;
-  /** Each finished build writes a line here: how many ran to completion. */
-  let completions: string;
+  /** Each build of the fixture that runs to completion writes a line here. */
+  const completions = completionsFile();
 
-  /** An app whose build prints a line every half second for BUILD_SECONDS, then records that it finished. */
-  function slowApp(): string {
-    const dir = apps.app({
-      'package.json': JSON.stringify({
-        name: `faults-${randomBytes(3).toString('hex')}`,
-        version: '1.0.0',
-        scripts: { build: 'node build.js', start: 'node server.js' },
-      }),
-      'build.js': `const { appendFileSync } = require('node:fs');
-let n = 0;
-const timer = setInterval(() => {
-  console.log('building, step ' + ++n);
-  if (n >= ${BUILD_SECONDS * 2}) { clearInterval(timer); console.log('build finished'); try { appendFileSync(${JSON.stringify('COMPLETIONS')}, process.cwd() + '\\n'); } catch {} }
-}, 500);`,
-      'server.js': `require('node:http').createServer((q, r) => r.end('ok\\n')).listen(Number(process.env.PORT));`,
-    });
-    return dir;
-  }
+  const app = (options: { buildSeconds?: number; listenAfterMs?: number } = {}) =>
+    faultApp(apps, completions.path, { buildSeconds: BUILD_SECONDS, ...options });
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'servergem-faults-'));
-    completions = join(home, 'completions.txt');
-    sut = await startDistributed(root, {
-      NATS_URL,
-      SERVERGEM_NAMESPACE: schema,
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      SERVERGEM_HOME: home,
-      SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
-      ALLOW_LOCAL_SOURCES: 'true',
-      APP_START_TIMEOUT_SECONDS: '30',
-      STEP_ACK_WAIT_SECONDS: String(ACK_WAIT_SECONDS),
-    });
+    // No analyzer at all to begin with (the first fault); it is started once that has been seen.
+    sut = await startDistributed(
+      root,
+      {
+        NATS_URL,
+        SERVERGEM_NAMESPACE: schema,
+        DATABASE_URL: TEST_DATABASE_URL,
+        DATABASE_SCHEMA: schema,
+        SERVERGEM_HOME: home,
+        SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
+        ALLOW_LOCAL_SOURCES: 'true',
+        APP_START_TIMEOUT_SECONDS: '30',
+        STEP_ACK_WAIT_SECONDS: String(ACK_WAIT_SECONDS),
+        // Each deployment has a socket sending it and one watching it.
+        SOCKETS_PER_ADDRESS: String(4 * AT_ONCE),
+      },
+      { without: ['analyzer'] },
+    );
   });
 
   afterAll(async () => {
@@ -83,127 +83,212 @@ const timer = setInterval(() => {
     await removeInstallation(home);
     await dropSchema(schema);
     apps.cleanup();
+    completions.remove();
   });
 
-  /** Starts a deploy of a fresh slow app and resolves once its build prints, with the deployment's end to come. */
-  async function deployUntilBuilding(clientMessageId: string = randomUUID()) {
-    const source = slowApp();
-    const script = join(source, 'build.js');
-    // The build records its completions in the suite's file.
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(script, readFileSync(script, 'utf8').replace('"COMPLETIONS"', JSON.stringify(completions)));
-    const ended = deployOverSocket(sut, { repoUrl: source }, { timeoutMs: 150_000, clientMessageId });
-    let deploymentId: string | undefined;
-    await expect
-      .poll(
-        async () => {
-          deploymentId ??= await latestDeployment(source);
-          if (!deploymentId) return false;
-          const events = await eventsOf(deploymentId);
-          return events.some((e) => (e.logs ?? []).some((l) => l.includes('building, step 2')));
-        },
-        { timeout: 60_000, interval: 250 },
-      )
-      .toBe(true);
-    return { source, deploymentId: deploymentId!, ended };
-  }
-
-  async function latestDeployment(source: string): Promise<string | undefined> {
+  async function deploymentOf(source: string): Promise<string | undefined> {
     const list = await apiJson<{ deployments: { id: string; repoUrl: string }[] }>(sut, '/api/deployments').catch(() => ({ deployments: [] }));
     return list.deployments.find((d) => d.repoUrl === source)?.id;
   }
 
-  const eventsOf = async (id: string) => (await apiJson<{ events: Event[] }>(sut, `/api/deployments/${id}`)).events;
-  const completedBuilds = (source: string) =>
-    existsSync(completions)
-      ? readFileSync(completions, 'utf8')
-          .split('\n')
-          .filter((l) => l.includes(source) || l.length > 0).length
-      : 0;
-
-  /** The builder replica whose process tree runs the build (the fixture's build is a descendant of it). */
-  function busyBuilder(names: string[]): string | undefined {
-    const parentOf = (pid: number): number | undefined => {
-      try {
-        return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-      } catch {
-        return undefined;
-      }
-    };
-    const builders = new Map(names.map((n) => [sut.processes.get(n)?.pid, n]));
-    for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-      let cmd: string;
-      try {
-        cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      if (!cmd.includes('build.js')) continue;
-      for (let pid: number | undefined = Number(entry); pid && pid > 1; pid = parentOf(pid)) if (builders.has(pid)) return builders.get(pid);
-    }
-    return undefined;
+  /** Starts a deploy of `source`, resolves once its id is known and `ready` holds for its events, with its watcher and its end to come. */
+  async function deployUntil(source: string, ready: (events: StoredEvent[]) => boolean) {
+    // Started by the first fault, once it has been seen missing (or here, when that fault is left out).
+    if (!sut.processes.has('analyzer')) sut.start('analyzer');
+    const ended = deployOverSocket(sut, { repoUrl: source }, { timeoutMs: 150_000 });
+    let deploymentId: string | undefined;
+    await expect
+      .poll(
+        async () => {
+          deploymentId ??= await deploymentOf(source);
+          return deploymentId !== undefined && ready(await eventsOf(sut, deploymentId));
+        },
+        { timeout: 60_000, interval: 250 },
+      )
+      .toBe(true);
+    return { deploymentId: deploymentId!, ended, watch: await follow(deploymentId!) };
   }
 
-  async function expectLiveAndWhole(transcript: Awaited<ReturnType<typeof deployOverSocket>>, id: string) {
-    expect(transcript.error).toBeUndefined();
-    expect(transcript.complete?.url).toBeTruthy();
-    expect((await getText(transcript.complete!.url)).status).toBe(200);
-    const events = await eventsOf(id);
-    expect(isGapFree(events.map((e) => e.seq))).toBe(true);
-    return events;
+  const building = (events: StoredEvent[]) => events.some((e) => (e.logs ?? []).some((l) => l.includes('building, step 2')));
+  const deployUntilBuilding = () => deployUntil(app(), building);
+
+  const follow = (id: string) => followOn(sut, id);
+  const expectWhole = (id: string, watch: Follower, live: boolean) => expectWholeOn(sut, id, watch, completions.path, live);
+  const expectLive = (transcript: DeployTranscript, id: string, watch: Follower) => expectLiveOn(sut, transcript, id, watch, completions.path);
+
+  /** The processes of the machine running `node <script>`, with their working folder and process group. */
+  function processes(script: string): { pid: number; cwd: string; group: number }[] {
+    return readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .flatMap((entry) => {
+        try {
+          const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+          if (!argv[0]!.endsWith('node') || argv[1] !== script) return [];
+          const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+          const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+          return [{ pid: Number(entry), cwd: readlinkSync(`/proc/${entry}/cwd`), group }];
+        } catch {
+          return [];
+        }
+      });
   }
 
-  it('two builder replicas, the busy one SIGKILLed mid-build: the other takes the job over and the deployment goes live, saying the step was retried', async () => {
+  /** The builder replica the build's process descends from. */
+  function replicaOf(ancestors: number[], names: string[]): string | undefined {
+    return names.find((n) => ancestors.includes(sut.processes.get(n)?.pid ?? -1));
+  }
+
+  it(
+    'no analyzer running at all: the deployment fails SERVICE_UNAVAILABLE naming the analyzer within 30 s, and says what to do',
+    { timeout: 30_000 },
+    async () => {
+      const source = app();
+      const ended = deployOverSocket(sut, { repoUrl: source }, { timeoutMs: 30_000 });
+      let id: string | undefined;
+      await expect.poll(async () => (id ??= await deploymentOf(source)), { timeout: 10_000, interval: 100 }).toBeDefined();
+      const watch = await follow(id!);
+      const transcript = await ended;
+      expect(transcript.error).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        message: expect.stringMatching(/^The analyzer is unavailable: no analyzer took the analyze step within \d+ s\.$/),
+        hint: expect.stringContaining('Start the analyzer service'),
+      });
+      const { deployment } = await apiJson<{ deployment: { status: string; error: { code: string } | null } }>(sut, `/api/deployments/${id}`);
+      expect(deployment).toMatchObject({ status: 'failed', error: { code: 'SERVICE_UNAVAILABLE' } });
+      await expectWhole(id!, watch, false);
+      // Every other fault has one.
+      sut.start('analyzer');
+    },
+  );
+
+  it('two builder replicas, the busy one SIGKILLed mid-build: the other takes the job over, the build it left running is stopped, and the deployment goes live saying the step was retried', async () => {
     sut.start('builder-2', 'builder');
-    await new Promise((r) => setTimeout(r, 3000));
-    const { deploymentId, ended } = await deployUntilBuilding();
-    const busy = busyBuilder(['builder', 'builder-2']);
+    await sleep(3000);
+    const { deploymentId, ended, watch } = await deployUntilBuilding();
+    const replicas = ['builder', 'builder-2'];
+    const busy = replicas.find((name) => processes('build.js').some((p) => p.cwd.includes(`/${deploymentId}/`) && replicaOfPid(p.pid) === name));
     expect(busy).toBeDefined();
     const killedAt = Date.now();
     await sut.kill(busy!);
-    const events = await expectLiveAndWhole(await ended, deploymentId);
-    const retried = events.find((e) => /Retrying the build step \(attempt 2 of 3\)/.test(e.message));
-    expect(retried).toBeDefined();
-    console.log(`faults: a killed builder's build was taken over ${Math.round((Date.now() - killedAt) / 1000)} s after the kill went live`);
-    // Leave one builder, under the usual name, for the next test.
+    const events = await expectLive(await ended, deploymentId, watch);
+    expect(events.some((e) => /Retrying the build step \(attempt 2 of 3\)/.test(e.message))).toBe(true);
+    console.log(`faults: a killed builder's build was taken over and live ${Math.round((Date.now() - killedAt) / 1000)} s after the kill`);
+    // Leave one builder, under the usual name, for the next faults.
     if (busy === 'builder') {
       sut.processes.set('builder', sut.processes.get('builder-2')!);
       sut.processes.delete('builder-2');
     }
   });
 
-  it('the only builder SIGKILLed mid-build and restarted 5 s later: live, the step retried in a folder of its own', async () => {
-    const { deploymentId, ended } = await deployUntilBuilding();
+  /** The service process a pid descends from, by name. */
+  function replicaOfPid(pid: number): string | undefined {
+    const ancestors: number[] = [];
+    for (let at: number | undefined = pid; at && at > 1 && ancestors.length < 12;) {
+      ancestors.push(at);
+      try {
+        const stat: string = readFileSync(`/proc/${at}/stat`, 'utf8');
+        at = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      } catch {
+        at = undefined;
+      }
+    }
+    return replicaOf(ancestors, [...sut.processes.keys()]);
+  }
+
+  it('the only builder SIGKILLed mid-build and restarted 5 s later: live, the step retried in a folder of its own, the build it left running stopped', async () => {
+    const { deploymentId, ended, watch } = await deployUntilBuilding();
     await sut.kill('builder');
-    await new Promise((r) => setTimeout(r, 5000));
+    await sleep(5000);
     sut.start('builder');
-    const events = await expectLiveAndWhole(await ended, deploymentId);
+    const events = await expectLive(await ended, deploymentId, watch);
     expect(events.some((e) => /Retrying the build step/.test(e.message))).toBe(true);
   });
 
   it('the orchestrator SIGKILLed mid-build and restarted: it resumes the deployment and it goes live', async () => {
-    const { deploymentId, ended } = await deployUntilBuilding();
+    const { deploymentId, ended, watch } = await deployUntilBuilding();
     await sut.kill('orchestrator');
     sut.start('orchestrator');
-    const events = await expectLiveAndWhole(await ended, deploymentId);
+    const events = await expectLive(await ended, deploymentId, watch);
     expect(events.some((e) => /Resuming after an interruption/.test(e.message))).toBe(true);
+  });
+
+  it("the deployer SIGKILLed mid-deploy (the new app starting) and restarted: live, with one app process, the deployer's own", async () => {
+    const stateOf = (id: string) =>
+      readdirSync(join(home, 'runtime'), { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => {
+          try {
+            return JSON.parse(readFileSync(join(home, 'runtime', e.name, 'state.json'), 'utf8')) as {
+              process: { pid: number; deploymentId: string } | null;
+              candidate: { pid: number; deploymentId: string } | null;
+            };
+          } catch {
+            return null;
+          }
+        })
+        .find((s) => s?.candidate?.deploymentId === id || s?.process?.deploymentId === id);
+    const source = app({ buildSeconds: 1, listenAfterMs: 4000 });
+    const { deploymentId, ended, watch } = await deployUntil(source, (events) => events.some((e) => e.stage === 'deploying'));
+    // The deployer has started the new app and waits for it to answer.
+    await expect.poll(() => existsSync(join(home, 'runtime')) && stateOf(deploymentId)?.candidate?.pid, { timeout: 30_000, interval: 50 }).toBeTruthy();
+    const orphan = stateOf(deploymentId)!.candidate!.pid;
+    await sut.kill('deployer');
+    await sleep(1000);
+    sut.start('deployer');
+    const events = await expectLive(await ended, deploymentId, watch);
+    expect(events.some((e) => /Retrying the deploy step/.test(e.message))).toBe(true);
+    const state = stateOf(deploymentId)!;
+    expect(state.candidate).toBeNull();
+    expect(state.process?.deploymentId).toBe(deploymentId);
+    // One app process of the deployment on the machine: the one the deployer supervises (its process group), not the one it started before it died.
+    const running = processes('server.js').filter((p) => p.cwd.includes(`/${deploymentId}/`));
+    expect(running).toHaveLength(1);
+    expect(running[0]!.group).toBe(state.process!.pid);
+    expect(running[0]!.group).not.toBe(orphan);
   });
 
   it('the same deploy sent twice with one clientMessageId makes one deployment', async () => {
     const clientMessageId = randomUUID();
-    const source = slowApp();
-    const [first, second] = await Promise.all([
+    const source = app({ buildSeconds: 2 });
+    const both = Promise.all([
       deployOverSocket(sut, { repoUrl: source }, { timeoutMs: 150_000, clientMessageId }),
       deployOverSocket(sut, { repoUrl: source }, { timeoutMs: 150_000, clientMessageId }),
     ]);
+    let id: string | undefined;
+    await expect.poll(async () => (id ??= await deploymentOf(source)), { timeout: 30_000, interval: 100 }).toBeDefined();
+    const watch = await follow(id!);
+    const [first, second] = await both;
     const list = await apiJson<{ deployments: { id: string; repoUrl: string }[] }>(sut, '/api/deployments');
     expect(list.deployments.filter((d) => d.repoUrl === source)).toHaveLength(1);
-    expect(first.deploymentId ?? second.deploymentId).toBeDefined();
+    expect(first.deploymentId ?? second.deploymentId).toBe(id);
     if (first.deploymentId && second.deploymentId) expect(first.deploymentId).toBe(second.deploymentId);
+    await expectLive(first.complete ? first : second, id!, watch);
   });
 
-  it('ran each build to completion at most once per deployment that finished', () => {
-    // Reported, with the builds a killed builder left running: see the README's distributed-mode notes.
-    console.log(`faults: builds run to completion: ${completedBuilds('')}`);
+  it(`${AT_ONCE} deployments at once with two builder replicas: all live, and each replica built some`, async () => {
+    sut.start('builder-2', 'builder');
+    await sleep(3000);
+    const sources = Array.from({ length: AT_ONCE }, () => app({ buildSeconds: 2 }));
+    const ended = sources.map((source) => deployOverSocket(sut, { repoUrl: source }, { timeoutMs: 150_000 }));
+    const ids: string[] = [];
+    await expect
+      .poll(
+        async () => {
+          const list = await apiJson<{ deployments: { id: string; repoUrl: string }[] }>(sut, '/api/deployments');
+          ids.splice(0, ids.length, ...sources.map((s) => list.deployments.find((d) => d.repoUrl === s)?.id ?? ''));
+          return ids.every(Boolean);
+        },
+        { timeout: 60_000, interval: 250 },
+      )
+      .toBe(true);
+    const watches = await Promise.all(ids.map((id) => follow(id)));
+    const transcripts = await Promise.all(ended);
+    for (const [index, transcript] of transcripts.entries()) await expectLive(transcript, ids[index]!, watches[index]!);
+    const builtBy = ids.map((id) => replicaOf(completionsOf(completions.path, id)[0]!.ancestors, ['builder', 'builder-2']));
+    const counts = Object.fromEntries(['builder', 'builder-2'].map((name) => [name, builtBy.filter((b) => b === name).length]));
+    console.log(`faults: ${AT_ONCE} builds at once over two builder replicas: ${JSON.stringify(counts)}`);
+    expect(builtBy.every(Boolean)).toBe(true);
+    expect(counts.builder).toBeGreaterThan(0);
+    expect(counts['builder-2']).toBeGreaterThan(0);
   });
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { buildSubject, RequestOf, ResponseOf } from '#contracts';
@@ -9,6 +9,7 @@ import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
 import { lintDockerfile } from './dockerfile/dockerfile-policy.js';
 import { planBuild } from './dockerfile/generate.js';
 import type { BuildDriver } from './drivers/build-driver.js';
+import { BuildProcesses } from './drivers/build-processes.js';
 import { CloudBuildDriver } from './drivers/cloud-build.driver.js';
 import { LocalBuildDriver } from './drivers/local-build.driver.js';
 import { readReleaseFile, writeReleaseFile } from './release-files.js';
@@ -16,9 +17,14 @@ import { NpmRegistry } from './toolchain/npm-registry.js';
 import { chooseToolchain, type ToolchainChoice } from './toolchain/provision.js';
 import { ToolchainCache } from './toolchain/toolchain-cache.js';
 
+/** How often a builder looks for builds whose builder died (SIGKILLed, crashed) to stop them. */
+const REAP_EVERY_MS = 2000;
+
 @Injectable()
-export class BuilderService {
+export class BuilderService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly drivers: Record<string, BuildDriver>;
+  private readonly processes: BuildProcesses;
+  private reaper: NodeJS.Timeout | undefined;
   private installation: InstallationLayout | undefined;
   private toolchainCache: ToolchainCache | undefined;
   readonly registry: NpmRegistry;
@@ -29,14 +35,27 @@ export class BuilderService {
     private readonly secrets: SecretBox,
   ) {
     this.registry = new NpmRegistry(config.NPM_REGISTRY_URL);
+    this.processes = new BuildProcesses(join(servergemHome(config.SERVERGEM_HOME), 'builds'));
     this.drivers = {
       local: new LocalBuildDriver(
         config,
         () => this.layout(),
         () => this.toolchains(),
+        this.processes,
       ),
     };
     if (config.GOOGLE_CLOUD_PROJECT) this.drivers.cloudbuild = new CloudBuildDriver(config);
+  }
+
+  /** A build left running by a builder that died is stopped: it would finish for nobody, or next to its retry. */
+  onApplicationBootstrap(): void {
+    this.processes.stopOrphans();
+    this.reaper = setInterval(() => this.processes.stopOrphans(), REAP_EVERY_MS);
+    this.reaper.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.reaper);
   }
 
   async build(request: RequestOf<typeof buildSubject>): Promise<ResponseOf<typeof buildSubject>> {
@@ -53,6 +72,10 @@ export class BuilderService {
             `The ${request.target} target has no build driver configured here.`,
             'Deploy with the local target, or configure Google Cloud.',
           );
+        }
+        // An earlier attempt given up for dead never finishes next to this one: what it still runs is stopped.
+        if (this.processes.stopEarlier(request.deploymentId, request.attempt ?? 1) > 0) {
+          reporter.log('Stopped the build an earlier attempt left running, and every process it started');
         }
         // Each attempt gets a folder of its own: a retried build starts clean and never empties one an earlier attempt may still use.
         const sourceDir = this.layout().prepareRelease(request.serviceName, request.deploymentId, request.attempt);

@@ -7,6 +7,7 @@ export * from './download-exec.js';
 export * from './installation-layout.js';
 export * from './loopback.js';
 export * from './names.js';
+export * from './process-info.js';
 export * from './run-process.js';
 export * from './redact-error.js';
 export * from './redactor.js';

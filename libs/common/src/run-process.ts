@@ -17,6 +17,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** How long the group has between SIGTERM and SIGKILL when the signal is aborted (default 1 s). */
   killAfterMs?: number;
+  /** Told the pid of the process once it runs: it leads a process group of that id. */
+  onSpawn?: (pid: number) => void;
 }
 
 /** A user and its primary group, as numbers. */
@@ -84,6 +86,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       detached: true,
       ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const out = new LineSplitter(onLine);
     const err = new LineSplitter(onLine);
     child.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));

@@ -14,6 +14,7 @@ import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { DomainError } from '#common';
 import {
   DEFAULT_ACK_WAIT_MS,
+  isStepResult,
   MAX_DELIVERIES,
   STEP_SUBJECTS,
   type JobHandler,
@@ -51,9 +52,22 @@ const decoder = new TextDecoder();
 const encode = (value: unknown) => encoder.encode(JSON.stringify(value));
 const decode = <T>(data: Uint8Array) => JSON.parse(decoder.decode(data)) as T;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** JetStream's answer to a publish whose expected last sequence on its subject is not the last one. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/** A delivery's claim on its job, stored on the job's result subject before the step runs. */
+interface Claim {
+  claim: number;
+}
 
 /** How often the orchestrator looks at a job it waits for (a missed result, a service with nobody left). */
 const CHECK_EVERY_MS = 3000;
+/**
+ * How long a job waits with no worker of its service alive before it fails `SERVICE_UNAVAILABLE`:
+ * long enough for a crashed worker to be restarted, short enough that a deployment with none at
+ * all says so within half a minute (plus one check).
+ */
+const UNAVAILABLE_AFTER_MS = 15_000;
 
 /**
  * Steps as jobs on JetStream. The orchestrator publishes a job to the installation's work-queue
@@ -64,6 +78,10 @@ const CHECK_EVERY_MS = 3000;
  * (the delivery after that stores an `INTERRUPTED` result). A result is stored before its job
  * is acknowledged, under the job's id, so a duplicate result is dropped and an orchestrator that
  * restarts finds what finished while it was away.
+ *
+ * Each delivery first claims the job on its result subject; its result is stored by
+ * compare-and-set on that subject's last sequence (its own claim), so the result of a delivery
+ * that was given up while it went on working (a later delivery claimed the job since) is discarded.
  */
 export class JetStreamJobQueue implements StepJobQueue {
   private readonly logger = new Logger(JetStreamJobQueue.name);
@@ -132,7 +150,8 @@ export class JetStreamJobQueue implements StepJobQueue {
     const resultSubject = this.streams.resultSubject(job.id);
     const stored = async (): Promise<StepResult | null> => {
       const message = await jsm.streams.getMessage(this.streams.results, { last_by_subj: resultSubject }).catch(() => null);
-      return message ? decode<StepResult>(message.data) : null;
+      const value = message ? decode<StepResult | Claim>(message.data) : null;
+      return isStepResult(value) ? value : null;
     };
     return new Promise<StepResult>((resolve, reject) => {
       let done = false;
@@ -152,7 +171,13 @@ export class JetStreamJobQueue implements StepJobQueue {
       // Listening before looking: a result stored in between is seen either way.
       const sub = nc.subscribe(resultSubject, {
         callback: (error, message) => {
-          if (!error) finish(decode<StepResult>(message.data));
+          // Only a result the stream stored counts: a plain subscriber also hears a publish the stream
+          // refused (the late result of a delivery given up for dead), and a claim is no result.
+          if (!error && isStepResult(decode<StepResult | Claim>(message.data)))
+            void stored().then(
+              (result) => result && finish(result),
+              () => undefined,
+            );
         },
       });
       let jobSeq: number | undefined;
@@ -162,7 +187,7 @@ export class JetStreamJobQueue implements StepJobQueue {
         if (result) return finish(result);
         if (await this.nobodyServes(jsm, options.service)) {
           idleSince ??= Date.now();
-          if (Date.now() - idleSince >= (this.options.unavailableAfterMs ?? 30_000)) {
+          if (Date.now() - idleSince >= (this.options.unavailableAfterMs ?? UNAVAILABLE_AFTER_MS)) {
             // Nobody will run it: it leaves the queue, so a worker started later does not run a step nobody waits for.
             if (jobSeq !== undefined) await jsm.streams.deleteMessage(this.streams.jobs, jobSeq).catch(() => undefined);
             const def = STEP_SUBJECTS[job.step];
@@ -170,7 +195,7 @@ export class JetStreamJobQueue implements StepJobQueue {
               ok: false,
               error: new DomainError(
                 'SERVICE_UNAVAILABLE',
-                `The ${def.service} is unavailable: no ${def.service} took the ${job.step} step within ${Math.round((this.options.unavailableAfterMs ?? 30_000) / 1000)} s.`,
+                `The ${def.service} is unavailable: no ${def.service} took the ${job.step} step within ${Math.round((this.options.unavailableAfterMs ?? UNAVAILABLE_AFTER_MS) / 1000)} s.`,
                 `Start the ${def.service} service and try again.`,
               ).toWire(),
             });
@@ -244,27 +269,46 @@ export class JetStreamJobQueue implements StepJobQueue {
       return;
     }
     const resultSubject = this.streams.resultSubject(job.id);
+    const last = await jsm.streams.getMessage(this.streams.results, { last_by_subj: resultSubject }).catch(() => null);
     // A job whose result is stored already (its worker died between storing it and the ack) runs no second time.
-    if (await jsm.streams.getMessage(this.streams.results, { last_by_subj: resultSubject }).catch(() => null)) {
+    if (last && isStepResult(decode<StepResult | Claim>(last.data))) {
       message.ack();
       return;
     }
-    const result = await handler({ job, delivery: message.info.deliveryCount, working: () => message.working() });
+    const delivery = message.info.deliveryCount;
+    const claimed = await this.publishRetrying(job, () => js.publish(resultSubject, encode({ claim: delivery } satisfies Claim)));
+    if (!claimed || claimed === 'superseded') return;
+    const result = await handler({ job, delivery, working: () => message.working() });
+    const stored = await this.publishRetrying(job, () =>
+      js.publish(resultSubject, encode(result), { msgID: job.id, expect: { lastSubjectSequence: claimed.seq } }),
+    );
+    if (stored === 'superseded') {
+      // Another delivery claimed the job while this one went on (it was taken for dead): its result counts, not this one.
+      this.logger.warn(`Dropped the result of ${job.id} (delivery ${delivery}): a later delivery of it took the job over`);
+      return;
+    }
+    if (!stored) return;
+    if (result.ok || result.error.code !== 'INTERRUPTED' || (result.delivery ?? 0) <= MAX_DELIVERIES) message.ack();
+    else message.term('delivered too often');
+  }
+
+  /**
+   * Publishes to the results stream, retrying while NATS is away (the job, unacknowledged, comes
+   * again after ack_wait if it never gets through); `superseded` when a later claim is there.
+   */
+  private async publishRetrying(job: StepJob, publish: () => Promise<{ seq: number }>): Promise<{ seq: number } | 'superseded' | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await js.publish(resultSubject, encode(result), { msgID: job.id });
-        break;
+        return await publish();
       } catch (error) {
-        // Unacknowledged, the job comes again after ack_wait; better that than a result lost.
+        if ((error as { code?: unknown }).code === WRONG_LAST_SEQUENCE) return 'superseded';
         if (attempt >= 5) {
-          this.logger.error(`Could not store the result of ${job.id}: ${String(error)}`);
-          return;
+          this.logger.error(`Could not store the progress of ${job.id}: ${String(error)}`);
+          return null;
         }
         await sleep(1000 * attempt);
       }
     }
-    if (result.ok || result.error.code !== 'INTERRUPTED' || (result.delivery ?? 0) <= MAX_DELIVERIES) message.ack();
-    else message.term('delivered too often');
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,7 @@ function job(step: StepJob['step'] = 'build', deploymentId = randomUUID()): Step
 function heldHandler() {
   const deliveries: { delivery: number; worker: string }[] = [];
   const release = new Map<number, (value: unknown) => void>();
-  const make = (worker: string, options: { silentOn?: number[]; heartbeatMs?: number } = {}): JobHandler => {
+  const make = (worker: string, options: { silentOn?: number[]; quietOn?: number[]; heartbeatMs?: number } = {}): JobHandler => {
     const inner = stepJobHandler(
       (_subject, payload) => {
         const attempt = (payload as { attempt: number }).attempt;
@@ -32,7 +32,10 @@ function heldHandler() {
       options.silentOn?.includes(delivery.delivery)
         ? // A worker killed mid-step: it neither heart-beats nor answers.
           inner({ ...delivery, working: () => undefined }).then(() => new Promise<never>(() => undefined))
-        : inner(delivery);
+        : options.quietOn?.includes(delivery.delivery)
+          ? // A worker taken for dead (no heartbeat) that goes on and answers late.
+            inner({ ...delivery, working: () => undefined })
+          : inner(delivery);
   };
   return { deliveries, release, make };
 }
@@ -87,6 +90,23 @@ function contract(name: string, harness: () => Harness) {
       expect(held.deliveries.map((d) => d.delivery)).toEqual([1, 2]);
       held.release.get(2)!(Promise.reject(new DomainError('BUILD_FAILED', 'GET /health 503 in the build log')));
       expect(await running).toMatchObject({ ok: false, error: { code: 'BUILD_FAILED' }, delivery: 2 });
+      for (const stop of stops) await stop();
+    });
+
+    it('drops the result of a delivery given up for dead that answers late, before the delivery that took its job over', async () => {
+      const h = fresh();
+      const queue = h.queue();
+      const held = heldHandler();
+      const stops = [
+        await queue.consume('builder', ['build'], held.make('a', { quietOn: [1] })),
+        await queue.consume('builder', ['build'], held.make('b', { quietOn: [1] })),
+      ];
+      const running = queue.run(job(), { service: 'builder' });
+      await expect.poll(() => held.deliveries.length, { timeout: 20_000 }).toBe(2);
+      held.release.get(1)!('stale');
+      await new Promise((r) => setTimeout(r, 500));
+      held.release.get(2)!('fresh');
+      expect(await running).toMatchObject({ ok: true, value: 'fresh', delivery: 2 });
       for (const stop of stops) await stop();
     });
 

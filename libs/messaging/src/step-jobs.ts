@@ -33,6 +33,11 @@ export type StepResult = ({ ok: true; value: unknown } | { ok: false; error: Wir
   delivery?: number;
 };
 
+/** Whether a stored message is a step's result (not a worker's claim on the job). */
+export function isStepResult(value: unknown): value is StepResult {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}
+
 /** One delivery of a job to a worker. */
 export interface JobDelivery {
   job: StepJob;

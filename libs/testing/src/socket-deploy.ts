@@ -85,6 +85,72 @@ export function deployOverSocket(
   });
 }
 
+export interface DeploymentWatch {
+  /** The seq of every `deployment_update` the client got, in the order it got them. */
+  seqs: number[];
+  /** How many times it left and subscribed again. */
+  reconnects: number;
+  /** Why the server refused the subscription, if it did (other than being unable to reach its store for now). */
+  refused?: RequestError['data'];
+  /** Settles once it got the deployment's end (`deployment_complete` or `deployment_error`). */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/**
+ * A client watching one deployment as the web UI and the CLI do: it subscribes with `afterSeq`,
+ * and every `reconnectEvery` events it drops its socket and subscribes again on a new one, after
+ * the last seq it saw; refused because the server cannot reach the event store for now (or in
+ * time), it asks again a second later. A client that sees every stored event after `afterSeq` exactly once has
+ * `seqs` equal to them.
+ */
+export function watchDeployment(server: ServerTarget, deploymentId: string, options: { afterSeq?: number; reconnectEvery?: number } = {}): DeploymentWatch {
+  let lastSeq = options.afterSeq ?? 0;
+  let socket: TestSocket | undefined;
+  let done = false;
+  let end!: () => void;
+  const watch: DeploymentWatch = {
+    seqs: [],
+    reconnects: -1,
+    ended: new Promise<void>((resolve) => (end = resolve)),
+    close: () => {
+      done = true;
+      socket?.close();
+      end();
+    },
+  };
+  const open = () => {
+    watch.reconnects++;
+    const current = connect(server);
+    socket = current;
+    let received = 0;
+    current.on('connect', () => current.emit('subscribe', { deploymentId, afterSeq: lastSeq }));
+    current.on('deployment_update', (update) => {
+      if (update.data.deploymentId !== deploymentId) return;
+      watch.seqs.push(update.data.seq);
+      lastSeq = Math.max(lastSeq, update.data.seq);
+      // The last event is followed by the deployment's end on the same socket: no leaving then.
+      const last = ['live', 'failed', 'cancelled'].includes(update.data.stage);
+      if (options.reconnectEvery && ++received % options.reconnectEvery === 0 && !done && !last) {
+        current.close();
+        open();
+      }
+    });
+    for (const last of ['deployment_complete', 'deployment_error'] as const) current.on(last, () => watch.close());
+    current.on('request_error', (refused) => {
+      current.close();
+      // The store could not be asked (the orchestrator is away, or went while asked): a client asks again a moment later.
+      if (['SERVICE_UNAVAILABLE', 'TIMEOUT'].includes(refused.data.code) && !done) setTimeout(() => !done && open(), 1000);
+      else {
+        watch.refused = refused.data;
+        watch.close();
+      }
+    });
+  };
+  open();
+  return watch;
+}
+
 /** The `seq` values of a log are exactly 1..n. */
 export function isGapFree(seqs: number[]): boolean {
   return seqs.every((seq, index) => seq === index + 1);

@@ -5,6 +5,8 @@ import type { ToolchainChoice } from '../toolchain/provision.js';
 
 export interface BuildJob {
   deploymentId: string;
+  /** Which delivery of the build step's job this is (each works in its own folder). */
+  attempt?: number;
   serviceName: string;
   commitSha: string | null;
   report: AnalysisReport;

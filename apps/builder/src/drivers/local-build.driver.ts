@@ -7,6 +7,7 @@ import { assertPlanPolicy } from '../plan-policy.js';
 import { provisionToolchain } from '../toolchain/provision.js';
 import type { ToolchainCache } from '../toolchain/toolchain-cache.js';
 import type { BuildDriver, BuildJob } from './build-driver.js';
+import type { BuildProcesses } from './build-processes.js';
 
 /**
  * The `local` target: the plan's install and build commands run natively in the release folder
@@ -21,6 +22,7 @@ export class LocalBuildDriver implements BuildDriver {
     private readonly config: BuilderConfig,
     private readonly layout: () => InstallationLayout,
     private readonly toolchains: () => ToolchainCache,
+    private readonly processes?: BuildProcesses,
   ) {}
 
   async build(job: BuildJob): Promise<BuildArtifact> {
@@ -54,6 +56,7 @@ export class LocalBuildDriver implements BuildDriver {
       await requireToolchain(program, { env: commandEnv, cwd: appDir, runAs, identity });
       reporter.step('building', `Running ${command}`, index / Math.max(1, commands.length));
       reporter.log(`$ ${command}`);
+      const attempt = job.attempt ?? 1;
       const result = await runProcess(program, args, {
         cwd: appDir,
         env: commandEnv,
@@ -62,7 +65,9 @@ export class LocalBuildDriver implements BuildDriver {
         onLine: reporter.logLine,
         // A cancel stops the command's whole process group: nothing the build started outlives it.
         signal: job.signal,
-      });
+        // Recorded, so a later attempt (or any builder, once this one is gone) can stop it.
+        onSpawn: (pid) => this.processes?.running(job.deploymentId, attempt, pid),
+      }).finally(() => this.processes?.ended(job.deploymentId, attempt));
       if (result.cancelled) {
         reporter.log(`Stopped \`${command}\` and every process it started`);
         throw cancelledBuild(`during \`${command}\`; it and every process it started were stopped`);

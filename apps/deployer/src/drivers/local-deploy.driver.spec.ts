@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnalysisReport } from '#contracts';
-import { appIdentity, DomainError, handOver, InstallationLayout, runAsOf } from '#common';
+import { appIdentity, DomainError, handOver, InstallationLayout, processStartTime, runAsOf } from '#common';
 import type { ProgressReporter } from '#messaging';
 import { deployerConfigSchema } from '../deployer.config.js';
-import { processStartTime } from '../runtime/process-info.js';
 import { portInUse } from './free-port.js';
 import { LocalDeployDriver } from './local-deploy.driver.js';
 

@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { commandArgv, firstBlockedFolder, killGroup, type RunAs } from '#common';
+import { commandArgv, firstBlockedFolder, isSameProcessAlive, killGroup, processStartTime, type RunAs } from '#common';
 import type { AppLog } from './app-log.js';
 import { startLogWriter, type LogWriter } from './log-writer.js';
-import { isSameProcessAlive, processStartTime } from './process-info.js';
 import type { RecordedProcess, Revision } from './runtime-state.js';
 
 export interface Launched {

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { killGroup } from '#common';
+import { isSameProcessAlive, killGroup, processStartTime } from '#common';
 import { detachedScript } from './detached-script.js';
-import { isSameProcessAlive, processStartTime } from './process-info.js';
 
 /** A running front door, as state.json records it so the next deployer can re-adopt it. */
 export interface FrontDoorRecord {

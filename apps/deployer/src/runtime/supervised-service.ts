@@ -2,12 +2,11 @@ import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { ServiceRevision, ServiceSummary } from '#contracts';
-import { DomainError, type InstallationLayout, type RunAs } from '#common';
+import { DomainError, type InstallationLayout, isSameProcessAlive, type RunAs } from '#common';
 import { freePort, portInUse } from '../drivers/free-port.js';
 import { probeHttp } from '../drivers/http-probe.js';
 import { AppLog } from './app-log.js';
 import { killLeftovers, launchRelease, stopProcess, type AppLaunch, type Launched } from './app-process.js';
-import { isSameProcessAlive } from './process-info.js';
 import { KEEP_REVISIONS, readState, serviceDir, stateFile, writeState, type RecordedProcess, type Revision, type ServiceState } from './runtime-state.js';
 import { isFrontDoorAlive, startFrontDoor, stopFrontDoor, type FrontDoorRecord } from './front-door.js';
 
