@@ -172,6 +172,9 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
     await sut.kill(busy!);
     const events = await expectLive(await ended, deploymentId, watch);
     expect(events.some((e) => /Retrying the build step \(attempt 2 of 3\)/.test(e.message))).toBe(true);
+    // The build the killed replica left running was stopped by the one left.
+    const survivor = replicas.find((name) => name !== busy)!;
+    expect(sut.output.get(survivor)!.join('')).toContain('Stopped 1 build left running by a builder that is gone');
     console.log(`faults: a killed builder's build was taken over and live ${Math.round((Date.now() - killedAt) / 1000)} s after the kill`);
     // Leave one builder, under the usual name, for the next faults.
     if (busy === 'builder') {
@@ -199,9 +202,12 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
     const { deploymentId, ended, watch } = await deployUntilBuilding();
     await sut.kill('builder');
     await sleep(5000);
+    const killed = sut.output.get('builder')!.length;
     sut.start('builder');
     const events = await expectLive(await ended, deploymentId, watch);
     expect(events.some((e) => /Retrying the build step/.test(e.message))).toBe(true);
+    // The restarted builder stopped the build its predecessor left running.
+    expect(sut.output.get('builder')!.slice(killed).join('')).toContain('Stopped 1 build left running by a builder that is gone');
   });
 
   it('the orchestrator SIGKILLed mid-build and restarted: it resumes the deployment and it goes live', async () => {

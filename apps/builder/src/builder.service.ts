@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { buildSubject, RequestOf, ResponseOf } from '#contracts';
@@ -24,6 +24,7 @@ const REAP_EVERY_MS = 2000;
 export class BuilderService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly drivers: Record<string, BuildDriver>;
   private readonly processes: BuildProcesses;
+  private readonly logger = new Logger(BuilderService.name);
   private reaper: NodeJS.Timeout | undefined;
   private installation: InstallationLayout | undefined;
   private toolchainCache: ToolchainCache | undefined;
@@ -49,8 +50,13 @@ export class BuilderService implements OnApplicationBootstrap, OnApplicationShut
 
   /** A build left running by a builder that died is stopped: it would finish for nobody, or next to its retry. */
   onApplicationBootstrap(): void {
-    this.processes.stopOrphans();
-    this.reaper = setInterval(() => this.processes.stopOrphans(), REAP_EVERY_MS);
+    const reap = () => {
+      const stopped = this.processes.stopOrphans();
+      if (stopped > 0)
+        this.logger.warn(`Stopped ${stopped} build${stopped === 1 ? '' : 's'} left running by a builder that is gone; their jobs go to another delivery`);
+    };
+    reap();
+    this.reaper = setInterval(reap, REAP_EVERY_MS);
     this.reaper.unref();
   }
 
