@@ -23,7 +23,7 @@ const { LocalDeployDriver } = await import(join(root, 'dist/apps/deployer/src/dr
 const { deployerConfigSchema } = await import(join(root, 'dist/apps/deployer/src/deployer.config.js'));
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const JOBS = Number(process.env.BENCH_JOBS ?? 300);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const EXAMPLE = 'node-hello';
 
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
