@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { commandArgv, firstBlockedFolder, isSameProcessAlive, killGroup, processStartTime, type RunAs } from '#common';
 import type { AppLog } from './app-log.js';
 import { startLogWriter, type LogWriter } from './log-writer.js';
+import { npmStartScript } from './npm-start.js';
 import type { RecordedProcess, Revision } from './runtime-state.js';
 
 export interface Launched {
@@ -14,6 +15,8 @@ export interface Launched {
   exited: Promise<string>;
   /** The redacting writer its output goes through to app.log. */
   logs: LogWriter;
+  /** What runs: the start command, or the start script `npm start` would run. */
+  command: string;
 }
 
 /** Who an app runs as and the plain environment it starts from. */
@@ -68,8 +71,9 @@ export function appEnvironment(
  * keeps serving, and logging without its secrets, while ServerGem restarts.
  */
 export async function launchRelease(revision: Revision, port: number, launch: AppLaunch, log: AppLog): Promise<Launched> {
+  const script = npmStartScript(revision.startCommand, revision.appDir, revision.releaseDir);
   // The rule a Dockerfile's CMD follows too: plain argv, or `sh -c` for a command that needs a shell.
-  const [program, ...args] = commandArgv(revision.startCommand);
+  const [program, ...args] = commandArgv(script?.command ?? revision.startCommand);
   if (!program) throw new Error('the start command is empty');
   const blocked = launch.runAs && firstBlockedFolder(join(revision.appDir, 'package.json'), launch.runAs);
   if (blocked) {
@@ -78,11 +82,13 @@ export async function launchRelease(revision: Revision, port: number, launch: Ap
   }
   const secrets = Object.fromEntries(Object.entries(revision.sealedSecrets).map(([name, sealed]) => [name, launch.openSecret(sealed)]));
   const logs = startLogWriter(log.path, Object.values(secrets));
+  const env = appEnvironment(revision.appDir, port, launch, revision, secrets);
+  if (script) Object.assign(env, script.env, { PATH: [...script.binPath, env.PATH].join(':') });
   let child: ChildProcess;
   try {
     child = spawn(program, args, {
       cwd: revision.appDir,
-      env: appEnvironment(revision.appDir, port, launch, revision, secrets),
+      env,
       stdio: ['ignore', logs.input, logs.input],
       detached: true,
       ...(launch.runAs ?? {}),
@@ -105,6 +111,7 @@ export async function launchRelease(revision: Revision, port: number, launch: Ap
     child,
     exited,
     logs,
+    command: script?.command ?? revision.startCommand,
     record: {
       pid: child.pid,
       startTime: processStartTime(child.pid),

@@ -19,8 +19,11 @@ import { Redactor } from '../../../../libs/common/src/redactor.js';
 const IDLE_MS = 1000;
 /** A line longer than this is written in pieces. */
 const MAX_LINE = 64 * 1024;
-/** What a flush waits for the pipe's pending bytes to be read: one turn of the event loop is enough. */
-const SETTLE_MS = 10;
+/**
+ * What a flush waits before it answers: the bytes the app wrote before the flush was asked for are
+ * in the pipe already, and are read in the same (or the next) turn of the event loop as the request.
+ */
+const SETTLE_MS = 2;
 
 interface Message {
   secrets?: string[];
