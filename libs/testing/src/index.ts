@@ -16,3 +16,4 @@ export * from './fake-cloud-logging.js';
 export * from './chat-phrasings.js';
 export * from './prometheus-text.js';
 export * from './host-path.js';
+export * from './fake-npm-registry.js';

@@ -76,6 +76,10 @@ export class ToolchainCache {
     return this.locked(request.tool, versionNumber, async () => {
       // Another build may have finished it while this one waited.
       if (existsSync(join(dir, RECORD))) return ready(true);
+      // A half-made folder of this version was left by a build that died with the lock: this build holds it now.
+      for (const entry of readdirSync(join(this.root, request.tool))) {
+        if (entry.startsWith(`.tmp-${versionNumber}-`)) rmSync(join(this.root, request.tool, entry), { recursive: true, force: true });
+      }
       const { version, files } = await this.releaseFor({ ...request, range: versionNumber });
       const fileVersion = files.name === version.name ? version : await this.versionOf(files.name, version.version);
       const temp = join(this.root, request.tool, `.tmp-${versionNumber}-${randomBytes(4).toString('hex')}`);
