@@ -54,6 +54,8 @@ const decode = <T>(data: Uint8Array) => JSON.parse(decoder.decode(data)) as T;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** JetStream's answer to a publish whose expected last sequence on its subject is not the last one. */
 const WRONG_LAST_SEQUENCE = 10071;
+/** JetStream's answer about a consumer that does not exist. */
+const CONSUMER_NOT_FOUND = 10014;
 
 /** A delivery's claim on its job, stored on the job's result subject before the step runs. */
 interface Claim {
@@ -213,9 +215,15 @@ export class JetStreamJobQueue implements StepJobQueue {
     });
   }
 
-  /** No replica of the service is waiting for work or holding any: its consumer has nobody behind it. */
+  /**
+   * No replica of the service is waiting for work or holding any: its consumer has nobody behind
+   * it, or there is none. NATS itself out of reach (restarting) is no sign that the service is.
+   */
   private async nobodyServes(jsm: JetStreamManager, service: string): Promise<boolean> {
-    const info = await jsm.consumers.info(this.streams.jobs, service).catch(() => null);
+    const info = await jsm.consumers
+      .info(this.streams.jobs, service)
+      .catch((error: unknown) => ((error as { code?: unknown }).code === CONSUMER_NOT_FOUND ? null : undefined));
+    if (info === undefined) return false;
     return !info || (info.num_waiting === 0 && info.num_ack_pending === 0);
   }
 
