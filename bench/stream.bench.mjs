@@ -3,12 +3,14 @@
 // WATCHERS Socket.IO clients subscribed to it (in a process of their own); the same printer piped
 // into a bare Socket.IO emitter, watched by as many clients, is the baseline measured in the same
 // run. Then a quiet build's single lines, and the idle sockets a GB of the server's memory holds.
+// Both are measured BENCH_RUNS times, alternating, and the medians printed with the machine's load
+// (a shared machine swings from run to run), the packets each watcher got and the CPU time spent.
 //
-//   BENCH_RATE=2000 BENCH_SECONDS=10 BENCH_WATCHERS=200 BENCH_IDLE=1000 node --expose-gc bench/stream.bench.mjs
+//   BENCH_RATE=2000 BENCH_SECONDS=10 BENCH_WATCHERS=200 BENCH_IDLE=1000 BENCH_RUNS=3 node --expose-gc bench/stream.bench.mjs
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -18,6 +20,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 2000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 200);
 const IDLE = Number(process.env.BENCH_IDLE ?? 1000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const QUIET = 10;
 const now = () => performance.timeOrigin + performance.now();
 
@@ -71,7 +74,10 @@ async function watch({ url, token, deploymentId, count, expected }) {
       });
     } else {
       socket.on('connect', arrived);
-      socket.on('lines', (lines) => onLines(state, lines));
+      socket.on('lines', (lines) => {
+        state.updates++;
+        onLines(state, lines);
+      });
     }
     socket.on('connect_error', (error) => process.send({ kind: 'error', message: String(error) }));
     // Connecting a few at a time keeps the handshakes from timing out on a busy machine.
@@ -80,10 +86,23 @@ async function watch({ url, token, deploymentId, count, expected }) {
   process.on('message', (message) => {
     if (message !== 'report') return;
     const complete = seen.filter((s) => s.next === expected && s.quietNext === QUIET && s.disorder === 0).length;
-    process.send({ kind: 'report', flood: stats(flood), quiet: stats(quiet), complete, count, disorder: seen.reduce((a, s) => a + s.disorder, 0) });
+    process.send({
+      kind: 'report',
+      flood: stats(flood),
+      quiet: stats(quiet),
+      complete,
+      count,
+      disorder: seen.reduce((a, s) => a + s.disorder, 0),
+      packets: seen.reduce((a, s) => a + s.updates, 0) / count,
+      cpuMs: cpuMs(process.cpuUsage()),
+    });
     for (const socket of sockets) socket.close();
     setTimeout(() => process.exit(0), 100);
   });
+}
+
+function cpuMs(usage) {
+  return (usage.user + usage.system) / 1000;
 }
 
 function stats(xs) {
@@ -148,7 +167,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   );
 }
 
-async function serverGem(app, go) {
+async function serverGem(app, go, { idle }) {
   const { startAllInOne } = await import(join(root, 'dist/apps/cli/src/all-in-one.js'));
   const { connect } = await import(join(root, 'dist/libs/testing/src/index.js'));
   const { LocalDeployDriver } = await import(join(root, 'dist/apps/deployer/src/drivers/local-deploy.driver.js'));
@@ -174,14 +193,15 @@ async function serverGem(app, go) {
     const watchers = startWatchers({ url: server.url, token: server.token, deploymentId, count: WATCHERS });
     await watchers.ready;
     writeFileSync(go, '');
+    const cpu = process.cpuUsage();
     const outcome = await ended;
+    const serverCpuMs = cpuMs(process.cpuUsage(cpu));
     if (outcome !== 'complete') throw new Error(`The bench deployment did not go live: ${outcome}`);
     // The last lines may still be on their way to some watchers.
     await new Promise((r) => setTimeout(r, 500));
     const report = await watchers.report();
     driver.close();
-    const idle = await idleSockets(server);
-    return { ...report, idle };
+    return { ...report, serverCpuMs, idle: idle ? await idleSockets(server) : undefined };
   } finally {
     await server.stop();
     await new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home })).stopAll();
@@ -224,6 +244,7 @@ async function bare(app, go) {
     const watchers = startWatchers({ url, count: WATCHERS });
     await watchers.ready;
     writeFileSync(go, '');
+    const cpu = process.cpuUsage();
     const child = spawn(process.execPath, ['emit.js'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
     // One emit per chunk read, as a server piping a log to its sockets would.
     let chunk = [];
@@ -233,13 +254,19 @@ async function bare(app, go) {
       chunk.push(line);
     });
     await new Promise((done) => child.on('exit', done));
+    const serverCpuMs = cpuMs(process.cpuUsage(cpu));
     rmSync(go);
     await new Promise((r) => setTimeout(r, 500));
-    return await watchers.report();
+    return { ...(await watchers.report()), serverCpuMs };
   } finally {
     io.close();
     http.close();
   }
+}
+
+function median(xs) {
+  const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
 }
 
 async function main() {
@@ -247,22 +274,42 @@ async function main() {
   const go = join(app, '..', `${app.split('/').at(-1)}.go`);
   makeApp(app, go);
   const f = (x) => `${x.toFixed(1)} ms`.padStart(9);
-  console.log(`ServerGem streaming bench: ${RATE} lines/s for ${SECONDS} s, ${WATCHERS} watchers, then ${QUIET} quiet lines\n`);
+  console.log(
+    `ServerGem streaming bench: ${RATE} lines/s for ${SECONDS} s, ${WATCHERS} watchers, then ${QUIET} quiet lines; ${RUNS} runs, ${availableParallelism()} cores\n`,
+  );
+  const head = '                          p50        p99        max   complete   quiet p50   packets  server CPU  watchers CPU';
+  const row = (name, r) =>
+    `${name.padEnd(24)}${f(r.flood.p50)}  ${f(r.flood.p99)}  ${f(r.flood.max)}   ${`${r.complete}/${r.count}`.padStart(8)}  ${f(r.quiet.p50)}` +
+    `  ${r.packets.toFixed(0).padStart(8)}  ${(r.serverCpuMs / 1000).toFixed(1).padStart(8)} s  ${(r.cpuMs / 1000).toFixed(1).padStart(10)} s`;
+  const runs = [];
   try {
-    const baseline = await bare(app, go);
-    const ours = await serverGem(app, go);
-    console.log('                        p50        p99        max   complete   quiet p50');
-    for (const [name, r] of [
-      ['bare Socket.IO emitter', baseline],
-      ['ServerGem', ours],
+    for (let run = 1; run <= RUNS; run++) {
+      const load = loadavg()[0];
+      const baseline = await bare(app, go);
+      const ours = await serverGem(app, go, { idle: run === RUNS });
+      runs.push({ load: [load, loadavg()[0]], baseline, ours });
+      console.log(`run ${run} (1-minute load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)})`);
+      console.log(head);
+      console.log(row('bare Socket.IO emitter', baseline));
+      console.log(row('ServerGem', ours));
+      console.log(`lines out of order or missing: ${ours.disorder}\n`);
+    }
+    const med = (pick) => median(runs.map(pick));
+    console.log(`medians of ${RUNS} runs (load average ${med((r) => r.load[0]).toFixed(1)}–${med((r) => r.load[1]).toFixed(1)}):`);
+    console.log('                          p50        p99      quiet p50');
+    for (const [name, key] of [
+      ['bare Socket.IO emitter', 'baseline'],
+      ['ServerGem', 'ours'],
     ]) {
-      console.log(`${name.padEnd(22)} ${f(r.flood.p50)}  ${f(r.flood.p99)}  ${f(r.flood.max)}   ${`${r.complete}/${r.count}`.padStart(8)}  ${f(r.quiet.p50)}`);
+      console.log(`${name.padEnd(24)}${f(med((r) => r[key].flood.p50))}  ${f(med((r) => r[key].flood.p99))}  ${f(med((r) => r[key].quiet.p50))}`);
     }
     console.log(
-      `\nratio ServerGem / bare: p50 ${(ours.flood.p50 / baseline.flood.p50).toFixed(2)}x, p99 ${(ours.flood.p99 / baseline.flood.p99).toFixed(2)}x; ` +
-        `lines out of order or missing: ${ours.disorder}`,
+      `\nratio ServerGem / bare (median of the runs' ratios): p50 ${med((r) => r.ours.flood.p50 / r.baseline.flood.p50).toFixed(2)}x, ` +
+        `p99 ${med((r) => r.ours.flood.p99 / r.baseline.flood.p99).toFixed(2)}x; every line to every watcher in order in ` +
+        `${runs.filter((r) => r.ours.complete === r.ours.count && r.ours.disorder === 0).length}/${RUNS} runs`,
     );
-    console.log(`idle Socket.IO connections: ${ours.idle.perSocketKb.toFixed(1)} KB each, ${ours.idle.perGb} per GB of RSS (${IDLE} measured)`);
+    const idle = runs.at(-1).ours.idle;
+    console.log(`idle Socket.IO connections: ${idle.perSocketKb.toFixed(1)} KB each, ${idle.perGb} per GB of RSS (${IDLE} measured)`);
   } finally {
     rmSync(app, { recursive: true, force: true });
     rmSync(go, { force: true });

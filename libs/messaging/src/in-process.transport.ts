@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { BaseRpcContext, ClientProxy, Server, type CustomTransportStrategy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import {
+  BaseRpcContext,
+  ClientProxy,
+  Server,
+  type CustomTransportStrategy,
+  type MessageHandler,
+  type ReadPacket,
+  type WritePacket,
+} from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
 import { InProcessJobQueue } from './in-process-jobs.js';
 import { serviceOfStep, STEP_SUBJECTS, stepJobHandler, type StepName } from './step-jobs.js';
@@ -84,6 +92,8 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
   }
 
   private stopJobs: (() => Promise<void>)[] = [];
+  /** Each message asks every server on the bus whether it handles the subject: the answers are kept. */
+  private readonly routes = new Map<string, MessageHandler | null>();
 
   listen(callback: () => void): void {
     this.bus.attach(this);
@@ -126,6 +136,17 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
 
   unwrap<T>(): T {
     return this.bus as T;
+  }
+
+  override addHandler(...args: Parameters<Server['addHandler']>): void {
+    this.routes.clear();
+    super.addHandler(...args);
+  }
+
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    let handler = this.routes.get(pattern);
+    if (handler === undefined) this.routes.set(pattern, (handler = super.getHandlerByPattern(pattern)));
+    return handler;
   }
 
   handles(pattern: string): boolean {
