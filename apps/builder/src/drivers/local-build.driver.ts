@@ -53,7 +53,8 @@ export class LocalBuildDriver implements BuildDriver {
       if (!program) continue;
       const commandEnv = { ...env, ...parsed.env };
       if (job.signal?.aborted) throw cancelledBuild(index === 0 ? 'before the build started' : `before \`${command}\``);
-      await requireToolchain(program, { env: commandEnv, cwd: appDir, runAs, identity });
+      // The provisioned tool has just run (`--version`, as the app user): a second probe would only cost its start-up.
+      if (!toolchain || !existsSync(join(toolchain.binDir, program))) await requireToolchain(program, { env: commandEnv, cwd: appDir, runAs, identity });
       reporter.step('building', `Running ${command}`, index / Math.max(1, commands.length));
       reporter.log(`$ ${command}`);
       const attempt = job.attempt ?? 1;
