@@ -297,4 +297,31 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
     expect(counts.builder).toBeGreaterThan(0);
     expect(counts['builder-2']).toBeGreaterThan(0);
   });
+
+  it('two builder replicas, the busy one frozen (SIGSTOP) mid-build and thawed once its job went to the other: the retry stops the build it left running, its late result is dropped, live', async () => {
+    // Two replicas, as the fault before leaves them (or started here when that one is left out).
+    if (!sut.processes.has('builder-2')) {
+      sut.start('builder-2', 'builder');
+      await sleep(3000);
+    }
+    const { deploymentId, ended, watch } = await deployUntil(app({ buildSeconds: 10 }), building);
+    const replicas = ['builder', 'builder-2'];
+    const busy = replicas.find((name) => processes('build.js').some((p) => p.cwd.includes(`/${deploymentId}/`) && replicaOfPid(p.pid) === name))!;
+    expect(busy).toBeDefined();
+    // Silent but alive: no heartbeat, while the build it started goes on.
+    sut.processes.get(busy)!.kill('SIGSTOP');
+    try {
+      await expect
+        .poll(async () => (await eventsOf(sut, deploymentId)).some((e) => /Stopped the build an earlier attempt left running/.test(e.logs?.join('\n') ?? '')), {
+          timeout: 30_000,
+          interval: 250,
+        })
+        .toBe(true);
+    } finally {
+      sut.processes.get(busy)!.kill('SIGCONT');
+    }
+    await expectLive(await ended, deploymentId, watch);
+    // The thawed replica's build failed (it was stopped) and its result was dropped: the one that took the job over decided.
+    await expect.poll(() => sut.output.get(busy)!.join(''), { timeout: 15_000 }).toContain(`Dropped the result of ${deploymentId}:build:1 (delivery 1)`);
+  });
 });
