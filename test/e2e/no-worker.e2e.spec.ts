@@ -46,6 +46,8 @@ async function startOnly(services: ('orchestrator' | 'analyzer' | 'deployer')[],
   };
 }
 
+// The distributed mode's case (no analyzer at all, its job on JetStream with nobody to take it) is
+// a fault of `faults.e2e.spec.ts`, which shares the five services' processes with the other faults.
 describe('no worker subscribed: a clear SERVICE_UNAVAILABLE naming the service, not a hang', () => {
   describe('without a builder', () => {
     const schema = uniqueSchema();
