@@ -192,6 +192,61 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     expect(stored!.versions.length).toBe(2);
   });
 
+  it('a build-time secret is mounted into the Cloud Build build from Secret Manager, never an ARG, an ENV or a value in the build', async () => {
+    const token = `npm_${Date.now()}_${'y'.repeat(16)}`;
+    const digest = `sha256:${'b'.repeat(64)}`;
+    cloudBuild.script({ logLines: ['Step 1/1 : FROM node'], terminal: 'SUCCESS', digest });
+    const first = await deployOverSocket(sut, { repoUrl: join(root, 'examples/node-express') });
+    expect(first.error).toBeUndefined();
+    const put = await apiJson<{ settings: { buildSecrets: { name: string; masked: string }[] } }>(sut, '/api/services/node-express/env', {
+      method: 'PUT',
+      // With a runtime secret too, so the new revision's clean-up of unused secrets runs.
+      body: {
+        buildSecrets: { NPM_TOKEN: token },
+        buildEnv: { NEXT_PUBLIC_API: 'https://api.example.com' },
+        secrets: { RUNTIME_TOKEN: `rt_${'z'.repeat(20)}` },
+        rollout: false,
+      },
+    });
+    expect(put.settings.buildSecrets).toEqual([{ name: 'NPM_TOKEN', masked: `••••${token.slice(-4)}` }]);
+
+    cloudBuild.script({ logLines: ['Step 1/1 : FROM node'], terminal: 'SUCCESS', digest });
+    const before = cloudBuild.created.length;
+    const { deploymentId } = await apiJson<{ deploymentId: string }>(sut, '/api/services/node-express/redeploy', { method: 'POST', body: {} });
+    let events: { logs: string[]; outcome: { kind: string } | null }[] = [];
+    for (let i = 0; i < 300 && !events.at(-1)?.outcome; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      events = (await apiJson<{ events: typeof events }>(sut, `/api/deployments/${deploymentId}`)).events;
+    }
+    expect(events.at(-1)!.outcome).toMatchObject({ kind: 'complete' });
+
+    const build = cloudBuild.created[before]!.request.build as {
+      steps: { args: string[]; env: string[]; secretEnv: string[] }[];
+      availableSecrets: { secretManager: { versionName: string; env: string }[] };
+    };
+    expect(build.availableSecrets.secretManager).toEqual([
+      { versionName: expect.stringMatching(/^projects\/servergem-test\/secrets\/sgb-node-express-NPM_TOKEN\/versions\/\d+$/), env: 'NPM_TOKEN' },
+    ]);
+    expect(build.steps[0]!.secretEnv).toEqual(['NPM_TOKEN']);
+    expect(build.steps[0]!.args).toEqual(expect.arrayContaining(['id=NPM_TOKEN,env=NPM_TOKEN', 'id=NEXT_PUBLIC_API,env=NEXT_PUBLIC_API']));
+    expect(JSON.stringify(cloudBuild.created)).not.toContain(token);
+    const stored = secretManager.secrets.get('projects/servergem-test/secrets/sgb-node-express-NPM_TOKEN');
+    expect(stored?.versions.map((v) => v.data.toString())).toEqual([token]);
+    // The Dockerfile the build ran mounts both on every RUN line; no ARG or ENV names either.
+    const lines = events.flatMap((e) => e.logs);
+    const runs = lines.filter((l) => l.startsWith('RUN '));
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      expect(run).toContain(' --mount=type=secret,id=NPM_TOKEN,env=NPM_TOKEN ');
+      expect(run).toContain(' --mount=type=secret,id=NEXT_PUBLIC_API,env=NEXT_PUBLIC_API ');
+    }
+    expect(lines.filter((l) => /^(ARG|ENV)\b.*(NPM_TOKEN|NEXT_PUBLIC_API)/.test(l))).toEqual([]);
+    expect(JSON.stringify(events)).not.toContain(token);
+    // No revision references it, and the revision's clean-up left it for the next build; deleting the service takes it.
+    expect(await apiJson(sut, '/api/services/node-express', { method: 'DELETE', body: {} })).toMatchObject({ name: 'node-express', deleted: true });
+    expect(secretManager.secrets.has('projects/servergem-test/secrets/sgb-node-express-NPM_TOKEN')).toBe(false);
+  });
+
   it('the CLI reads and splits a Cloud Run service: services, revisions, traffic, rollback, logs', async () => {
     const cli = async (...args: string[]) => {
       const { stdout } = await run(process.execPath, [join(root, 'bin/servergem.js'), ...args, '--server', sut.url], {

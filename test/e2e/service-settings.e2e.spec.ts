@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -248,6 +248,49 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
     for (const dir of [...new Set([home, sut.sharedDir])]) {
       for (const path of filesUnder(dir)) expect(readFileSync(path).includes(SECRET), path).toBe(false);
     }
+  });
+
+  it('a build-time secret reaches the build commands only, and is redacted from the build log and stored nowhere in clear', async () => {
+    const app = join(home, 'sources', 'build-secret-app');
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'build-secret-app', scripts: { build: 'node build.js', start: 'node server.js' } }));
+    writeFileSync(
+      join(app, 'build.js'),
+      "const { createHash } = require('node:crypto');\n" +
+        "const token = process.env.BUILD_TOKEN ?? '';\n" +
+        "console.log('build token is ' + token);\n" +
+        "require('node:fs').writeFileSync('built.json', JSON.stringify({ tokenSha256: token ? createHash('sha256').update(token).digest('hex').slice(0, 16) : null }));\n",
+    );
+    writeFileSync(
+      join(app, 'server.js'),
+      "const body = require('node:fs').readFileSync('built.json');\n" +
+        "require('node:http').createServer((_req, res) => res.end(body)).listen(Number(process.env.PORT || 3000));\n",
+    );
+    const first = await servergem(['deploy', app]);
+    expect(first.code).toBe(0);
+    const appUrl = first.stdout.trim().split('\n').at(-1)!;
+    expect(JSON.parse((await getText(appUrl)).body)).toEqual({ tokenSha256: null });
+
+    const buildSecret = `npm_${randomBytes(18).toString('hex')}`;
+    const set = await servergem(['env', 'set', 'build-secret-app', '--secret', '--build', `BUILD_TOKEN=${buildSecret}`]);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    const listed = JSON.parse((await servergem(['env', 'list', 'build-secret-app', '--json'])).stdout) as ServiceSettingsView;
+    expect(listed.buildSecrets).toEqual([{ name: 'BUILD_TOKEN', masked: `••••${buildSecret.slice(-4)}` }]);
+    expect(listed).toMatchObject({ env: {}, buildEnv: {}, secrets: [] });
+
+    const redeployed = await servergem(['redeploy', 'build-secret-app']);
+    expect(redeployed.code).toBe(0);
+    expect(JSON.parse((await getText(appUrl)).body)).toEqual({ tokenSha256: sha16(buildSecret) });
+    const [latest] = await deployments();
+    const lines = (await eventsOf(latest!.id)).flatMap((e) => e.logs);
+    expect(lines).toContain('build token is [redacted]');
+    const found: string[] = [];
+    for (const dir of [...new Set([home, sut.sharedDir])]) for (const path of filesUnder(dir)) if (readFileSync(path).includes(buildSecret)) found.push(path);
+    for (const d of await deployments()) if (JSON.stringify(await eventsOf(d.id)).includes(buildSecret)) found.push(`events of ${d.id}`);
+    if (serverLog.join('').includes(buildSecret)) found.push('server log');
+    expect(found).toEqual([]);
+    expect((await servergem(['delete', 'build-secret-app'])).code).toBe(0);
   });
 
   it('the chat sets a variable through the same operation: a new revision at the same URL', async () => {

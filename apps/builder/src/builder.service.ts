@@ -7,10 +7,11 @@ import { MessageBus, runWorkerStep, throwIfCancelled, type ProgressReporter } fr
 import { fetchSource, resolveSource } from '#source';
 import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
 import { lintDockerfile } from './dockerfile/dockerfile-policy.js';
-import { planBuild } from './dockerfile/generate.js';
+import { planBuild, type BuildPlan } from './dockerfile/generate.js';
 import type { BuildDriver } from './drivers/build-driver.js';
 import { BuildProcesses } from './drivers/build-processes.js';
 import { CloudBuildDriver } from './drivers/cloud-build.driver.js';
+import { addSecretMounts } from './drivers/dockerfile-secret-mounts.js';
 import { LocalBuildDriver } from './drivers/local-build.driver.js';
 import { readReleaseFile, writeReleaseFile } from './release-files.js';
 import { NpmRegistry } from './toolchain/npm-registry.js';
@@ -66,9 +67,17 @@ export class BuilderService implements OnApplicationBootstrap, OnApplicationShut
 
   async build(request: RequestOf<typeof buildSubject>): Promise<ResponseOf<typeof buildSubject>> {
     const token = this.secrets.openFromService(request.sealedToken);
+    const buildSecretValues = this.openBuildSecrets(request.sealedBuildSecrets);
     return runWorkerStep(
       this.bus,
-      { deploymentId: request.deploymentId, stage: 'generating', secrets: [token], target: request.target, attempt: request.attempt },
+      // The token and the build-time secrets are redacted from every line the build reports.
+      {
+        deploymentId: request.deploymentId,
+        stage: 'generating',
+        secrets: [token, ...Object.values(buildSecretValues)],
+        target: request.target,
+        attempt: request.attempt,
+      },
       async (reporter, signal) => {
         const { report } = request;
         const driver = this.drivers[request.target === 'local' ? 'local' : 'cloudbuild'];
@@ -93,7 +102,7 @@ export class BuilderService implements OnApplicationBootstrap, OnApplicationShut
 
         const own = report.dockerfile ? await readReleaseFile(sourceDir, appDir, report.dockerfile) : null;
         const toolchain = own ? null : await this.chooseToolchain(appDir, request, reporter);
-        const plan = planBuild(report, own, toolchain);
+        const plan = withBuildMounts(planBuild(report, own, toolchain), request);
         reporter.step('generating', plan.own ? "Using the repository's own Dockerfile" : 'Wrote the Dockerfile and .dockerignore');
         for (const line of plan.dockerfile.split('\n').filter((l) => l.trim() !== '')) reporter.log(line);
         const findings = lintDockerfile(plan.dockerfile, { port: report.portFromEnv ? 8080 : report.port, strict: !plan.own });
@@ -111,7 +120,7 @@ export class BuilderService implements OnApplicationBootstrap, OnApplicationShut
 
         throwIfCancelled(signal);
         try {
-          const artifact = await driver.build({ ...request, sourceDir, appDir, plan, toolchain, reporter, signal });
+          const artifact = await driver.build({ ...request, sourceDir, appDir, plan, toolchain, reporter, signal, buildSecretValues });
           return { artifact, dockerfile: plan.dockerfile, dockerignore: plan.dockerignore };
         } catch (error) {
           // A cancelled build leaves nothing behind: its processes are stopped, its half-made release goes.
@@ -119,6 +128,23 @@ export class BuilderService implements OnApplicationBootstrap, OnApplicationShut
           throw error;
         }
       },
+    );
+  }
+
+  /** A local build's secrets, opened for its commands' environment only. */
+  private openBuildSecrets(sealed: Record<string, string> | undefined): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(sealed ?? {}).map(([name, value]) => {
+        try {
+          return [name, this.secrets.open(value)];
+        } catch {
+          throw new DomainError(
+            'BUILD_FAILED',
+            `The build-time secret ${name} could not be opened with this builder's key.`,
+            'Every ServerGem service must share the same SERVERGEM_SECRET_KEY; set the secret again if the key changed.',
+          );
+        }
+      }),
     );
   }
 
@@ -147,4 +173,16 @@ export class BuilderService implements OnApplicationBootstrap, OnApplicationShut
     this.installation ??= InstallationLayout.resolve({ home: servergemHome(this.config.SERVERGEM_HOME), sharedDir: this.config.SERVERGEM_SHARED_DIR });
     return this.installation;
   }
+}
+
+/**
+ * A container build's build-time variables and secrets reach the generated Dockerfile's RUN lines
+ * as BuildKit secret mounts, never as ARG or ENV (see `dockerBuildStep`). A repository's own
+ * Dockerfile mounts them itself (`RUN --mount=type=secret,id=NAME,env=NAME`); a local build has no
+ * Dockerfile to run, its commands get them in their environment.
+ */
+function withBuildMounts(plan: BuildPlan, request: RequestOf<typeof buildSubject>): BuildPlan {
+  if (plan.own || request.target === 'local') return plan;
+  const names = [...new Set([...Object.keys(request.buildEnv ?? {}), ...Object.keys(request.buildSecrets ?? {})])].sort();
+  return names.length > 0 ? { ...plan, dockerfile: addSecretMounts(plan.dockerfile, names) } : plan;
 }

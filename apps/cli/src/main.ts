@@ -26,6 +26,7 @@ Usage:
   servergem env list <service>                   its variables (secrets masked)
   servergem env set <service> NAME=VALUE… [--secret] [--build]
                                                  set them: a new revision of the same build, no rebuild
+                                                 (--secret --build: a build-time secret, for the next build)
   servergem env unset <service> NAME…            remove them (a new revision likewise)
   servergem redeploy <service> [--latest]        deploy again: the same commit, or the branch's newest
   servergem revisions <service>                  its revisions, newest first

@@ -98,6 +98,6 @@ export class RuntimeController {
   async syncSecrets(
     @Payload(new ZodPipe(syncSecretsSubject.request)) request: RequestOf<typeof syncSecretsSubject>,
   ): Promise<ResponseOf<typeof syncSecretsSubject>> {
-    return { refs: await this.deployer.cloud('cloudrun', 'secrets').syncSecrets(request.name, request.secrets) };
+    return { refs: await this.deployer.cloud('cloudrun', 'secrets').syncSecrets(request.name, request.secrets, request.purpose) };
   }
 }

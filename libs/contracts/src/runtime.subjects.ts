@@ -172,6 +172,11 @@ export const syncSecretsSubject = defineRequest({
   subject: 'deployer.secrets.sync.v1',
   service: 'deployer',
   timeoutMs: 60_000,
-  request: z.object({ name: serviceNameSchema, secrets: z.record(z.string(), z.string().max(70_000)) }),
+  request: z.object({
+    name: serviceNameSchema,
+    secrets: z.record(z.string(), z.string().max(70_000)),
+    /** `build`: build-time secrets, kept apart from the runtime ones (and from pruning: no revision references them). */
+    purpose: z.enum(['runtime', 'build']).default('runtime'),
+  }),
   response: z.object({ refs: z.record(z.string(), secretRefSchema) }),
 });

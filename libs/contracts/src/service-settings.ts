@@ -53,6 +53,11 @@ export const serviceSettingsSchema = z.object({
   buildEnv: envMapSchema.default({}),
   /** Runtime secrets: name → sealed value. */
   secrets: z.record(envNameSchema, z.string().max(70_000)).default({}),
+  /**
+   * Build-time secrets: name → sealed value. Never an ARG or ENV: a Cloud Run build mounts them
+   * from Secret Manager (`RUN --mount=type=secret`), a local build has them in its commands' environment.
+   */
+  buildSecrets: z.record(envNameSchema, z.string().max(70_000)).default({}),
   startCommand: startCommandSchema.nullable().default(null),
   port: z.number().int().min(1).max(65535).nullable().default(null),
   healthCheckPath: healthCheckPathSchema.default('/'),
@@ -70,6 +75,7 @@ export const serviceSettingsViewSchema = z.object({
   env: z.record(z.string(), z.string()),
   buildEnv: z.record(z.string(), z.string()),
   secrets: z.array(maskedSecretSchema),
+  buildSecrets: z.array(maskedSecretSchema).default([]),
   startCommand: z.string().nullable(),
   port: z.number().int().nullable(),
   healthCheckPath: z.string(),
@@ -85,7 +91,9 @@ export const settingsChangeSchema = z.object({
   buildEnv: envMapSchema.optional(),
   /** Secrets to set, in clear on the way in only (the gateway or orchestrator seals them at once). */
   secrets: envMapSchema.optional(),
-  /** Names to remove, from whichever of env, buildEnv and secrets holds them. */
+  /** Build-time secrets to set, in clear on the way in only, sealed at once like `secrets`. */
+  buildSecrets: envMapSchema.optional(),
+  /** Names to remove, from whichever of env, buildEnv, secrets and buildSecrets holds them. */
   unset: z.array(envNameSchema).max(200).optional(),
   startCommand: startCommandSchema.nullable().optional(),
   port: z.number().int().min(1).max(65535).nullable().optional(),

@@ -131,7 +131,9 @@ export const ownedSettingsSubject = defineRequest({
 export const sealedSecretsSchema = z.record(envNameSchema, z.string().min(1).max(70_000));
 
 /** A settings change as the gateway forwards it: the secrets sealed, the rest as the client sent it. */
-export const sealedSettingsChangeSchema = settingsChangeSchema.omit({ secrets: true }).extend({ sealedSecrets: sealedSecretsSchema.optional() });
+export const sealedSettingsChangeSchema = settingsChangeSchema
+  .omit({ secrets: true, buildSecrets: true })
+  .extend({ sealedSecrets: sealedSecretsSchema.optional(), sealedBuildSecrets: sealedSecretsSchema.optional() });
 export type SealedSettingsChange = z.infer<typeof sealedSettingsChangeSchema>;
 
 /**

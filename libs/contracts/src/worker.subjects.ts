@@ -56,6 +56,8 @@ export const buildSubject = defineRequest({
     buildEnv: envMapSchema.optional(),
     /** Build-time secrets as Secret Manager references (see `deployer.secrets.sync.v1`): a value never travels here. */
     buildSecrets: z.record(envNameSchema, secretRefSchema).optional(),
+    /** Build-time secrets sealed with the installation key, for a local build: the builder opens them into its commands' environment only. */
+    sealedBuildSecrets: z.record(envNameSchema, z.string().min(1).max(70_000)).optional(),
     /** Which delivery of the step's job this is (1 unless a worker went silent and it came again): each works in its own folder. */
     attempt: z.number().int().min(1).max(100).optional(),
   }),

@@ -22,6 +22,8 @@ export interface BuildJob {
   buildEnv?: Record<string, string>;
   /** Build-time secrets as Secret Manager references; the Cloud Build build mounts them, never as ARG or ENV. */
   buildSecrets?: Record<string, SecretReference>;
+  /** A local build's secrets, opened: its commands' environment only, redacted from its log. */
+  buildSecretValues?: Record<string, string>;
   /**
    * Aborted when the deployment is cancelled: the driver stops the build (a local one's whole
    * process group, a Cloud Build build by CancelBuild) and throws `DomainError('CANCELLED')`.

@@ -51,7 +51,8 @@ export class LocalBuildDriver implements BuildDriver {
       const parsed = parseCommand(command);
       const [program, ...args] = parsed.argv ?? [];
       if (!program) continue;
-      const commandEnv = { ...env, ...parsed.env };
+      // The service's build-time variables and secrets over ServerGem's few; what the command line sets over those.
+      const commandEnv = { ...env, ...job.buildEnv, ...job.buildSecretValues, ...parsed.env };
       if (job.signal?.aborted) throw cancelledBuild(index === 0 ? 'before the build started' : `before \`${command}\``);
       // The provisioned tool has just run (`--version`, as the app user): a second probe would only cost its start-up.
       if (!toolchain || !existsSync(join(toolchain.binDir, program))) await requireToolchain(program, { env: commandEnv, cwd: appDir, runAs, identity });
@@ -118,7 +119,6 @@ export function buildEnvironment(base: { path: string; lang: string; caCerts?: s
     npm_config_fund: 'false',
     npm_config_audit: 'false',
     npm_config_progress: 'false',
-    // The service's build-time settings go here, over these, once services have them.
   };
 }
 

@@ -56,6 +56,7 @@ export async function envListCommand(name: string, options: Options): Promise<nu
     ...Object.entries(settings.env).map(([k, v]) => [k, 'env', v]),
     ...settings.secrets.map((s) => [s.name, 'secret', s.masked]),
     ...Object.entries(settings.buildEnv).map(([k, v]) => [k, 'build', v]),
+    ...(settings.buildSecrets ?? []).map((s) => [s.name, 'build secret', s.masked]),
   ];
   console.log(`${name}: settings version ${settings.version}`);
   if (rows.length === 1) console.log(`No variables. Set one with \`servergem env set ${name} NAME=VALUE\`.`);
@@ -66,15 +67,9 @@ export async function envListCommand(name: string, options: Options): Promise<nu
 /** `servergem env set <service> NAME=VALUE… [--secret] [--build]`: a new revision of the same build, followed to live. */
 export async function envSetCommand(name: string, pairs: string[], options: Options & { secret: boolean; build: boolean }): Promise<number> {
   if (pairs.length === 0) throw new DomainError('VALIDATION_FAILED', 'env set needs at least one NAME=VALUE.', `servergem env set ${name} NAME=VALUE`);
-  if (options.secret && options.build) {
-    throw new DomainError(
-      'VALIDATION_FAILED',
-      'Build-time secrets cannot be set: a build sees plain build-time variables only.',
-      'Set it as a runtime secret (--secret) and read it when the app starts, or as a build-time variable (--build) if it is not secret.',
-    );
-  }
   const values = assignments(pairs, 'env set');
-  const body = options.secret ? { secrets: values } : options.build ? { buildEnv: values } : { env: values };
+  const body =
+    options.secret && options.build ? { buildSecrets: values } : options.secret ? { secrets: values } : options.build ? { buildEnv: values } : { env: values };
   const result = await callServer<ResponseOf<typeof ownedSettingsChangeSubject>>(options, path(name, '/env'), { method: 'PUT', body });
   return settingsOutcome(result, options);
 }

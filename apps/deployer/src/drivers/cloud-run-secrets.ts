@@ -16,8 +16,13 @@ export interface SecretRef {
 /** Which versions of which secrets something still uses: secret id → version numbers. */
 export type SecretUse = Map<string, Set<string>>;
 
+/** What a secret is for: a revision's environment, or a build's mounts. */
+export type SecretPurpose = 'runtime' | 'build';
+
 const MANAGED_BY = 'managed-by';
 const SERVICE_LABEL = 'servergem-service';
+/** On build-time secrets only: no revision references them, so pruning leaves them be. */
+const PURPOSE_LABEL = 'servergem-purpose';
 /** `<version>:<HMAC of its value>`: the version ServerGem added last and what it holds. */
 const FINGERPRINT = 'servergem-fingerprint';
 const NOT_FOUND = 5;
@@ -45,17 +50,23 @@ export class CloudRunSecrets {
 
   /**
    * The secret id for a service's variable. A service name has no `_` and a variable name no `-`,
-   * so the last `-` separates them and no two pairs share an id.
+   * so the last `-` separates them and no two pairs share an id; a build-time secret's id starts
+   * `sgb-`, so it is never a runtime secret's of the same name.
    */
-  static secretId(service: string, name: string): string {
-    return `sg-${service}-${name}`;
+  static secretId(service: string, name: string, purpose: SecretPurpose = 'runtime'): string {
+    return `${purpose === 'build' ? 'sgb' : 'sg'}-${service}-${name}`;
   }
 
   /** Makes sure every sealed secret is in Secret Manager with its value; returns references pinned to a version. */
-  async sync(service: string, sealed: Record<string, string>, log: (line: string) => void = () => undefined): Promise<Record<string, SecretRef>> {
+  async sync(
+    service: string,
+    sealed: Record<string, string>,
+    log: (line: string) => void = () => undefined,
+    purpose: SecretPurpose = 'runtime',
+  ): Promise<Record<string, SecretRef>> {
     const refs: Record<string, SecretRef> = {};
     for (const [name, value] of Object.entries(sealed)) {
-      refs[name] = await this.syncOne(service, name, this.open(service, name, value), log);
+      refs[name] = await this.syncOne(service, name, this.open(service, name, value), log, purpose);
     }
     return refs;
   }
@@ -66,6 +77,8 @@ export class CloudRunSecrets {
    */
   async prune(service: string, inUse: SecretUse, log: (line: string) => void = () => undefined): Promise<void> {
     for (const secret of await this.managed(service)) {
+      // A build-time secret is read by the next build, not by a revision: it goes with the service.
+      if (secret.labels?.[PURPOSE_LABEL] === 'build') continue;
       const id = shortName(secret.name);
       const used = inUse.get(id);
       if (!used) {
@@ -100,9 +113,9 @@ export class CloudRunSecrets {
     await this.client.close();
   }
 
-  private async syncOne(service: string, name: string, value: string, log: (line: string) => void): Promise<SecretRef> {
-    const id = CloudRunSecrets.secretId(service, name);
-    const secret = await this.ensureSecret(service, id);
+  private async syncOne(service: string, name: string, value: string, log: (line: string) => void, purpose: SecretPurpose): Promise<SecretRef> {
+    const id = CloudRunSecrets.secretId(service, name, purpose);
+    const secret = await this.ensureSecret(service, id, purpose);
     const [number, mark] = (secret.annotations?.[FINGERPRINT] ?? '').split(':');
     if (number && mark && this.fingerprint.matches(value, mark)) {
       const [enabled] = await this.call(`list the versions of ${id}`, () =>
@@ -127,7 +140,7 @@ export class CloudRunSecrets {
     return { secret: id, version: added };
   }
 
-  private async ensureSecret(service: string, id: string): Promise<Secret> {
+  private async ensureSecret(service: string, id: string, purpose: SecretPurpose): Promise<Secret> {
     const name = `projects/${this.project}/secrets/${id}`;
     let secret = await this.find(name);
     if (!secret) {
@@ -135,7 +148,10 @@ export class CloudRunSecrets {
         [secret] = await this.client.createSecret({
           parent: `projects/${this.project}`,
           secretId: id,
-          secret: { replication: { automatic: {} }, labels: { [MANAGED_BY]: 'servergem', [SERVICE_LABEL]: service } },
+          secret: {
+            replication: { automatic: {} },
+            labels: { [MANAGED_BY]: 'servergem', [SERVICE_LABEL]: service, ...(purpose === 'build' ? { [PURPOSE_LABEL]: 'build' } : {}) },
+          },
         });
       } catch (error) {
         // Another deployment of the same service made it first.

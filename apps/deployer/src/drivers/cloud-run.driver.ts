@@ -5,7 +5,7 @@ import type { DeployerConfig } from '../deployer.config.js';
 import { CloudRunApi, errorText, v2, type Operation } from './cloud-run-api.js';
 import { CloudRunLogs } from './cloud-run-logs.js';
 import { CloudRunOperations } from './cloud-run-operations.js';
-import { CloudRunSecrets, type SecretRef, type SecretUse } from './cloud-run-secrets.js';
+import { CloudRunSecrets, type SecretPurpose, type SecretRef, type SecretUse } from './cloud-run-secrets.js';
 import { pinnedTraffic, readiness, servingRevision, shortName, TRAFFIC_REVISION, type RunService, type RunTraffic } from './cloud-run-spec.js';
 import { containerPort, revisionTemplate } from './cloud-run-template.js';
 import type { DeleteResult, DeployDriver, DeployJob, DeployResult, RollbackResult, ServiceOperations, TrafficResult } from './deploy-driver.js';
@@ -172,8 +172,8 @@ export class CloudRunDeployDriver implements DeployDriver, ServiceOperations {
   }
 
   /** Puts a service's sealed secrets into Secret Manager; references for a build that mounts them. */
-  async syncSecrets(service: string, sealed: Record<string, string>): Promise<Record<string, SecretRef>> {
-    return (await this.secrets()).sync(service, sealed);
+  async syncSecrets(service: string, sealed: Record<string, string>, purpose: SecretPurpose = 'runtime'): Promise<Record<string, SecretRef>> {
+    return (await this.secrets()).sync(service, sealed, undefined, purpose);
   }
 
   /** Cloud Run services live on without ServerGem; nothing to stop here. */

@@ -37,10 +37,15 @@ const envBody = z
     env: envMapSchema.optional(),
     secrets: envMapSchema.optional(),
     buildEnv: envMapSchema.optional(),
+    /** Build-time secrets, write-only: mounted into a Cloud Run build, in a local build's environment; never ARG or ENV. */
+    buildSecrets: envMapSchema.optional(),
     /** false: store only; the next deployment uses them. */
     rollout: z.boolean().default(true),
   })
-  .refine((b) => Object.keys({ ...b.env, ...b.secrets, ...b.buildEnv }).length > 0, 'set at least one variable (env, secrets or buildEnv)');
+  .refine(
+    (b) => Object.keys({ ...b.env, ...b.secrets, ...b.buildEnv, ...b.buildSecrets }).length > 0,
+    'set at least one variable (env, secrets, buildEnv or buildSecrets)',
+  );
 const settingsBody = settingsChangeSchema.extend({ rollout: z.boolean().default(true) });
 const namesQuery = new ZodPipe(
   z
@@ -154,7 +159,8 @@ export class ServicesController {
   @Put(':name/env')
   @HttpCode(200)
   @Documented({
-    summary: 'Set variables (`env`), secrets (`secrets`, write-only) or build-time variables (`buildEnv`); a new revision of the same build rolls them out',
+    summary:
+      'Set variables (`env`), secrets (`secrets`, write-only), build-time variables (`buildEnv`) or build-time secrets (`buildSecrets`, write-only); a new revision of the same build rolls them out',
     returns: ownedSettingsChangeSubject,
   })
   setEnv(@Req() req: Owned, @Param('name', nameParam) name: string, @Body(new ZodPipe(envBody)) body: z.output<typeof envBody>) {
@@ -195,8 +201,9 @@ export class ServicesController {
 
   /** Secrets are sealed here, at the edge: past the gateway no value travels in clear. */
   private change(owner: string, name: string, change: SettingsChange, rollout: boolean) {
-    const { secrets, ...rest } = change;
-    const sealedSecrets = secrets ? Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, this.box.seal(v)])) : undefined;
-    return this.bus.request(ownedSettingsChangeSubject, { owner, name, change: { ...rest, ...(sealedSecrets ? { sealedSecrets } : {}) }, rollout });
+    const { secrets, buildSecrets, ...rest } = change;
+    const seal = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, this.box.seal(v)]));
+    const sealed = { ...(secrets ? { sealedSecrets: seal(secrets) } : {}), ...(buildSecrets ? { sealedBuildSecrets: seal(buildSecrets) } : {}) };
+    return this.bus.request(ownedSettingsChangeSubject, { owner, name, change: { ...rest, ...sealed }, rollout });
   }
 }

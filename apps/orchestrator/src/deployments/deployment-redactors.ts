@@ -30,7 +30,7 @@ export class DeploymentRedactors {
 
   /** The deployment's token and every secret its service had up to the settings it uses (and the ones it brings). */
   async forDeployment(row: Pick<DeploymentEntity, 'sealedToken' | 'serviceId' | 'settingsVersion' | 'pendingSettings'>): Promise<Redactor> {
-    const pending = Object.values(row.pendingSettings?.sealedSecrets ?? {});
+    const pending = [...Object.values(row.pendingSettings?.sealedSecrets ?? {}), ...Object.values(row.pendingSettings?.sealedBuildSecrets ?? {})];
     if (!row.serviceId && pending.length === 0) return this.fromSealed(row.sealedToken);
     const stored = row.serviceId && this.services ? await this.services.sealedSecrets(row.serviceId, row.settingsVersion ?? 2_147_483_647) : [];
     const sealed = [row.sealedToken, ...pending, ...stored].filter((v): v is string => Boolean(v));

@@ -136,13 +136,13 @@ export class ServicesRepository {
     await this.db.getRepository(ServiceEntity).delete({ id: serviceId });
   }
 
-  /** The sealed secrets of the last versions up to `version`, for redaction: an older value may still be printed by an older revision. */
+  /** The sealed secrets (runtime and build-time) of the last versions up to `version`, for redaction: an older value may still be printed by an older revision. */
   async sealedSecrets(serviceId: string, version: number): Promise<string[]> {
     const rows: { settings: ServiceSettings }[] = await this.db.query(
       `SELECT settings FROM service_settings WHERE service_id = $1 AND version <= $2 ORDER BY version DESC LIMIT 20`,
       [serviceId, version],
     );
-    return [...new Set(rows.flatMap((r) => Object.values(r.settings.secrets ?? {})))];
+    return [...new Set(rows.flatMap((r) => [...Object.values(r.settings.secrets ?? {}), ...Object.values(r.settings.buildSecrets ?? {})]))];
   }
 
   private async settingsIn(tx: EntityManager, serviceId: string, version: number): Promise<ServiceSettings> {

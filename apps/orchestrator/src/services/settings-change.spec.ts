@@ -32,6 +32,22 @@ describe(applyChange.name, () => {
     expect(second.changed.sort()).toEqual(['A', 'B', 'S']);
   });
 
+  it('keeps build-time secrets apart from build-time variables, and unset removes them too', () => {
+    const first = applyChange(emptySettings(), { buildEnv: { NPM_TOKEN: 'oops-plain', NEXT_PUBLIC_X: 'x' }, sealedSecrets: { NPM_TOKEN: 'sealed-runtime' } });
+    const second = applyChange(first.settings, { sealedBuildSecrets: { NPM_TOKEN: 'sealed-build' } });
+    expect(second.settings).toMatchObject({
+      buildEnv: { NEXT_PUBLIC_X: 'x' },
+      buildSecrets: { NPM_TOKEN: 'sealed-build' },
+      secrets: { NPM_TOKEN: 'sealed-runtime' },
+    });
+    expect(second.changed).toEqual(['NPM_TOKEN']);
+    expect(settingsView(second.settings, 2, (sealed) => (sealed === 'sealed-build' ? 'npm_abcdefghijklmnop1234' : null)).buildSecrets).toEqual([
+      { name: 'NPM_TOKEN', masked: '••••1234' },
+    ]);
+    const third = applyChange(second.settings, { unset: ['NPM_TOKEN'] });
+    expect(third.settings).toMatchObject({ buildSecrets: {}, secrets: {}, buildEnv: { NEXT_PUBLIC_X: 'x' } });
+  });
+
   it('applies the other settings only when present', () => {
     const { settings, changed } = applyChange(emptySettings(), { startCommand: 'node main.js', port: 8081, cloudRun: { memory: '1Gi' } });
     expect(settings).toMatchObject({ startCommand: 'node main.js', port: 8081, healthCheckPath: '/', cloudRun: { memory: '1Gi' } });

@@ -23,12 +23,14 @@ export function applyChange(settings: ServiceSettings, change: SealedSettingsCha
   const env = { ...settings.env };
   const buildEnv = { ...settings.buildEnv };
   const secrets = { ...settings.secrets };
+  const buildSecrets = { ...settings.buildSecrets };
   const changed = new Set<string>();
   for (const name of change.unset ?? []) {
-    if (!(name in env) && !(name in buildEnv) && !(name in secrets)) continue;
+    if (!(name in env) && !(name in buildEnv) && !(name in secrets) && !(name in buildSecrets)) continue;
     delete env[name];
     delete buildEnv[name];
     delete secrets[name];
+    delete buildSecrets[name];
     changed.add(name);
   }
   for (const [name, value] of Object.entries(change.env ?? {})) {
@@ -37,7 +39,13 @@ export function applyChange(settings: ServiceSettings, change: SealedSettingsCha
     changed.add(name);
   }
   for (const [name, value] of Object.entries(change.buildEnv ?? {})) {
+    delete buildSecrets[name];
     buildEnv[name] = value;
+    changed.add(name);
+  }
+  for (const [name, sealed] of Object.entries(change.sealedBuildSecrets ?? {})) {
+    delete buildEnv[name];
+    buildSecrets[name] = sealed;
     changed.add(name);
   }
   for (const [name, sealed] of Object.entries(change.sealedSecrets ?? {})) {
@@ -50,6 +58,7 @@ export function applyChange(settings: ServiceSettings, change: SealedSettingsCha
     env,
     buildEnv,
     secrets,
+    buildSecrets,
     ...(change.startCommand !== undefined ? { startCommand: change.startCommand } : {}),
     ...(change.port !== undefined ? { port: change.port } : {}),
     ...(change.healthCheckPath !== undefined ? { healthCheckPath: change.healthCheckPath } : {}),
@@ -57,7 +66,7 @@ export function applyChange(settings: ServiceSettings, change: SealedSettingsCha
   };
   for (const field of ['startCommand', 'port', 'healthCheckPath', 'cloudRun'] as const) if (change[field] !== undefined) changed.add(field);
   const count = Object.keys(next.env).length + Object.keys(next.secrets).length;
-  if (count > 200 || Object.keys(next.buildEnv).length > 200) {
+  if (count > 200 || Object.keys(next.buildEnv).length + Object.keys(next.buildSecrets).length > 200) {
     throw new DomainError('VALIDATION_FAILED', 'A service holds at most 200 variables and secrets.', 'Unset the ones it no longer needs.');
   }
   return { settings: serviceSettingsSchema.parse(next), changed: [...changed] };
@@ -69,17 +78,22 @@ export function settingsView(settings: ServiceSettings, version: number, open: (
     version,
     env: settings.env,
     buildEnv: settings.buildEnv,
-    secrets: Object.entries(settings.secrets)
-      .map(([name, sealed]) => {
-        const value = open(sealed);
-        return { name, masked: value === null ? '••••' : maskSecret(value) };
-      })
-      .sort((a, b) => a.name.localeCompare(b.name)),
+    secrets: masked(settings.secrets, open),
+    buildSecrets: masked(settings.buildSecrets, open),
     startCommand: settings.startCommand,
     port: settings.port,
     healthCheckPath: settings.healthCheckPath,
     cloudRun: settings.cloudRun,
   };
+}
+
+function masked(sealed: Record<string, string>, open: (sealed: string) => string | null): { name: string; masked: string }[] {
+  return Object.entries(sealed)
+    .map(([name, value]) => {
+      const clear = open(value);
+      return { name, masked: clear === null ? '••••' : maskSecret(clear) };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export interface EnvCheck {

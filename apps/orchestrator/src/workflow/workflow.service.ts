@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import type { RequestOf, ResponseOf, Stage } from '#contracts';
+import { syncSecretsSubject, type buildSubject, type RequestOf, type ResponseOf, type ServiceSettings, type Stage } from '#contracts';
 import { DomainError, redactError, serviceSlug } from '#common';
-import { StepJobs, withLogContext, type STEP_SUBJECTS, type StepName } from '#messaging';
+import { MessageBus, StepJobs, withLogContext, type STEP_SUBJECTS, type StepName } from '#messaging';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { EventLog, storableText } from '../deployments/event-log.service.js';
@@ -53,6 +53,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     private readonly events: EventLog,
     private readonly redactors: DeploymentRedactors,
     private readonly services: ServicesRepository,
+    private readonly bus: MessageBus,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -174,6 +175,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
           target: d.target,
           sealedToken,
           buildEnv: settings.buildEnv,
+          ...(await this.buildSecrets(d, settings)),
         });
         d.artifact = build.artifact;
         await apply('built', { artifact: d.artifact });
@@ -267,6 +269,21 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       } else await this.services.setTarget(service.id, d.target);
     }
     return service;
+  }
+
+  /**
+   * The service's build-time secrets as the build gets them: sealed for a local build (the builder
+   * opens them into its commands' environment), Secret Manager references for a Cloud Build one
+   * (the deployer puts them there, so the builder never holds a value).
+   */
+  private async buildSecrets(
+    d: DeploymentEntity,
+    settings: ServiceSettings,
+  ): Promise<Pick<RequestOf<typeof buildSubject>, 'sealedBuildSecrets' | 'buildSecrets'>> {
+    if (Object.keys(settings.buildSecrets).length === 0) return {};
+    if (d.target === 'local') return { sealedBuildSecrets: settings.buildSecrets };
+    const { refs } = await this.bus.request(syncSecretsSubject, { name: d.serviceName!, secrets: settings.buildSecrets, purpose: 'build' });
+    return { buildSecrets: refs };
   }
 
   private async fail(id: string, stage: Stage, error: DomainError): Promise<void> {
