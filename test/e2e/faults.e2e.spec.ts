@@ -203,11 +203,17 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
     await sut.kill('builder');
     await sleep(5000);
     const killed = sut.output.get('builder')!.length;
+    const restartedAt = Date.now();
     sut.start('builder');
+    const reaped = expect
+      .poll(() => sut.output.get('builder')!.slice(killed).join(''), { timeout: 30_000, interval: 50 })
+      .toContain('Stopped 1 build left running')
+      .then(() => Date.now() - restartedAt);
     const events = await expectLive(await ended, deploymentId, watch);
     expect(events.some((e) => /Retrying the build step/.test(e.message))).toBe(true);
-    // The restarted builder stopped the build its predecessor left running.
+    // The restarted builder stopped the build its predecessor left running, as it started.
     expect(sut.output.get('builder')!.slice(killed).join('')).toContain('Stopped 1 build left running by a builder that is gone');
+    console.log(`faults: the restarted builder stopped the build left running ${((await reaped) / 1000).toFixed(1)} s after it was started`);
   });
 
   it('the orchestrator SIGKILLed mid-build and restarted: it resumes the deployment and it goes live', async () => {
