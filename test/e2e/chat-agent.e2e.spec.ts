@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const examples = resolve(import.meta.dirname, '../../examples');
 const needsEnv = resolve(import.meta.dirname, '../fixtures/needs-env');
+const ownPort = resolve(import.meta.dirname, '../fixtures/own-port');
 
 /** Sends one chat message as the UI does and waits for its reply. */
 function chat(socket: TestSocket, message: string, context?: ClientMessage['context']): Promise<ServerMessage['data']> {
@@ -102,6 +103,56 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
     expect(rolled.url).toBe(fixed.url);
     expect(await (await fetch(fixed.url!)).text()).toBe('changed');
     socket.close();
+  });
+
+  it('an app on a port of its own: a settings fix, or a patch of a copy of the folder, and each goes live', { timeout: 180_000 }, async () => {
+    const socket = connect(server);
+    /** A copy of the fixture of its own (a service of its own), deployed and failed, with its fix buttons. */
+    const failing = async (name: string) => {
+      const folder = join(mkdtempSync(join(tmpdir(), 'servergem-own-port-')), name);
+      cpSync(ownPort, folder, { recursive: true });
+      const deploy = await chat(socket, `deploy ${folder}`);
+      const failed = await ended(socket, deploy.metadata.deploymentId as string);
+      expect(failed.error).toMatchObject({ code: 'APP_NOT_LISTENING' });
+      const why = await chat(socket, 'why did it fail?');
+      expect(why.content).toContain('The app listens on port 47613, not on PORT');
+      expect(why.content).toContain('+const port = Number(process.env.HTTP_PORT) || (Number(process.env.PORT) || 47613);');
+      const settingsFix = why.actions.find((a) => a.label === 'Apply fix: Use port 47613 for this service and redeploy');
+      const patchFix = why.actions.find((a) => a.label === 'Apply patch to server.js');
+      expect([settingsFix?.type, patchFix?.type]).toEqual(['confirm', 'confirm']);
+      return { folder, settingsFix: settingsFix!, patchFix: patchFix! };
+    };
+    const folders: string[] = [];
+    try {
+      // The settings fix: the service is told the app's own port, deployed again, and answers there.
+      const first = await failing('own-port-a');
+      folders.push(first.folder);
+      const set = await chat(socket, '', { action: 'confirm', actionId: first.settingsFix.id });
+      expect(set.metadata.intent).toMatchObject({ kind: 'update_settings', confirmation: 'confirmed' });
+      const onItsPort = await ended(socket, set.metadata.deploymentId as string);
+      expect(onItsPort.error).toBeUndefined();
+      expect(await (await fetch(onItsPort.url!)).text()).toBe('own-port says hello');
+      await chat(socket, 'stop own-port-a').then((asked) =>
+        chat(socket, '', { action: 'confirm', actionId: asked.actions.find((a) => a.type === 'confirm')!.id }),
+      );
+
+      // The lasting fix: the patch, applied to the release's copy; the app now reads PORT, the folder is as it was.
+      const second = await failing('own-port-b');
+      folders.push(second.folder);
+      const original = readFileSync(join(second.folder, 'server.js'), 'utf8');
+      const patched = await chat(socket, '', { action: 'confirm', actionId: second.patchFix.id });
+      expect(patched.metadata.intent).toMatchObject({ kind: 'apply_patch', confirmation: 'confirmed' });
+      expect(patched.content).toContain(`your folder \`${second.folder}\` is untouched`);
+      const live = await ended(socket, patched.metadata.deploymentId as string);
+      expect(live.error).toBeUndefined();
+      expect(await (await fetch(live.url!)).text()).toBe('own-port says hello');
+      const { events } = await apiJson<{ events: { logs: string[] }[] }>(server, `/api/deployments/${patched.metadata.deploymentId as string}`);
+      expect(events.flatMap((e) => e.logs)).toContain("Patched server.js (+1 -1) in this release's copy of the source");
+      expect(readFileSync(join(second.folder, 'server.js'), 'utf8')).toBe(original);
+    } finally {
+      socket.close();
+      for (const folder of folders) rmSync(join(folder, '..'), { recursive: true, force: true });
+    }
   });
 
   it('asks for a confirmation before a rollback and runs it once when the button is pressed', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { RequestOf, ResponseOf, analyzeSubject } from '#contracts';
 import { SecretBox, servergemHome } from '#common';
 import { MessageBus, runWorkerStep, throwIfCancelled } from '#messaging';
-import { fetchSource, resolveSource, validateAppPath, validateBranch } from '#source';
+import { applyFilePatches, fetchSource, resolveSource, validateAppPath, validateBranch } from '#source';
 import { ANALYZER_CONFIG, type AnalyzerConfig } from './analyzer.config.js';
 import { analyzeSource } from './detect/analyze.js';
 import { GeminiAdvisor } from './gemini/gemini.advisor.js';
@@ -49,6 +49,8 @@ export class AnalyzerService {
             signal,
           });
           throwIfCancelled(signal);
+          // Accepted fixes go into this copy only, so the analysis sees the source the build will have.
+          if (request.source.patches?.length) for (const line of await applyFilePatches(workdir, appPath, request.source.patches)) reporter.log(line);
           reporter.step('analyzing', commitSha ? `Fetched commit ${commitSha.slice(0, 12)}; analyzing` : 'Copied the folder; analyzing', 0);
           let report = await analyzeSource(workdir, appPath);
           if (this.gemini.enabled) report = await this.gemini.review(workdir, appPath, report, reporter.logLine);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { buildSubject, RequestOf, ResponseOf } from '#contracts';
 import { DomainError, InstallationLayout, SecretBox, servergemHome } from '#common';
 import { MessageBus, runWorkerStep, throwIfCancelled, type ProgressReporter } from '#messaging';
-import { fetchSource, resolveSource } from '#source';
+import { applyFilePatches, fetchSource, resolveSource } from '#source';
 import { BUILDER_CONFIG, type BuilderConfig } from './builder.config.js';
 import { lintDockerfile } from './dockerfile/dockerfile-policy.js';
 import { planBuild, type BuildPlan } from './dockerfile/generate.js';
@@ -98,6 +98,8 @@ export class BuilderService implements OnApplicationBootstrap, OnApplicationShut
         reporter.step('generating', `Fetching the source at ${request.commitSha ? `commit ${request.commitSha.slice(0, 12)}` : 'the folder as it is now'}`);
         await fetchSource({ source, branch: request.source.branch, commitSha: request.commitSha, dest: sourceDir, token, onLine: reporter.logLine, signal });
         throwIfCancelled(signal);
+        // The release's own copy is patched, never the repository or the folder it came from.
+        if (request.source.patches?.length) for (const line of await applyFilePatches(sourceDir, report.appPath, request.source.patches)) reporter.log(line);
         const appDir = join(sourceDir, report.appPath);
 
         const own = report.dockerfile ? await readReleaseFile(sourceDir, appDir, report.dockerfile) : null;

@@ -18,6 +18,8 @@ export const evidenceSchema = z.object({
   file: z.string(),
   line: z.number().int().positive().optional(),
   reason: z.string(),
+  /** The line itself, for the few a proposed fix may patch (where the app picks its port); never a secret's file. */
+  excerpt: z.string().max(300).optional(),
 });
 export type Evidence = z.infer<typeof evidenceSchema>;
 

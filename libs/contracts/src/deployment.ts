@@ -9,6 +9,14 @@ export const sourceSpecSchema = z.object({
   branch: singleLine({ max: 255 }).optional(),
   /** Sub-folder of the repository holding the app. */
   appPath: singleLine({ max: 1024 }).optional(),
+  /**
+   * Accepted fixes, applied to this deployment's copy of the source after it is fetched (never to
+   * the repository or the folder itself); paths relative to the app folder.
+   */
+  patches: z
+    .array(z.object({ file: singleLine({ min: 1, max: 1024 }), diff: z.string().min(1).max(20_000) }))
+    .max(5)
+    .optional(),
 });
 export type SourceSpec = z.infer<typeof sourceSpecSchema>;
 

@@ -64,6 +64,18 @@ describe('NodeDetector', () => {
     expect(sut.evidence.find((e) => e.field === 'port')).toMatchObject({ file: 'lib/app.js', line: 1 });
   });
 
+  it('points at the line where an app picks a port of its own, with the line, when it never reads PORT', async () => {
+    const report = await analyzeSource(resolve(import.meta.dirname, '../../../../test/fixtures/own-port'));
+    expect(report).toMatchObject({ port: null, portFromEnv: false });
+    expect(report.evidence).toContainEqual({
+      field: 'listen',
+      file: 'server.js',
+      line: 4,
+      reason: 'picks port 47613 itself instead of reading PORT',
+      excerpt: 'const port = Number(process.env.HTTP_PORT) || 47613;',
+    });
+  });
+
   it('takes the version from .nvmrc before engines', async () => {
     const sut = await analyzeSource(app({ 'package.json': JSON.stringify({ engines: { node: '>=18' } }), '.nvmrc': 'v22.11.0\n', 'server.js': '' }));
     expect(sut.runtime.version).toBe('22.11.0');

@@ -186,6 +186,10 @@ export class NodeDetector implements Detector {
         }
       }
     }
+    if (port === null && !portFromEnv) {
+      const own = await ownPortLine(tree, [...firsts, ...rest].slice(0, 300));
+      if (own) evidence.push(own);
+    }
     return { evidence: [...evidence, ...env.evidence()], env: env.values(), port, portFromEnv };
   }
 
@@ -226,6 +230,21 @@ const PORT_PATTERNS: [RegExp, string][] = [
   [/\b(?:const|let|var)\s+(?:port|PORT|serverPort|httpPort)\s*(?::\s*number\s*)?=\s*(\d{2,5})\s*;?\s*$/m, 'sets this port'],
   [/\bport\s*:\s*(\d{2,5})\b/, 'configures this port'],
 ];
+
+/** A port number the code picks on its own (`Number(process.env.HTTP_PORT) || 4321`): no sure port, but where a fix would go. */
+const OWN_PORT = /\b(?:port|listen)\b[^\n]*?[^\w.](\d{4,5})\b/i;
+
+async function ownPortLine(tree: SourceTree, files: readonly string[]): Promise<Evidence | null> {
+  for (const file of files) {
+    const text = await tree.read(file);
+    const lines = text?.split('\n') ?? [];
+    const index = lines.findIndex((l) => l.length <= 300 && OWN_PORT.test(l) && !/^\s*(\/\/|\*)/.test(l));
+    if (index < 0) continue;
+    const number = OWN_PORT.exec(lines[index]!)![1];
+    return { field: 'listen', file, line: index + 1, reason: `picks port ${number} itself instead of reading PORT`, excerpt: lines[index]! };
+  }
+  return null;
+}
 
 function findPort(text: string): { port: number; match: string; reason: string } | null {
   for (const [pattern, reason] of PORT_PATTERNS) {

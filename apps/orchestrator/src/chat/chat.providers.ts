@@ -6,6 +6,7 @@ import { COMMAND_HANDLERS, CommandRunner } from './commands/command-runner.js';
 import { currentHandlers } from './commands/current-handlers.js';
 import { FailureCommands } from './commands/failure-commands.js';
 import { GithubCommands } from './commands/github-commands.js';
+import { PatchCommands, patchHandlers } from './commands/patch-commands.js';
 import { RuntimeCommands } from './commands/runtime-commands.js';
 import { ServiceCommands, serviceHandlers } from './commands/service-commands.js';
 import { SourceCommands } from './commands/source-commands.js';
@@ -31,6 +32,7 @@ export const CHAT_PROVIDERS: Provider[] = [
   FailureCommands,
   CancelCommands,
   ServiceCommands,
+  PatchCommands,
   {
     provide: COMMAND_HANDLERS,
     useFactory: (
@@ -40,12 +42,14 @@ export const CHAT_PROVIDERS: Provider[] = [
       failures: FailureCommands,
       cancels: CancelCommands,
       services: ServiceCommands,
+      patches: PatchCommands,
     ) => ({
       ...currentHandlers(source, runtime, github, failures),
       ...cancelHandlers(cancels),
       ...serviceHandlers(services),
+      ...patchHandlers(patches),
     }),
-    inject: [SourceCommands, RuntimeCommands, GithubCommands, FailureCommands, CancelCommands, ServiceCommands],
+    inject: [SourceCommands, RuntimeCommands, GithubCommands, FailureCommands, CancelCommands, ServiceCommands, PatchCommands],
   },
   CommandRunner,
   PlanExecutor,

@@ -6,6 +6,7 @@ import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-s
 import { ChatMemory1765000000000 } from './migrations/1765000000000-chat-memory.js';
 import { CancelledBy1765300000000 } from './migrations/1765300000000-cancelled-by.js';
 import { Services1766000000000 } from './migrations/1766000000000-services.js';
+import { DeploymentPatches1766500000000 } from './migrations/1766500000000-deployment-patches.js';
 import { ServiceEntity, ServiceSettingsEntity } from './service.entity.js';
 
 export const ENTITIES = [
@@ -17,7 +18,13 @@ export const ENTITIES = [
   ServiceEntity,
   ServiceSettingsEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764230400000, ChatMemory1765000000000, CancelledBy1765300000000, Services1766000000000];
+export const MIGRATIONS = [
+  InitialSchema1764230400000,
+  ChatMemory1765000000000,
+  CancelledBy1765300000000,
+  Services1766000000000,
+  DeploymentPatches1766500000000,
+];
 
 /** Any number to lock on: only one orchestrator migrates at a time. */
 const MIGRATION_LOCK = 7_301_734;

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { AnalysisReport, BuildArtifact, DeploymentStatus, ErrorCode, SealedSettingsChange, Stage, Target } from '#contracts';
+import type { AnalysisReport, BuildArtifact, DeploymentStatus, ErrorCode, FilePatch, SealedSettingsChange, Stage, Target } from '#contracts';
 
 export type DeploymentKind = 'deploy' | 'settings' | 'redeploy';
 
@@ -16,6 +16,8 @@ export class DeploymentEntity {
   @Column('text', { nullable: true }) branch!: string | null;
   @Column('text', { name: 'app_path', nullable: true }) appPath!: string | null;
   @Column('text', { name: 'commit_sha', nullable: true }) commitSha!: string | null;
+  /** Accepted file fixes applied to this deployment's copy of the source. */
+  @Column('jsonb', { nullable: true }) patches!: FilePatch[] | null;
   @Column('text') target!: Target;
   @Column('text', { name: 'service_name', nullable: true }) serviceName!: string | null;
   @Column('text', { nullable: true }) url!: string | null;

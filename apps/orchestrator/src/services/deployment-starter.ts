@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AnalysisReport, BuildArtifact, SealedSettingsChange, Target } from '#contracts';
+import type { AnalysisReport, BuildArtifact, FilePatch, SealedSettingsChange, Target } from '#contracts';
 import { DeploymentEntity, type DeploymentKind } from '../database/deployment.entity.js';
 import { EventLog } from '../deployments/event-log.service.js';
 import { WorkflowService } from '../workflow/workflow.service.js';
@@ -19,6 +19,8 @@ export interface NewDeployment {
   serviceId?: string | null;
   serviceName?: string | null;
   commitSha?: string | null;
+  /** Accepted file fixes, applied to the deployment's copy of the source. */
+  patches?: FilePatch[] | null;
   /** A report (and artifact) carried over skip the steps that made them. */
   report?: AnalysisReport | null;
   artifact?: BuildArtifact | null;
@@ -61,6 +63,7 @@ export class DeploymentStarter {
         serviceId: input.serviceId ?? null,
         serviceName: input.serviceName ?? null,
         commitSha: input.commitSha ?? null,
+        patches: input.patches?.length ? input.patches : null,
         report: input.report ?? null,
         artifact: input.artifact ?? null,
         settingsVersion: input.settingsVersion ?? null,

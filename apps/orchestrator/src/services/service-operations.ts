@@ -195,6 +195,8 @@ export class ServiceOperations {
         repoUrl: basis?.repoUrl ?? row.repoUrl,
         branch: basis?.branch ?? row.branch,
         appPath: basis?.appPath ?? row.appPath,
+        // The fixes accepted for the service stay until its source has them (then they are skipped).
+        patches: basis?.patches ?? null,
         target: row.target,
         serviceId: row.id,
         serviceName: row.name,

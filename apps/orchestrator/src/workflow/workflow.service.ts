@@ -139,7 +139,12 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       if (d.attempts > 1) {
         await this.events.append(d.id, { stage: d.stage, message: `Resuming after an interruption (attempt ${d.attempts})` });
       }
-      const source = { repoUrl: d.repoUrl, branch: d.branch ?? undefined, appPath: d.appPath ?? undefined };
+      const source = {
+        repoUrl: d.repoUrl,
+        branch: d.branch ?? undefined,
+        appPath: d.appPath ?? undefined,
+        ...(d.patches?.length ? { patches: d.patches } : {}),
+      };
       const sealedToken = d.sealedToken ?? undefined;
 
       if (state === 'analyzing') {

@@ -6,8 +6,8 @@ import type { SourceCommands } from './source-commands.js';
 
 /**
  * The commands that have a handler today (cancel has its own, `cancelHandlers`, and the service
- * operations theirs, `serviceHandlers`). The catalog's others (apply_patch) answer "not available
- * yet" until their handler is added; nothing else changes when one is.
+ * operations theirs, `serviceHandlers`). apply_patch its own, `patchHandlers`). A command of the
+ * catalog without a handler answers "not available yet"; nothing else changes when one is added.
  */
 export function currentHandlers(source: SourceCommands, runtime: RuntimeCommands, github: GithubCommands, failures: FailureCommands): CommandHandlers {
   return {

@@ -57,10 +57,6 @@ export class UnavailableCommands {
         return declined(
           `Splitting traffic from the chat is not available yet, so **${call.input.service}** serves as before. \`POST /api/services/${call.input.service}/traffic\` with \`{ "splits": [{ "revision": "…", "percent": 90 }, …] }\` splits it; rolling back moves all of it to one revision.`,
         );
-      case 'apply_patch':
-        return declined(
-          `I cannot change your repository yet, so \`${call.input.file}\` is untouched. Apply the diff above in your repository (\`git apply fix.diff\`), commit and push it, then say "deploy it".`,
-        );
       default:
         return declined(`${call.command.replace('_', ' ')} is not available yet.`);
     }

@@ -86,6 +86,32 @@ describe(diagnose.name, () => {
     expect(d.explanation).toContain('process.env.PORT');
   });
 
+  it('proposes a patch of the line that picks the port, which makes it read PORT', async () => {
+    const excerpt = 'const port = Number(process.env.HTTP_PORT) || 3000;';
+    const seen = report({ portFromEnv: false, evidence: [{ field: 'listen', file: 'src/server.js', line: 4, reason: 'picks port 3000', excerpt }] });
+    const d = first(
+      facts('fixed-port.log', { code: 'APP_NOT_LISTENING', message: 'The app did not answer HTTP on port 40123 within 60 s.' }, { report: seen }),
+    );
+    expect(d.fix).toMatchObject({ settings: { port: 3000 }, patch: { file: 'src/server.js' } });
+    expect(d.fix!.patch!.diff).toContain(
+      '@@ -4 +4 @@\n-const port = Number(process.env.HTTP_PORT) || 3000;\n+const port = Number(process.env.HTTP_PORT) || (Number(process.env.PORT) || 3000);',
+    );
+    const { applyFilePatches } = await import('#source');
+    const dir = mkdtempSync(join(tmpdir(), 'servergem-port-patch-'));
+    try {
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(dir, 'src'));
+      writeFileSync(join(dir, 'src/server.js'), `// one\n// two\n// three\n${excerpt}\nrequire('http').createServer().listen(port);\n`);
+      await applyFilePatches(dir, '.', [d.fix!.patch!]);
+      expect(readFileSync(join(dir, 'src/server.js'), 'utf8')).toContain('(Number(process.env.PORT) || 3000);');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A line that does not hold the port it listens on gets no patch, only the setting.
+    const other = report({ portFromEnv: false, evidence: [{ field: 'listen', file: 'server.js', line: 1, reason: '', excerpt: 'listen(8080)' }] });
+    expect(first(facts('fixed-port.log', { code: 'APP_NOT_LISTENING', message: 'on port 40123 within 60 s' }, { report: other })).fix!.patch).toBeUndefined();
+  });
+
   it('does not blame the port when the app listens where it was told', () => {
     const lines = ['Started pid 1 with PORT=40123', 'listening on 40123', 'TypeError: x is not a function'];
     expect(diagnose({ lines, error: { code: 'APP_EXITED', stage: 'verifying', message: '', hint: '' }, report: report(), target: 'local' })).toEqual([]);
