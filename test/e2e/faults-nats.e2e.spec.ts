@@ -1,20 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiJson, deployOverSocket, dropSchema, freePort, startDistributed, tempApps, TEST_DATABASE_URL, uniqueSchema, type Distributed } from '#testing';
+import {
+  apiJson,
+  deployOverSocket,
+  dropSchema,
+  freePort,
+  startDistributed,
+  startNatsServer,
+  tempApps,
+  TEST_DATABASE_URL,
+  uniqueSchema,
+  type Distributed,
+} from '#testing';
 import { completionsFile, expectLive, faultApp, follow } from './fault-checks.js';
 import { removeInstallation } from './stop-local-apps.js';
 
 const root = resolve(import.meta.dirname, '../..');
-
-/** A NATS server of this test's own (never the shared one), with JetStream storing to a folder that survives its restart. */
-function startNats(port: number, store: string): Promise<ChildProcess> {
-  const child = spawn('/usr/sbin/nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: 'ignore' });
-  return new Promise((ready) => setTimeout(() => ready(child), 700));
-}
 
 describe('distributed mode: NATS restarted mid-build', { timeout: 150_000 }, () => {
   const schema = uniqueSchema('e2e_faults_nats');
@@ -29,7 +34,7 @@ describe('distributed mode: NATS restarted mid-build', { timeout: 150_000 }, () 
   beforeAll(async () => {
     port = await freePort();
     store = mkdtempSync(join(tmpdir(), 'servergem-nats-'));
-    nats = await startNats(port, store);
+    nats = await startNatsServer(port, store);
     home = mkdtempSync(join(tmpdir(), 'servergem-faults-nats-'));
     sut = await startDistributed(root, {
       NATS_URL: `nats://127.0.0.1:${port}`,
@@ -71,7 +76,7 @@ describe('distributed mode: NATS restarted mid-build', { timeout: 150_000 }, () 
     await new Promise((r) => setTimeout(r, 5000));
     nats.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 2000));
-    nats = await startNats(port, store);
+    nats = await startNatsServer(port, store);
     await expectLive(sut, await ended, id!, watch, completions.path);
   });
 });

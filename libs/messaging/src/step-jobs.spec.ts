@@ -1,9 +1,13 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DomainError } from '#common';
-import { deleteNamespaceStreams } from '#testing';
+import { deleteNamespaceStreams, freePort, startNatsServer } from '#testing';
 import { InProcessJobQueue } from './in-process-jobs.js';
 import { JetStreamJobQueue, stepStreams } from './jetstream-jobs.js';
 import { MAX_DELIVERIES, stepJobHandler, stepJobId, type JobHandler, type StepJob, type StepJobQueue } from './step-jobs.js';
@@ -189,4 +193,47 @@ describe('JetStreamJobQueue with no worker', () => {
       await deleteNamespaceStreams(NATS_URL, namespace);
     }
   });
+});
+
+describe('JetStreamJobQueue while NATS restarts', () => {
+  it('does not fail a job SERVICE_UNAVAILABLE while NATS is away for longer than the no-worker wait, and finishes it once NATS is back', async () => {
+    // A NATS server of the test's own: stopping the shared one would disturb every other test.
+    const port = await freePort();
+    const store = mkdtempSync(join(tmpdir(), 'servergem-jobs-nats-'));
+    let nats: ChildProcess = await startNatsServer(port, store);
+    const servers = [`nats://127.0.0.1:${port}`];
+    const unavailableAfterMs = 1000;
+    const orchestrator = new JetStreamJobQueue({ namespace: 'test-jobs', servers, unavailableAfterMs, ackWaitMs: ACK_WAIT_MS });
+    const workers = new JetStreamJobQueue({ namespace: 'test-jobs', servers, unavailableAfterMs, ackWaitMs: ACK_WAIT_MS });
+    try {
+      const held = heldHandler();
+      const stop = await workers.consume('builder', ['build'], held.make('a'));
+      let settled: unknown;
+      const running = orchestrator.run(job(), { service: 'builder' });
+      void running.then((result) => (settled = result));
+      await expect.poll(() => held.deliveries.length, { timeout: 10_000 }).toBe(1);
+      nats.kill('SIGKILL');
+      // Away long enough for two of the orchestrator's checks to find nobody, further apart than the
+      // no-worker wait: a check while NATS is away takes two request timeouts (5 s each), 3 s apart.
+      await new Promise((r) => setTimeout(r, 30_000));
+      expect(settled).toBeUndefined();
+      nats = await startNatsServer(port, store);
+      // The step finishes (on the delivery it has by then: the one before the outage, or its redelivery).
+      await expect
+        .poll(
+          () => {
+            for (const release of held.release.values()) release('built');
+            return settled;
+          },
+          { timeout: 20_000, interval: 500 },
+        )
+        .toMatchObject({ ok: true, value: 'built' });
+      await stop();
+    } finally {
+      await orchestrator.close();
+      await workers.close();
+      nats.kill('SIGKILL');
+      rmSync(store, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -17,3 +17,4 @@ export * from './chat-phrasings.js';
 export * from './prometheus-text.js';
 export * from './host-path.js';
 export * from './fake-npm-registry.js';
+export * from './nats-server.js';
