@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -10,6 +10,7 @@ import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const nodeHello = resolve(import.meta.dirname, '../../examples/node-hello');
 const needsEnv = resolve(import.meta.dirname, '../fixtures/needs-env');
+const ownPort = resolve(import.meta.dirname, '../fixtures/own-port');
 
 async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -136,6 +137,41 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI: the chat’s replies and the Ser
       expect(await (await fetch(url)).text()).toBe('hello-from-the-page');
       expect(errors).toEqual([]);
       await page.close();
+    },
+  );
+
+  it(
+    'an app on a port of its own: the fix panel shows the diff, Accept fix deploys the patched copy, and the chat follows it live',
+    { timeout: 150_000 },
+    async () => {
+      const folder = join(mkdtempSync(join(tmpdir(), 'servergem-web-own-port-')), 'own-port');
+      cpSync(ownPort, folder, { recursive: true });
+      const original = readFileSync(join(folder, 'server.js'), 'utf8');
+      try {
+        const { page, errors } = await openPage();
+        await say(page, `deploy ${folder}`);
+        await page.locator('[data-testid="deployment-stage"]', { hasText: 'failed' }).waitFor({ timeout: 60_000 });
+        await say(page, 'why did it fail?');
+        const panel = page.locator('[data-testid="proposed-fix"][data-rule="fixed-port"]').last();
+        await panel.waitFor({ timeout: 30_000 });
+        const diff = await panel.locator('[data-testid="fix-diff"]').textContent();
+        expect(diff).toContain('-const port = Number(process.env.HTTP_PORT) || 47613;');
+        expect(diff).toContain('+const port = Number(process.env.HTTP_PORT) || (Number(process.env.PORT) || 47613);');
+        await page.screenshot({ path: join(SCREENSHOTS, 'chat-fix-panel-patch.png') });
+
+        await panel.locator('[data-testid="fix-accept"]').click();
+        await page.locator('[data-testid="chat-intent"][data-kind="apply_patch"]', { hasText: 'confirmed' }).waitFor({ timeout: 30_000 });
+        expect(await page.locator('[data-testid="chat-messages"]').textContent()).toContain('is untouched');
+        await page.locator('[data-testid="deployment-stage"]', { hasText: 'live' }).waitFor({ timeout: 90_000 });
+        const url = (await page.locator('[data-testid="deployment-url"]').textContent())!.trim();
+        expect(await (await fetch(url)).text()).toBe('own-port says hello');
+        expect(readFileSync(join(folder, 'server.js'), 'utf8')).toBe(original);
+        await page.screenshot({ path: join(SCREENSHOTS, 'chat-fix-accepted-live.png') });
+        expect(errors).toEqual([]);
+        await page.close();
+      } finally {
+        rmSync(join(folder, '..'), { recursive: true, force: true });
+      }
     },
   );
 });

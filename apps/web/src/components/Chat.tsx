@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ChatAction } from '#contracts';
 import type { ChatEntry, MessageContext } from '../hooks/use-servergem';
-import { fixAction, withoutDiffBlocks } from '../lib/chat-reply';
+import { fixActions, withoutDiffBlocks } from '../lib/chat-reply';
 import { ChatActions } from './ChatActions';
 import { IntentChip } from './IntentChip';
 import { Markdown } from './Markdown';
@@ -107,7 +107,7 @@ export function Chat({ entries, connected, awaitingReply, githubToken, onSend, o
 function AgentReply({ entry, connected, onPress }: { entry: ChatEntry; connected: boolean; onPress: (action: ChatAction) => void }) {
   const actions = entry.actions ?? [];
   const fixes = (entry.diagnoses ?? []).filter((d) => d.fix);
-  const fixButtons = new Set(fixes.map((d) => fixAction(d, actions)?.id).filter(Boolean));
+  const fixButtons = new Set(fixes.flatMap((d) => Object.values(fixActions(d, actions)).map((a) => a?.id)).filter(Boolean));
   // Each patch shows once, in its fix panel.
   const content = fixes.some((d) => d.fix?.patch) ? withoutDiffBlocks(entry.content) : entry.content;
   return (

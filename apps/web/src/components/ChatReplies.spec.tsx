@@ -139,4 +139,29 @@ describe('chat replies', () => {
     expect(fix.textContent).not.toContain('production');
     expect(screen.getByTestId('fix-accept')).toBeTruthy();
   });
+
+  it('a fix with a patch and a setting: Accept applies the patch, the setting is the other button', () => {
+    const entry: ChatEntry = {
+      ...diagnosisReply,
+      diagnoses: [
+        {
+          rule: 'fixed-port',
+          title: 'The app listens on port 3000, not on PORT (40123)',
+          explanation: 'x',
+          evidence: [],
+          fix: { summary: 'Use port 3000 for this service and redeploy', settings: { port: 3000 }, patch: { file: 'server.js', diff } },
+        },
+      ],
+      actions: [
+        { id: 'settings-id', label: 'Apply fix: Use port 3000 for this service and redeploy', type: 'confirm', expiresAt: later },
+        { id: 'patch-id', label: 'Apply patch to server.js', type: 'confirm', expiresAt: later },
+      ],
+    };
+    const { onPress } = renderChat([entry]);
+    expect(screen.queryAllByTestId('chat-action')).toHaveLength(0);
+    fireEvent.click(screen.getByTestId('fix-accept'));
+    expect(onPress).toHaveBeenLastCalledWith('d1', entry.actions![1]);
+    fireEvent.click(screen.getByTestId('fix-accept-settings'));
+    expect(onPress).toHaveBeenLastCalledWith('d1', entry.actions![0]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { ChatAction, Diagnosis } from '#contracts';
-import { expired, fixAction } from '../lib/chat-reply';
+import { expired, fixActions } from '../lib/chat-reply';
 import { DiffView } from './DiffView';
 
 export interface ProposedFixProps {
@@ -15,7 +15,10 @@ export interface ProposedFixProps {
 export function ProposedFix({ diagnosis, actions, answered, disabled, onAccept }: ProposedFixProps) {
   const fix = diagnosis.fix;
   if (!fix) return null;
-  const accept = fixAction(diagnosis, actions);
+  const offered = fixActions(diagnosis, actions);
+  // The patch is the lasting fix, so it is the one to accept; the setting stays on offer beside it.
+  const accept = offered.patch ?? offered.settings;
+  const instead = offered.patch ? offered.settings : undefined;
   const settings = fix.settings
     ? Object.entries(fix.settings).flatMap(([key, value]) =>
         value === undefined ? [] : [`${key}: ${typeof value === 'object' && value !== null ? Object.keys(value).join(', ') || '—' : String(value)}`],
@@ -52,6 +55,18 @@ export function ProposedFix({ diagnosis, actions, answered, disabled, onAccept }
           onClick={() => onAccept(accept)}
         >
           {answered === `confirm:${accept.id}` ? 'Accepted' : 'Accept fix and redeploy'}
+        </button>
+      )}
+      {instead && (
+        <button
+          type="button"
+          className="button button-secondary"
+          data-testid="fix-accept-settings"
+          disabled={disabled || answered !== undefined || expired(instead)}
+          title={expired(instead) ? 'This offer expired: ask again.' : 'Change the setting instead of the file'}
+          onClick={() => onAccept(instead)}
+        >
+          {answered === `confirm:${instead.id}` ? 'Accepted' : 'Use the setting instead'}
         </button>
       )}
     </section>

@@ -25,10 +25,16 @@ export function intentParts(intent: ChatIntent): string[] {
 
 /** The confirm button of a reply that accepts a diagnosis's proposed fix (the orchestrator labels them so). */
 export function fixAction(diagnosis: Diagnosis, actions: readonly ChatAction[]): ChatAction | undefined {
+  const { patch, settings } = fixActions(diagnosis, actions);
+  return patch ?? settings;
+}
+
+/** A fix's buttons: the patch (the lasting fix) and the settings change, each where the reply offers it. */
+export function fixActions(diagnosis: Diagnosis, actions: readonly ChatAction[]): { patch?: ChatAction; settings?: ChatAction } {
   const fix = diagnosis.fix;
-  if (!fix) return undefined;
-  const labels = [`Apply fix: ${fix.summary}`, ...(fix.patch ? [`Apply patch to ${fix.patch.file}`] : [])];
-  return actions.find((action) => action.type === 'confirm' && labels.includes(action.label));
+  if (!fix) return {};
+  const find = (label: string) => actions.find((action) => action.type === 'confirm' && action.label === label);
+  return { patch: fix.patch ? find(`Apply patch to ${fix.patch.file}`) : undefined, settings: find(`Apply fix: ${fix.summary}`) };
 }
 
 /** The reply's text without its diff blocks when the fix panel shows those diffs itself. */
