@@ -314,13 +314,24 @@ describe('service settings and secrets: MISSING_ENV, --env, env set without a re
     }
   });
 
+  it('two env set at once: both exit 0 and neither change is lost', async () => {
+    const [greeting, key] = await Promise.all([
+      servergem(['env', 'set', 'needs-api-key', 'GREETING=Together']),
+      servergem(['env', 'set', 'needs-api-key', 'API_KEY=fourth-key']),
+    ]);
+    expect([greeting.code, key.code, greeting.stderr, key.stderr]).toEqual([0, 0, '', '']);
+    expect(await answer()).toMatchObject({ greeting: 'Together', apiKeySha256: sha16('fourth-key'), webhookSecretSha256: sha16(SECRET) });
+    const { settings } = await apiJson<{ settings: ServiceSettingsView }>(server(), '/api/services/needs-api-key/settings');
+    expect(settings.env).toMatchObject({ GREETING: 'Together', API_KEY: 'fourth-key' });
+  });
+
   it('redeploy builds the same source again with the current settings; revisions lists them; delete removes the service', async () => {
     const redeployed = await servergem(['redeploy', 'needs-api-key']);
     expect(redeployed.stderr).toBe('');
     expect(redeployed.code).toBe(0);
     expect(redeployed.stdout).toContain('▸ building');
     expect(redeployed.stdout.trim().split('\n').at(-1)).toBe(url);
-    expect(await answer()).toMatchObject({ greeting: 'Bonjour', apiKeySha256: sha16('third-key'), webhookSecretSha256: sha16(SECRET) });
+    expect(await answer()).toMatchObject({ greeting: 'Together', apiKeySha256: sha16('fourth-key'), webhookSecretSha256: sha16(SECRET) });
 
     const revisions = await servergem(['revisions', 'needs-api-key']);
     expect(revisions.code).toBe(0);

@@ -7,6 +7,7 @@ import { ChatMemory1765000000000 } from './migrations/1765000000000-chat-memory.
 import { CancelledBy1765300000000 } from './migrations/1765300000000-cancelled-by.js';
 import { Services1766000000000 } from './migrations/1766000000000-services.js';
 import { DeploymentPatches1766500000000 } from './migrations/1766500000000-deployment-patches.js';
+import { ServiceRolloutTurn1766600000000 } from './migrations/1766600000000-service-rollout-turn.js';
 import { ServiceEntity, ServiceSettingsEntity } from './service.entity.js';
 
 export const ENTITIES = [
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   CancelledBy1765300000000,
   Services1766000000000,
   DeploymentPatches1766500000000,
+  ServiceRolloutTurn1766600000000,
 ];
 
 /** Any number to lock on: only one orchestrator migrates at a time. */

@@ -21,6 +21,9 @@ export class ServiceEntity {
   @Column('uuid', { name: 'previous_deployment_id', nullable: true }) previousDeploymentId!: string | null;
   @Column('int', { name: 'settings_version', default: 0 }) settingsVersion!: number;
   @Column('boolean', { default: false }) stopped!: boolean;
+  /** The deployment whose turn it is to roll out a revision (see `ServicesRepository.takeRolloutTurn`), under a lease. */
+  @Column('uuid', { name: 'rollout_deployment_id', nullable: true }) rolloutDeploymentId!: string | null;
+  @Column('timestamptz', { name: 'rollout_lease_expires_at', nullable: true }) rolloutLeaseExpiresAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

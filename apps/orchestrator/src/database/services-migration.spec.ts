@@ -18,7 +18,7 @@ describe(Services1766000000000.name, () => {
   it('adopts the services deployed before it: the first owner of a name keeps it, its latest live deployment serves', async () => {
     // The schema as it was before services existed.
     const before = createDataSource(TEST_DATABASE_URL, schema);
-    (before.options as { migrations: unknown[] }).migrations = MIGRATIONS.filter((m) => m !== Services1766000000000);
+    (before.options as { migrations: unknown[] }).migrations = MIGRATIONS.slice(0, MIGRATIONS.indexOf(Services1766000000000));
     await before.initialize();
     open.push(before);
     await before.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);

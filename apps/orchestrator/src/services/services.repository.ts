@@ -131,6 +131,32 @@ export class ServicesRepository {
     await this.db.getRepository(ServiceEntity).update({ id: serviceId }, { target });
   }
 
+  /**
+   * Takes (or renews) the service's rollout turn for a deployment: one deployment at a time rolls
+   * out a revision of a service, so two settings changes never go live in the wrong order. The turn
+   * is free when nobody holds it, its lease ran out (an orchestrator died) or its holder has ended.
+   */
+  async takeRolloutTurn(serviceId: string, deploymentId: string, leaseSeconds: number): Promise<boolean> {
+    const result: unknown = await this.db.query(
+      `UPDATE services
+          SET rollout_deployment_id = $2, rollout_lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = $1
+          AND (rollout_deployment_id IS NULL OR rollout_deployment_id = $2 OR rollout_lease_expires_at < now()
+               OR NOT EXISTS (SELECT 1 FROM deployments d WHERE d.id = services.rollout_deployment_id AND d.status IN ('queued', 'running')))
+        RETURNING id`,
+      [serviceId, deploymentId, leaseSeconds],
+    );
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Gives the turn back (only the deployment holding it can). */
+  async releaseRolloutTurn(serviceId: string, deploymentId: string): Promise<void> {
+    await this.db
+      .getRepository(ServiceEntity)
+      .update({ id: serviceId, rolloutDeploymentId: deploymentId }, { rolloutDeploymentId: null, rolloutLeaseExpiresAt: null });
+  }
+
   /** Removes the service and its settings; its deployments stay, as history. */
   async remove(serviceId: string): Promise<void> {
     await this.db.getRepository(ServiceEntity).delete({ id: serviceId });

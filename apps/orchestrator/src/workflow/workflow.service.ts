@@ -24,6 +24,8 @@ export const MAX_ATTEMPTS = 3;
 const STEP_ATTEMPT = 1;
 /** The states a step's result may still be applied in: a cancelled (or otherwise ended) deployment takes none. */
 const ACTIVE = In(['queued', 'running']);
+/** How often a deployment waiting for its service's rollout turn looks again. */
+const ROLLOUT_POLL_MS = 200;
 
 /** Thrown inside a run when its deployment was cancelled: the run stops and records nothing more. */
 class Abandoned extends Error {}
@@ -186,45 +188,52 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
         await apply('built', { artifact: d.artifact });
       }
       stage = 'deploying';
-      const live = await step('deploy', {
-        deploymentId: d.id,
-        serviceName: d.serviceName!,
-        artifact: d.artifact!,
-        report: d.report!,
-        target: d.target,
-        settings,
-        settingsVersion: d.settingsVersion!,
-      });
-      // Whatever a cancel says now, this revision serves: the service records it.
-      const revision = d.target === 'cloudrun' ? `${d.serviceName!}-${d.id.slice(0, 8).toLowerCase()}` : d.id;
-      await this.services.wentLive(service.id, { deploymentId: d.id, revision, url: live.url, region: live.region, target: d.target });
+      // One rollout at a time per service, with the settings newest in its turn: changes never go live out of order.
+      const releaseTurn = await this.rolloutTurn(d, service.id, stop);
       try {
-        await apply('deployed', {
-          status: 'live',
-          stage: 'live',
-          progress: 100,
-          url: live.url,
-          image: live.image,
-          region: live.region,
-          finishedAt: new Date(),
-          sealedToken: null,
+        const rollout = await this.newestSettings(d, service.id, settings);
+        const live = await step('deploy', {
+          deploymentId: d.id,
+          serviceName: d.serviceName!,
+          artifact: d.artifact!,
+          report: d.report!,
+          target: d.target,
+          settings: rollout,
+          settingsVersion: d.settingsVersion!,
         });
-      } catch (error) {
-        if (!(error instanceof Abandoned)) throw error;
-        // The cancel came as the new revision took over: it serves, and the log says so rather than hiding it.
+        // Whatever a cancel says now, this revision serves: the service records it.
+        const revision = d.target === 'cloudrun' ? `${d.serviceName!}-${d.id.slice(0, 8).toLowerCase()}` : d.id;
+        await this.services.wentLive(service.id, { deploymentId: d.id, revision, url: live.url, region: live.region, target: d.target });
+        try {
+          await apply('deployed', {
+            status: 'live',
+            stage: 'live',
+            progress: 100,
+            url: live.url,
+            image: live.image,
+            region: live.region,
+            finishedAt: new Date(),
+            sealedToken: null,
+          });
+        } catch (error) {
+          if (!(error instanceof Abandoned)) throw error;
+          // The cancel came as the new revision took over: it serves, and the log says so rather than hiding it.
+          await this.events.append(d.id, {
+            stage: 'verifying',
+            message: '',
+            logs: [`The cancel arrived after the new revision had taken over: ${live.url} serves this deployment.`],
+          });
+          return;
+        }
+        const renamed = service.name !== service.baseName ? ` (service ${service.name}: the name ${service.baseName} belongs to someone else)` : '';
         await this.events.append(d.id, {
-          stage: 'verifying',
-          message: '',
-          logs: [`The cancel arrived after the new revision had taken over: ${live.url} serves this deployment.`],
+          stage: 'live',
+          message: `Live at ${live.url}${renamed} — revision ${revision}, settings version ${d.settingsVersion}`,
+          outcome: { kind: 'complete', ...live },
         });
-        return;
+      } finally {
+        await releaseTurn();
       }
-      const renamed = service.name !== service.baseName ? ` (service ${service.name}: the name ${service.baseName} belongs to someone else)` : '';
-      await this.events.append(d.id, {
-        stage: 'live',
-        message: `Live at ${live.url}${renamed} — revision ${revision}, settings version ${d.settingsVersion}`,
-        outcome: { kind: 'complete', ...live },
-      });
     } catch (error) {
       // Cancelled: the cancel stored the deployment's end; whatever the step says now is too late.
       if (error instanceof Abandoned || stop.aborted) return;
@@ -274,6 +283,49 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       } else await this.services.setTarget(service.id, d.target);
     }
     return service;
+  }
+
+  /**
+   * Waits for the service's rollout turn, then keeps it (renewed with the lease) until it is given
+   * back: while one deployment moves a service to a new revision, no other one does, so two
+   * settings changes made at once go live one after the other and the newest stays.
+   */
+  private async rolloutTurn(d: DeploymentEntity, serviceId: string, stop: AbortSignal): Promise<() => Promise<void>> {
+    let waiting = false;
+    while (!(await this.services.takeRolloutTurn(serviceId, d.id, LEASE_SECONDS))) {
+      if (stop.aborted) throw new Abandoned();
+      if (!waiting) {
+        waiting = true;
+        await this.events.append(d.id, { stage: 'deploying', message: `Waiting for another deployment of ${d.serviceName} to finish its rollout` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, ROLLOUT_POLL_MS));
+    }
+    const renew = setInterval(() => void this.services.takeRolloutTurn(serviceId, d.id, LEASE_SECONDS).catch(() => undefined), (LEASE_SECONDS / 3) * 1000);
+    renew.unref();
+    return async () => {
+      clearInterval(renew);
+      await this.services.releaseRolloutTurn(serviceId, d.id).catch(() => undefined);
+    };
+  }
+
+  /**
+   * The service's newest settings, read in the deployment's rollout turn: a change stored while
+   * this deployment was on its way rolls out with it, instead of being undone by it going live last.
+   */
+  private async newestSettings(d: DeploymentEntity, serviceId: string, settings: ServiceSettings): Promise<ServiceSettings> {
+    const service = await this.services.byId(serviceId);
+    if (!service || service.settingsVersion <= d.settingsVersion!) return settings;
+    const newer = await this.services.settings(service);
+    const env = checkEnv(d.report!, newer);
+    if (env.missing.length > 0) throw missingEnvError(service.name, d.repoUrl, env.missing);
+    const from = d.settingsVersion;
+    d.settingsVersion = service.settingsVersion;
+    await this.db.getRepository(DeploymentEntity).update({ id: d.id }, { settingsVersion: d.settingsVersion });
+    await this.events.append(d.id, {
+      stage: 'deploying',
+      message: `Settings version ${d.settingsVersion} of ${service.name} came in meanwhile: this revision has it (it includes version ${from})`,
+    });
+    return newer;
   }
 
   /**
