@@ -16,6 +16,8 @@ export interface DeployJob {
    * leaves the previous revision serving and throws `DomainError('CANCELLED')`.
    */
   signal?: AbortSignal;
+  /** Which delivery of the step's job this is: a later one takes the service over from an earlier one still going. */
+  attempt?: number;
 }
 
 export interface DeployResult {

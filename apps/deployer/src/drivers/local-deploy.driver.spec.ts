@@ -16,9 +16,9 @@ const layout = InstallationLayout.resolve({ home });
 const report = { commands: { install: [], build: [], start: 'node server.js' }, port: null, portFromEnv: true } as unknown as AnalysisReport;
 
 /** A release as the builder leaves it: in the shared folder, handed over to the app user. */
-async function release(service: string, body: string): Promise<{ deploymentId: string; releaseDir: string }> {
-  const deploymentId = randomUUID();
-  const releaseDir = layout.prepareRelease(service, deploymentId);
+async function release(service: string, body: string, of?: { deploymentId: string; attempt: number }): Promise<{ deploymentId: string; releaseDir: string }> {
+  const deploymentId = of?.deploymentId ?? randomUUID();
+  const releaseDir = layout.prepareRelease(service, deploymentId, of?.attempt);
   mkdirSync(releaseDir, { recursive: true });
   writeFileSync(
     join(releaseDir, 'server.js'),
@@ -34,7 +34,14 @@ function driver(env: Record<string, string> = {}): LocalDeployDriver {
   return new LocalDeployDriver(deployerConfigSchema.parse({ SERVERGEM_HOME: home, APP_START_TIMEOUT_SECONDS: '5', ...env }));
 }
 
-async function deploy(sut: LocalDeployDriver, service: string, r: { deploymentId: string; releaseDir: string }, logs: string[] = [], signal?: AbortSignal) {
+async function deploy(
+  sut: LocalDeployDriver,
+  service: string,
+  r: { deploymentId: string; releaseDir: string },
+  logs: string[] = [],
+  signal?: AbortSignal,
+  attempt?: number,
+) {
   const reporter = { step: () => undefined, log: (line: string) => logs.push(line) } as unknown as ProgressReporter;
   return sut.deploy({
     deploymentId: r.deploymentId,
@@ -43,6 +50,7 @@ async function deploy(sut: LocalDeployDriver, service: string, r: { deploymentId
     report,
     reporter,
     signal,
+    attempt,
   });
 }
 
@@ -114,6 +122,47 @@ describe(LocalDeployDriver.name, () => {
     expect(existsSync(slow.releaseDir)).toBe(false);
     expect(await text(url)).toBe('one');
     expect((await sut.revisions('kappa')).map((r) => r.current)).toEqual([true]);
+  });
+
+  it('a deploy attempt taken over by a later one on another deployer of this home stops what it started and puts nothing live', async () => {
+    // Two deployer replicas on one machine: the first one's attempt is held up (as if frozen) while
+    // its app comes up, and the job goes to the other.
+    const [first, second] = [make(), make()];
+    const { url } = await deploy(first, 'iota', await release('iota', 'one'));
+    const before = (await first.list()).find((s) => s.name === 'iota')!.pid!;
+    // Both replicas have the service open, as each does from its start.
+    await second.list();
+    const gate = join(home, 'iota-gate');
+    const deploymentId = randomUUID();
+    const held = await release(
+      'iota',
+      `// answers only once the gate is open\nconst t = setInterval(() => { if (require('node:fs').existsSync(${JSON.stringify(gate)})) { clearInterval(t); require('node:http').createServer((q, s) => s.end('stale')).listen(process.env.PORT); } }, 20);`,
+      { deploymentId, attempt: 1 },
+    );
+    const logs: string[] = [];
+    const stale = deploy(first, 'iota', held, logs, undefined, 1).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(logs.some((l) => l.startsWith('Started pid'))).toBe(true), { timeout: 5000 });
+    const stalePid = Number(/Started pid (\d+)/.exec(logs.find((l) => l.startsWith('Started pid'))!)![1]);
+
+    await deploy(second, 'iota', await release('iota', 'two', { deploymentId, attempt: 2 }), [], undefined, 2);
+    const live = (await second.list()).find((s) => s.name === 'iota')!.pid!;
+    writeFileSync(gate, '');
+    const error = await stale;
+
+    expect(alive(stalePid)).toBe(false);
+    await expect.poll(() => alive(before), { timeout: 10_000 }).toBe(false);
+    // The first deployer's supervisor saw its process go: the newer one is not its to restart.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await text(url)).toBe('two');
+    expect(alive(live)).toBe(true);
+    const state = JSON.parse(readFileSync(join(home, 'runtime', 'iota', 'state.json'), 'utf8')) as {
+      process: { pid: number };
+      candidate: unknown;
+      claim: unknown;
+    };
+    expect(state).toMatchObject({ process: { pid: live }, candidate: null, claim: null });
+    expect((await first.list()).find((s) => s.name === 'iota')).toMatchObject({ pid: live, status: 'running', restarts: 0 });
+    expect(error).toMatchObject({ code: 'INTERRUPTED', message: expect.stringMatching(/taken over by attempt 2|taken over by a later deploy attempt/) });
   });
 
   it('rolls back to the previous revision, or the one named, at the same URL', async () => {

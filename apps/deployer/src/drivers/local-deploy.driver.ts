@@ -82,6 +82,7 @@ export class LocalDeployDriver implements DeployDriver {
         if (!live) reporter.log(line);
       },
       job.signal,
+      job.attempt,
     );
     reporter.step('verifying', `Waiting for the app to answer HTTP`);
     await started;

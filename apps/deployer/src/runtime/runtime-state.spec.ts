@@ -15,6 +15,7 @@ const state = (name: string): ServiceState => ({
   candidate: null,
   frontDoor: null,
   restarts: 0,
+  claim: null,
 });
 
 describe('runtime state', () => {

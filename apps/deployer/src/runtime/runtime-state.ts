@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -51,6 +51,11 @@ export const serviceStateSchema = z.object({
   /** The front door's process (the stable URL), re-adopted like the app; none in states of older releases. */
   frontDoor: z.object({ pid: z.number().int().positive(), startTime: z.string().nullable(), port: z.number().int().nonnegative() }).nullable().default(null),
   restarts: z.number().int().nonnegative(),
+  /**
+   * The deploy attempt that holds the service (another deployer of this home, or a later delivery of
+   * the same job, may take it over): only the holder starts, records or puts anything live.
+   */
+  claim: z.object({ token: z.string(), deploymentId: z.string(), attempt: z.number().int().positive() }).nullable().default(null),
 });
 export type ServiceState = z.infer<typeof serviceStateSchema>;
 
@@ -78,6 +83,55 @@ export function writeState(home: string, state: ServiceState): void {
   const temp = join(dir, `.state.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   writeFileSync(temp, JSON.stringify(state, null, 2));
   renameSync(temp, join(dir, 'state.json'));
+}
+
+/** A lock held longer than this was left by a deployer that died or froze while holding it. */
+const STALE_LOCK_MS = 2000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Reads state.json, changes it and writes it back under `state.lock`, so the deployers sharing a
+ * home (replicas on one machine) never lose each other's changes: `change` sees what is on disk now
+ * (null when there is nothing), and what it returns is written (nothing when it returns the same object).
+ */
+export function updateState(home: string, name: string, change: (disk: ServiceState | null) => ServiceState): ServiceState {
+  const dir = serviceDir(home, name);
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, 'state.lock');
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = (() => {
+        try {
+          return Date.now() - statSync(lock).mtimeMs;
+        } catch {
+          return 0;
+        }
+      })();
+      if (age > STALE_LOCK_MS) {
+        try {
+          unlinkSync(lock);
+        } catch {
+          // Another deployer broke it first.
+        }
+      } else Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+  try {
+    const disk = readState(home, name);
+    const next = change(disk);
+    if (next !== disk) writeState(home, next);
+    return next;
+  } finally {
+    try {
+      unlinkSync(lock);
+    } catch {
+      // Broken as stale by another deployer.
+    }
+  }
 }
 
 export function listStateNames(home: string): string[] {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -7,7 +8,7 @@ import { freePort, portInUse } from '../drivers/free-port.js';
 import { probeHttp } from '../drivers/http-probe.js';
 import { AppLog } from './app-log.js';
 import { killLeftovers, launchRelease, stopProcess, type AppLaunch, type Launched } from './app-process.js';
-import { KEEP_REVISIONS, readState, serviceDir, stateFile, writeState, type RecordedProcess, type Revision, type ServiceState } from './runtime-state.js';
+import { KEEP_REVISIONS, readState, serviceDir, stateFile, updateState, type RecordedProcess, type Revision, type ServiceState } from './runtime-state.js';
 import { isFrontDoorAlive, startFrontDoor, stopFrontDoor, type FrontDoorRecord } from './front-door.js';
 
 export interface RuntimeSettings {
@@ -62,7 +63,7 @@ export class SupervisedService {
   /** Loads (or creates) the service, re-adopts (or opens) its front door on its port and re-adopts its app. */
   static async open(settings: RuntimeSettings, name: string): Promise<SupervisedService> {
     const dir = serviceDir(settings.home, name);
-    const state: ServiceState = readState(settings.home, name) ?? {
+    const fresh: ServiceState = readState(settings.home, name) ?? {
       version: 1,
       name,
       proxyPort: await freeProxyPort(settings),
@@ -73,8 +74,10 @@ export class SupervisedService {
       candidate: null,
       frontDoor: null,
       restarts: 0,
+      claim: null,
     };
-    writeState(settings.home, state);
+    // Another deployer of this home may be creating it at the same moment: the first one's stays.
+    const state = updateState(settings.home, name, (disk) => disk ?? fresh);
     const log = new AppLog(dir);
     const service = new SupervisedService(settings, state, log);
     await service.listen();
@@ -119,12 +122,14 @@ export class SupervisedService {
    * the signal is aborted first (the deployment was cancelled), the new app is stopped, its release
    * removed, and the previous one never stopped serving.
    */
-  deploy(revision: Revision, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  deploy(revision: Revision, onLine: (line: string) => void, signal?: AbortSignal, attempt = 1): Promise<void> {
     return this.exclusive(async () => {
       if (this.state.current === revision.deploymentId && this.isRunning()) return;
+      const claim = await this.claim(revision.deploymentId, attempt);
       try {
-        await this.activate(revision, onLine, signal);
+        await this.activate(revision, onLine, signal, claim);
       } catch (error) {
+        this.fenced(claim, () => ({ claim: null }));
         if ((error as DomainError).code === 'CANCELLED' && !this.state.revisions.some((r) => r.deploymentId === revision.deploymentId)) {
           removeRelease(revision, this.name);
         }
@@ -133,10 +138,51 @@ export class SupervisedService {
       const others = this.state.revisions.filter((r) => r.deploymentId !== revision.deploymentId);
       const kept = [revision, ...others].slice(0, KEEP_REVISIONS);
       const dropped = [revision, ...others].slice(KEEP_REVISIONS);
-      this.save({ revisions: kept });
+      this.fenced(claim, () => ({ revisions: kept, claim: null }));
       // A settings change makes a revision of the same release: a release goes with the last revision using it.
       for (const old of dropped) if (!kept.some((r) => r.releaseDir === old.releaseDir)) removeRelease(old, this.name);
     });
+  }
+
+  /**
+   * Takes the service for one deploy attempt: a later delivery of the same deployment's job that
+   * holds it already means this one was given up for dead, and it does nothing. Whatever an earlier
+   * attempt (or another deployment) still has starting is stopped: from now on only this attempt
+   * starts, records or puts anything live, and the one it took over from, when it goes on, finds
+   * the claim gone and stops what it started.
+   */
+  private async claim(deploymentId: string, attempt: number): Promise<string> {
+    const token = randomBytes(8).toString('hex');
+    const seen: { taken?: NonNullable<ServiceState['claim']>; earlier?: RecordedProcess | null } = {};
+    this.state = updateState(this.settings.home, this.name, (disk) => {
+      const state = disk ?? this.state;
+      if (state.claim && state.claim.deploymentId === deploymentId && state.claim.attempt > attempt) {
+        seen.taken = state.claim;
+        return state;
+      }
+      seen.earlier = state.candidate;
+      return { ...state, claim: { token, deploymentId, attempt }, candidate: null };
+    });
+    if (seen.taken) throw supersededDeploy(attempt, seen.taken);
+    if (seen.earlier) {
+      this.log.note(`stopping pid ${seen.earlier.pid}: a deploy attempt that was taken over started it`);
+      await stopProcess(seen.earlier, 0);
+    }
+    return token;
+  }
+
+  /**
+   * Applies changes to state.json only while the claim is this attempt's (compare-and-set under the
+   * state lock); false when a later attempt took the service over.
+   */
+  private fenced(token: string, changes: (disk: ServiceState) => Partial<ServiceState>): boolean {
+    let held = false;
+    this.state = updateState(this.settings.home, this.name, (disk) => {
+      const state = disk ?? this.state;
+      held = state.claim?.token === token;
+      return held ? { ...state, ...changes(state) } : state;
+    });
+    return held;
   }
 
   /** Serves an earlier release again: the one named, or the one before the current one. */
@@ -241,7 +287,7 @@ export class SupervisedService {
     await this.restart();
   }
 
-  private async activate(revision: Revision, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  private async activate(revision: Revision, onLine: (line: string) => void, signal?: AbortSignal, claim?: string): Promise<void> {
     if (signal?.aborted) throw cancelledDeploy(this.state.current, 'before the new release started');
     const port = revision.fixedPort ?? (await freePort(this.settings.host));
     const recent: string[] = [];
@@ -257,13 +303,22 @@ export class SupervisedService {
       } catch (error) {
         throw new DomainError('DEPLOY_FAILED', `The start command could not run: ${(error as Error).message}.`, 'Check the start command in package.json.');
       }
-      this.save({ candidate: launched.record });
+      const record = launched.record;
+      if (claim ? !this.fenced(claim, () => ({ candidate: record })) : (this.save({ candidate: record }), false)) {
+        await stopProcess(record, 0);
+        throw supersededDeploy(null, this.state.claim);
+      }
       const direct = launched.command !== revision.startCommand ? `: \`${launched.command}\` (the start script, run without npm)` : '';
       onLine(`Started pid ${launched.record.pid} with PORT=${port}${direct}`);
       const outcome = await this.waitUntilAnswering(launched, revision.healthCheckPath, signal);
       // What the app printed until now (its start-up lines, or why it exited) belongs to this deployment.
       await launched.logs.flush();
       this.log.catchUp();
+      if (claim && (this.reload(), this.state.claim?.token !== claim)) {
+        // Taken over while it came up (the attempt that did stopped its app): nothing of it goes live.
+        await stopProcess(launched.record, 0);
+        throw supersededDeploy(null, this.state.claim);
+      }
       // Cancelled while it came up, or just as it answered: it never takes traffic.
       if (signal?.aborted || outcome === 'cancelled') {
         await stopProcess(launched.record, 0);
@@ -287,19 +342,31 @@ export class SupervisedService {
             );
       }
     } catch (error) {
-      this.save({ candidate: null });
+      // Only its own candidate: a later attempt that took the service over records its own there.
+      if (claim) this.fenced(claim, (disk) => (disk.candidate?.pid === launched?.record.pid ? { candidate: null } : {}));
+      else this.save({ candidate: null });
       throw error;
     } finally {
       unsubscribe();
       launched?.logs.release();
     }
-    const previous = this.state.process;
-    this.save({ current: revision.deploymentId, process: launched.record, candidate: null, desired: 'running', restarts: 0 });
+    const live = { current: revision.deploymentId, process: launched.record, candidate: null, desired: 'running', restarts: 0 } as const;
+    const replacing: { previous?: RecordedProcess | null } = {};
+    const going = (disk: ServiceState) => {
+      replacing.previous = disk.process;
+      return live;
+    };
+    if (claim ? !this.fenced(claim, going) : (this.save(going(this.state)), false)) {
+      // Taken over while it came up: the attempt that holds the service puts its own release live.
+      await stopProcess(launched.record, 0);
+      throw supersededDeploy(null, this.state.claim);
+    }
     this.backoffMs = BACKOFF_MIN_MS;
     clearTimeout(this.restartTimer);
     this.watch(launched.record, launched);
-    if (previous && previous.pid !== launched.record.pid) {
-      void stopProcess(previous).catch((error: unknown) => this.logger.warn(`Could not stop pid ${previous.pid}: ${String(error)}`));
+    const replaced = replacing.previous;
+    if (replaced && replaced.pid !== launched.record.pid) {
+      void stopProcess(replaced).catch((error: unknown) => this.logger.warn(`Could not stop pid ${replaced.pid}: ${String(error)}`));
     }
   }
 
@@ -338,6 +405,11 @@ export class SupervisedService {
   private async restart(): Promise<void> {
     const revision = this.state.revisions.find((r) => r.deploymentId === this.state.current);
     if (this.closed || this.state.desired === 'stopped' || !revision) return;
+    if (this.isRunning()) {
+      // Another deployer of this home started it (or a newer release) meanwhile.
+      this.watch(this.state.process!, undefined);
+      return;
+    }
     try {
       const port = revision.fixedPort ?? (await freePort(this.settings.host));
       const launched = await launchRelease(revision, port, this.launch(), this.log);
@@ -355,7 +427,10 @@ export class SupervisedService {
   private watch(record: RecordedProcess, launched: Launched | undefined): void {
     this.stopWatching();
     const check = () => {
-      if (this.closed || this.state.process?.pid !== record.pid) return;
+      if (this.closed) return;
+      // Another deployer of this home may have put a newer process live: that one is not this one's to watch.
+      this.reload();
+      if (this.state.process?.pid !== record.pid) return this.stopWatching();
       if (isSameProcessAlive(record.pid, record.startTime)) return;
       this.stopWatching();
       killLeftovers(record.pid);
@@ -407,17 +482,35 @@ export class SupervisedService {
     return record.port;
   }
 
+  /** Changes state.json where it stands now: other deployers of this home may have changed other fields since. */
   private save(changes: Partial<ServiceState>): void {
-    this.state = { ...this.state, ...changes };
-    writeState(this.settings.home, this.state);
+    this.state = updateState(this.settings.home, this.name, (disk) => ({ ...(disk ?? this.state), ...changes }));
+  }
+
+  /** What state.json says now (other deployers of this home write it too). */
+  private reload(): void {
+    this.state = readState(this.settings.home, this.name) ?? this.state;
   }
 
   /** One operation at a time per service: deploys, rollbacks, stops and restarts never interleave. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
+    const run = () => {
+      this.reload();
+      return work();
+    };
+    const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+function supersededDeploy(attempt: number | null, holder: ServiceState['claim']): DomainError {
+  const by = holder ? `attempt ${holder.attempt} of deployment ${holder.deploymentId}` : 'a later deploy attempt';
+  return new DomainError(
+    'INTERRUPTED',
+    `This deploy attempt${attempt ? ` (${attempt})` : ''} was taken over by ${by}; it stopped what it had started and changed nothing else.`,
+    'Nothing to do: the attempt that took over puts its own release live. Deploy again if that one fails.',
+  );
 }
 
 function cancelledDeploy(serving: string | null, when: string): DomainError {
