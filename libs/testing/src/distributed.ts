@@ -6,9 +6,12 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 
 export interface Distributed {
+  /** The first gateway's URL. */
   url: string;
   /** The gateway's access token: AUTH_TOKEN from the environment given, or one made for the run. */
   token: string;
+  /** Every gateway started, by name (`gateway`, `gateway-2`, …), each on a port of its own, with the same token. */
+  gateways: Map<string, { url: string; token: string }>;
   processes: Map<string, ChildProcess>;
   output: Map<string, string[]>;
   /** Starts (again) one service's process under a name: `builder` after it was killed, or `builder-2` for a second replica. */
@@ -32,9 +35,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Each service from the build output in its own process (all five, or all but those left out), talking over the given NATS and PostgreSQL. */
-export async function startDistributed(root: string, env: NodeJS.ProcessEnv, options: { without?: (typeof SERVICES)[number][] } = {}): Promise<Distributed> {
-  const port = await freePort();
+export interface DistributedOptions {
+  /** Services not started at all. */
+  without?: (typeof SERVICES)[number][];
+  /** How many processes of a service to start (1 unless said): the second is named `<service>-2`, and so on. */
+  replicas?: Partial<Record<(typeof SERVICES)[number], number>>;
+}
+
+/**
+ * Each service from the build output in its own process (all five, or all but those left out, as
+ * many of each as asked), talking over the given NATS and PostgreSQL. Resolves once every gateway is ready.
+ */
+export async function startDistributed(root: string, env: NodeJS.ProcessEnv, options: DistributedOptions = {}): Promise<Distributed> {
+  const names = (service: (typeof SERVICES)[number]) =>
+    options.without?.includes(service) ? [] : Array.from({ length: options.replicas?.[service] ?? 1 }, (_, i) => (i === 0 ? service : `${service}-${i + 1}`));
+  // Each gateway listens on a port of its own, kept when it is started again.
+  const ports = new Map<string, number>();
+  for (const name of names('gateway')) ports.set(name, await freePort());
+  const port = ports.get('gateway') ?? (await freePort());
   const token = env.AUTH_TOKEN?.split(',')[0] ?? randomBytes(32).toString('base64url');
   env = { ...env, AUTH_TOKEN: env.AUTH_TOKEN ?? token };
   const processes = new Map<string, ChildProcess>();
@@ -42,7 +60,7 @@ export async function startDistributed(root: string, env: NodeJS.ProcessEnv, opt
   const start = (name: string, service: (typeof SERVICES)[number] = name as (typeof SERVICES)[number]): ChildProcess => {
     const child = spawn(process.execPath, [join(root, `dist/apps/${service}/src/main.js`)], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(ports.get(name) ?? port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines = output.get(name) ?? [];
@@ -60,14 +78,19 @@ export async function startDistributed(root: string, env: NodeJS.ProcessEnv, opt
       child.kill('SIGKILL');
     });
   // A service left out is one that is not running at all (started later with `start`, if ever).
-  for (const service of SERVICES) if (!options.without?.includes(service)) start(service);
+  for (const service of SERVICES) for (const name of names(service)) start(name, service);
   const url = `http://127.0.0.1:${port}`;
+  const gateways = new Map([...ports].map(([name, p]) => [name, { url: `http://127.0.0.1:${p}`, token }]));
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const ready = await fetch(`${url}/ready`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ready) break;
+    const ready = await Promise.all(
+      (gateways.size > 0 ? [...gateways.values()].map((g) => g.url) : [url]).map((u) =>
+        fetch(`${u}/ready`)
+          .then((r) => r.ok)
+          .catch(() => false),
+      ),
+    );
+    if (ready.every(Boolean)) break;
     const dead = [...processes].find(([, child]) => child.exitCode !== null);
     if (dead || Date.now() > deadline) {
       await stopAll(processes);
@@ -81,7 +104,7 @@ export async function startDistributed(root: string, env: NodeJS.ProcessEnv, opt
     // Only a namespace of the caller's own: the default one may be a real installation's on that server.
     if (env.NATS_URL && env.SERVERGEM_NAMESPACE) await deleteNamespaceStreams(env.NATS_URL, env.SERVERGEM_NAMESPACE);
   };
-  return { url, token, processes, output, start, kill, stop };
+  return { url, token, gateways, processes, output, start, kill, stop };
 }
 
 /**

@@ -88,6 +88,8 @@ export function deployOverSocket(
 export interface DeploymentWatch {
   /** The seq of every `deployment_update` the client got, in the order it got them. */
   seqs: number[];
+  /** Every `deployment_update` the client got, in the order it got them. */
+  updates: DeploymentUpdate['data'][];
   /** How many times it left and subscribed again. */
   reconnects: number;
   /** Why the server refused the subscription, if it did (other than being unable to reach its store for now). */
@@ -111,6 +113,7 @@ export function watchDeployment(server: ServerTarget, deploymentId: string, opti
   let end!: () => void;
   const watch: DeploymentWatch = {
     seqs: [],
+    updates: [],
     reconnects: -1,
     ended: new Promise<void>((resolve) => (end = resolve)),
     close: () => {
@@ -128,6 +131,7 @@ export function watchDeployment(server: ServerTarget, deploymentId: string, opti
     current.on('deployment_update', (update) => {
       if (update.data.deploymentId !== deploymentId) return;
       watch.seqs.push(update.data.seq);
+      watch.updates.push(update.data);
       lastSeq = Math.max(lastSeq, update.data.seq);
       // The last event is followed by the deployment's end on the same socket: no leaving then.
       const last = ['live', 'failed', 'cancelled'].includes(update.data.stage);
