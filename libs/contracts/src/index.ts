@@ -13,3 +13,4 @@ export * from './stages.js';
 export * from './subject.js';
 export * from './worker.subjects.js';
 export * from './text.js';
+export * from './chat-values.js';

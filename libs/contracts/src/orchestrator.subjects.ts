@@ -4,6 +4,7 @@ import { defineEvent, defineRequest } from './subject.js';
 import { deploymentEventSchema, deploymentSummarySchema } from './deployment.js';
 import { deploymentStatusSchema, stageSchema } from './stages.js';
 import { sealedSettingsChangeSchema } from './services.subjects.js';
+import { envNameSchema } from './service-settings.js';
 import { multiLine, singleLine } from './text.js';
 
 /** Who is asking: the gateway derives it from the connection, never from the message. */
@@ -29,6 +30,8 @@ export const chatSubject = defineRequest({
         sealedToken: singleLine({ max: 2048 }).optional(),
         /** Settings a deploy brings along, secrets sealed by the gateway. */
         settings: sealedSettingsChangeSchema.optional(),
+        /** Values typed in the message (`NAME=VALUE`), sealed by the gateway; the message carries them masked. */
+        sealedValues: z.record(envNameSchema, singleLine({ max: 8192 })).optional(),
       })
       .default({}),
     clientMessageId: singleLine({ min: 1, max: 128 }).optional(),

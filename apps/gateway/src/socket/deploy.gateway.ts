@@ -1,7 +1,7 @@
 import { Inject, Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';
-import { chatSubject, clientMessageSchema, subscribeSchema, type ErrorCode } from '#contracts';
+import { chatSubject, clientMessageSchema, subscribeSchema, takeValues, type ErrorCode } from '#contracts';
 import { DomainError, SecretBox } from '#common';
 import { MessageBus } from '#messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
@@ -49,11 +49,19 @@ export class DeployGateway implements OnGatewayConnection, OnGatewayDisconnect {
       // Secrets are sealed here, at the edge: past the gateway no value travels in clear.
       const sealedSecrets = secrets ? Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, this.secrets.seal(value)])) : undefined;
       const settings = env || buildEnv || sealedSecrets ? { env, buildEnv, sealedSecrets } : undefined;
+      // So are values typed into the message ("set API_KEY=… as a secret"): it travels with them masked.
+      const typed = takeValues(message);
+      const sealedValues = Object.fromEntries(Object.entries(typed.values).map(([name, value]) => [name, this.secrets.seal(value)]));
       const reply = await this.bus.request(chatSubject, {
         owner: state.owner,
         sessionId: sessionId ?? state.sessionId,
-        message,
-        context: { ...rest, ...(githubToken ? { sealedToken: this.secrets.seal(githubToken) } : {}), ...(settings ? { settings } : {}) },
+        message: typed.masked,
+        context: {
+          ...rest,
+          ...(githubToken ? { sealedToken: this.secrets.seal(githubToken) } : {}),
+          ...(settings ? { settings } : {}),
+          ...(Object.keys(sealedValues).length ? { sealedValues } : {}),
+        },
         clientMessageId,
       });
       state.sessionId = reply.sessionId;

@@ -92,7 +92,8 @@ describe(ChatService.name, () => {
   const schema = uniqueSchema('chat');
   const config = orchestratorConfigSchema.parse({ DATABASE_URL: TEST_DATABASE_URL });
   const open: DataSource[] = [];
-  const redactors = new DeploymentRedactors(new SecretBox('chat-spec-key'));
+  const box = new SecretBox('chat-spec-key');
+  const redactors = new DeploymentRedactors(box);
   let bus: RecordingBus;
   let started: string[];
   let db: DataSource;
@@ -113,7 +114,7 @@ describe(ChatService.name, () => {
     );
     const cancels = cancelHandlers(new CancelCommands(new CancellationService(db, bus as unknown as MessageBus, events, workflow)));
     const executor = new PlanExecutor(new CommandRunner({ ...handlers, ...cancels, ...extra }, new UnavailableCommands(lookup)), new ConfirmationStore(db));
-    sut = new ChatService(new ChatSessionStore(db), lookup, executor, redactors, new DeterministicPlanner(executor));
+    sut = new ChatService(new ChatSessionStore(db), lookup, executor, redactors, box, new DeterministicPlanner(executor));
   }
 
   async function say(message: string, extra: Partial<RequestOf<typeof chatSubject>> = {}): Promise<Reply> {

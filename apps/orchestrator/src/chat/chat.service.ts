@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sourceSpecSchema, type chatSubject, type RequestOf, type ResponseOf } from '#contracts';
+import { restoreValues, sourceSpecSchema, type chatSubject, type RequestOf, type ResponseOf } from '#contracts';
+import { DomainError, Redactor, SecretBox } from '#common';
 import type { CommandContext } from './commands/command-runner.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { DeploymentLookup } from './deployment-lookup.js';
@@ -27,6 +28,7 @@ export class ChatService {
     private readonly deployments: DeploymentLookup,
     private readonly executor: PlanExecutor,
     private readonly redactors: DeploymentRedactors,
+    private readonly box: SecretBox,
     @Inject(PLANNER) private readonly planner: Planner,
   ) {}
 
@@ -34,9 +36,15 @@ export class ChatService {
     const session = await this.sessions.open(request.owner, request.sessionId);
     const history = await this.sessions.history(session.id, HISTORY);
     // A token pasted into the chat text as well as sent with it is kept nowhere and planned from nowhere.
-    const redactor = this.redactors.fromSealed(request.context?.sealedToken);
-    request = { ...request, message: redactor.redact(request.message) };
+    const tokenRedactor = this.redactors.fromSealed(request.context?.sealedToken);
+    request = { ...request, message: tokenRedactor.redact(request.message) };
+    // Stored as it came, values masked; planned from as typed, the values opened here in memory only.
     await this.sessions.remember(session.id, 'user', maskValues(request.message), {});
+    const typed = this.openValues(request.context?.sealedValues);
+    // A reply never repeats a typed value (short ones like "on" are words, not secrets, and stay).
+    const typedRedactor = new Redactor(Object.values(typed).filter((v) => v.length >= 8));
+    const redactor = { redact: (text: string) => typedRedactor.redact(tokenRedactor.redact(text)) };
+    if (Object.keys(typed).length) request = { ...request, message: restoreValues(request.message, typed) };
     const focus = await this.refresh(request.owner, session.focus);
     const context: CommandContext = {
       owner: request.owner,
@@ -75,6 +83,15 @@ export class ChatService {
       context,
       history,
     });
+  }
+
+  private openValues(sealed: Record<string, string> | undefined): Record<string, string> {
+    if (!sealed) return {};
+    try {
+      return Object.fromEntries(Object.entries(sealed).map(([name, value]) => [name, this.box.open(value)]));
+    } catch {
+      throw new DomainError('VALIDATION_FAILED', 'A value in the message could not be read.', 'Send the message again.');
+    }
   }
 
   /** The focused deployment as it is now: its service once analysis named it, and whether it failed. */

@@ -1,3 +1,7 @@
+import { ASSIGNMENT, SET_TO } from '#contracts';
+
+export { maskValues } from '#contracts';
+
 /** Longer messages are not planned from: nobody asks for one operation in a page of text. */
 export const MAX_PLANNED_LENGTH = 1000;
 
@@ -35,8 +39,6 @@ const BARE_HOST =
 const SSH = /\bgit@(github\.com|gitlab\.com|bitbucket\.org):([A-Za-z0-9._-]+\/[A-Za-z0-9._-]+?)(?:\.git)?(?=$|[\s,;)])/gi;
 const ABSOLUTE_PATH = /(?<![\w.:/<-])\/(?:[A-Za-z0-9._-]+\/?)+/g;
 const SHORTHAND = /(?<![\w./:@-])[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}(?![\w/])/g;
-const SET_TO = /\b[Ss]et\s+(?:the\s+)?(?:env(?:ironment)?\s+)?(?:var(?:iable)?\s+)?([A-Z_][A-Z0-9_]*)\s+to\s+("([^"]*)"|'([^']*)'|([^\s"',;]+))/g;
-const ASSIGNMENT = /(?<![\w$])([A-Z_][A-Z0-9_]*)=("([^"]*)"|'([^']*)'|([^\s"',;]*))/g;
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 const ENV_NAME = /(?<![\w$])[A-Z][A-Z0-9]*_[A-Z0-9_]+|(?<![\w$])[A-Z]{2,}[0-9]*(?![\w])/g;
 /** ALL_CAPS words that are words, not variables. */
@@ -234,9 +236,4 @@ function normaliseUrl(raw: string): { url: string; branch?: string } {
     return { url: `https://${github[1]!.toLowerCase()}/${github[2]}/${github[3]}`, ...(branch && isBranchName(branch) ? { branch } : {}) };
   }
   return { url: raw };
-}
-
-/** The message with the values of `NAME=VALUE` pairs hidden: what is stored and what a model may read. */
-export function maskValues(message: string): string {
-  return message.replace(SET_TO, (_m, name: string) => `set ${name} to ••••`).replace(ASSIGNMENT, (_m, name: string) => `${name}=••••`);
 }
