@@ -50,6 +50,7 @@ const answers: Record<string, unknown> = {
   },
   'GET /api/services/web/logs?tail=200': { name: 'web', lines: ['listening'] },
   'PUT /api/services/web/env': { name: 'web', deploymentId: null, changed: ['GREETING'] },
+  'PATCH /api/services/web/settings': { name: 'web', deploymentId: 'd-9', changed: ['port'] },
   'POST /api/services/web/rollback': { name: 'web', revision: 'rev-1', url: service.url },
   'DELETE /api/services/web': { name: 'web', deleted: true, secrets: [] },
 };
@@ -88,6 +89,19 @@ describe(ServicesPage.name, () => {
     await waitFor(() =>
       expect(calls).toContainEqual({ method: 'PUT', path: '/api/services/web/env', body: { env: { GREETING: 'hello' }, secrets: { TOKEN: 's3cret' } } }),
     );
+  });
+
+  it('saves how the service runs through PATCH /settings and follows the rollout it starts', async () => {
+    const navigate = vi.fn();
+    render(<ServicesPage accessToken="" selected="web" navigate={navigate} />);
+    await waitFor(() => screen.getByTestId('runtime-settings'));
+    // A local service: no Cloud Run resources, no traffic split.
+    expect(screen.queryByTestId('cloud-run-resources')).toBeNull();
+    expect(screen.queryByTestId('traffic-editor')).toBeNull();
+    fireEvent.change(screen.getByTestId('port'), { target: { value: '8081' } });
+    fireEvent.click(screen.getByTestId('runtime-save'));
+    await waitFor(() => expect(calls).toContainEqual({ method: 'PATCH', path: '/api/services/web/settings', body: { port: 8081 } }));
+    await waitFor(() => expect(navigate).toHaveBeenCalledWith('/deployments/d-9'));
   });
 
   it('deletes only after its confirmation', async () => {

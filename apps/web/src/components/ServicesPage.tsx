@@ -4,6 +4,7 @@ import { safeHttpUrl } from '../lib/format';
 import { servicesApi } from '../lib/services-api';
 import { CancelButton } from './CancelButton';
 import { LogView } from './LogView';
+import { RuntimeSettings, TrafficEditor } from './RuntimeSettings';
 
 export interface ServicesPageProps {
   accessToken: string;
@@ -213,6 +214,24 @@ function ServiceDetail({ service, accessToken, navigate, onChanged }: DetailProp
           onSave={(change) => run('Save settings', () => servicesApi.setEnv(name, accessToken, change))}
           onUnset={(v) => run(`Remove ${v}`, () => servicesApi.unsetEnv(name, v, accessToken))}
         />
+      )}
+      {settings && (
+        <section className="card" aria-label={`How ${name} runs`}>
+          {/* Keyed by version: a saved change (or someone else's) shows as it is stored now. */}
+          <RuntimeSettings
+            key={settings.version}
+            settings={settings}
+            target={service.target}
+            onSave={(change) => run('Save settings', () => servicesApi.changeSettings(name, accessToken, change))}
+          />
+          {service.target === 'cloudrun' && revisions.length > 0 && (
+            <TrafficEditor
+              key={revisions.map((r) => `${r.revision}:${r.percent ?? 0}`).join(',')}
+              revisions={revisions}
+              onSave={(splits) => run('Split traffic', () => servicesApi.traffic(name, accessToken, splits))}
+            />
+          )}
+        </section>
       )}
       <section className="card" aria-labelledby="logs-title">
         <h2 id="logs-title">Logs</h2>

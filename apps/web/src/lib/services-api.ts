@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ownedServiceSchema, serviceRevisionSchema, serviceSettingsViewSchema } from '#contracts';
+import { ownedServiceSchema, serviceRevisionSchema, serviceSettingsViewSchema, type SettingsChange, type TrafficSplit } from '#contracts';
 import { ApiError } from './api-client';
 
 const errorSchema = z.object({ message: z.string(), hint: z.string().optional() });
@@ -37,6 +37,11 @@ export const servicesApi = {
   /** Sets variables (in clear) and secrets (write-only); a new revision of the same build rolls them out. */
   setEnv: (name: string, token: string, change: { env?: Record<string, string>; secrets?: Record<string, string> }) =>
     call('PUT', `${service(name)}/env`, deploymentStarted, token, change),
+  /** Changes any settings (start command, port, health-check path, Cloud Run resources); a new revision of the same build rolls them out. */
+  changeSettings: (name: string, token: string, change: SettingsChange) => call('PATCH', `${service(name)}/settings`, deploymentStarted, token, change),
+  /** Splits a Cloud Run service's traffic between ready revisions (the percentages add up to 100). */
+  traffic: (name: string, token: string, splits: TrafficSplit[]) =>
+    call('POST', `${service(name)}/traffic`, z.looseObject({ traffic: z.array(z.looseObject({})) }), token, { splits }),
   unsetEnv: (name: string, variable: string, token: string) => call('DELETE', `${service(name)}/env/${encodeURIComponent(variable)}`, deploymentStarted, token),
   rollback: (name: string, revision: string, token: string) =>
     call('POST', `${service(name)}/rollback`, z.looseObject({ revision: z.string() }), token, { revision }),
