@@ -24,6 +24,7 @@ describe('service settings', () => {
       env: {},
       buildEnv: {},
       secrets: {},
+      buildSecrets: {},
       startCommand: null,
       port: null,
       healthCheckPath: '/',
