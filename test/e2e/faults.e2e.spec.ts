@@ -133,6 +133,24 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
       });
   }
 
+  /** The local runtime's state.json of the service a deployment deploys (its candidate or its live process). */
+  const stateOf = (id: string) =>
+    readdirSync(join(home, 'runtime'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => {
+        try {
+          return JSON.parse(readFileSync(join(home, 'runtime', e.name, 'state.json'), 'utf8')) as {
+            proxyPort: number;
+            current: string | null;
+            process: { pid: number; deploymentId: string } | null;
+            candidate: { pid: number; deploymentId: string } | null;
+          };
+        } catch {
+          return null;
+        }
+      })
+      .find((s) => s?.candidate?.deploymentId === id || s?.process?.deploymentId === id);
+
   /** The builder replica the build's process descends from. */
   function replicaOf(ancestors: number[], names: string[]): string | undefined {
     return names.find((n) => ancestors.includes(sut.processes.get(n)?.pid ?? -1));
@@ -225,20 +243,6 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
   });
 
   it("the deployer SIGKILLed mid-deploy (the new app starting) and restarted: live, with one app process, the deployer's own", async () => {
-    const stateOf = (id: string) =>
-      readdirSync(join(home, 'runtime'), { withFileTypes: true })
-        .filter((e) => e.isDirectory())
-        .map((e) => {
-          try {
-            return JSON.parse(readFileSync(join(home, 'runtime', e.name, 'state.json'), 'utf8')) as {
-              process: { pid: number; deploymentId: string } | null;
-              candidate: { pid: number; deploymentId: string } | null;
-            };
-          } catch {
-            return null;
-          }
-        })
-        .find((s) => s?.candidate?.deploymentId === id || s?.process?.deploymentId === id);
     const source = app({ buildSeconds: 1, listenAfterMs: 4000 });
     const { deploymentId, ended, watch } = await deployUntil(source, (events) => events.some((e) => e.stage === 'deploying'));
     // The deployer has started the new app and waits for it to answer.
@@ -329,5 +333,37 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
     await expectLive(await ended, deploymentId, watch);
     // The thawed replica's build failed (it was stopped) and its result was dropped: the one that took the job over decided.
     await expect.poll(() => sut.output.get(busy)!.join(''), { timeout: 15_000 }).toContain(`Dropped the result of ${deploymentId}:build:1 (delivery 1)`);
+  });
+
+  it('two deployer replicas, the busy one frozen (SIGSTOP) mid-deploy and thawed once its job went to the other: the retry stops the app it was starting, the thawed one changes nothing, one app process, live', async () => {
+    sut.start('deployer-2', 'deployer');
+    await sleep(3000);
+    const { deploymentId, ended, watch } = await deployUntil(app({ buildSeconds: 1, listenAfterMs: 6000 }), (events) =>
+      events.some((e) => e.stage === 'deploying'),
+    );
+    // The deployer has started the new app (a child of its own) and waits for it to answer.
+    await expect.poll(() => existsSync(join(home, 'runtime')) && stateOf(deploymentId)?.candidate?.pid, { timeout: 30_000, interval: 50 }).toBeTruthy();
+    const first = stateOf(deploymentId)!.candidate!.pid;
+    const parent = Number(readFileSync(`/proc/${first}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    const busy = ['deployer', 'deployer-2'].find((name) => sut.processes.get(name)?.pid === parent)!;
+    expect(busy).toBeDefined();
+    sut.processes.get(busy)!.kill('SIGSTOP');
+    let transcript: DeployTranscript;
+    try {
+      transcript = await ended;
+    } finally {
+      sut.processes.get(busy)!.kill('SIGCONT');
+    }
+    // Thawed, it finds the service taken over: it stops what it started and changes nothing else (its result is dropped).
+    await expect.poll(() => sut.output.get(busy)!.join(''), { timeout: 30_000 }).toContain(`Deploy attempt 1 of ${deploymentId} to `);
+    const events = await expectLive(transcript, deploymentId, watch);
+    expect(events.some((e) => /Retrying the deploy step/.test(e.message))).toBe(true);
+    const state = stateOf(deploymentId)!;
+    expect(state).toMatchObject({ current: deploymentId, candidate: null, process: { deploymentId } });
+    expect(await (await fetch(`http://127.0.0.1:${state.proxyPort}/`)).text()).toBe('ok\n');
+    const running = processes('server.js').filter((p) => p.cwd.includes(`/${deploymentId}/`));
+    expect(running).toHaveLength(1);
+    expect(running[0]!.group).toBe(state.process!.pid);
+    expect(running[0]!.group).not.toBe(first);
   });
 });

@@ -129,7 +129,11 @@ export class SupervisedService {
       try {
         await this.activate(revision, onLine, signal, claim);
       } catch (error) {
-        this.fenced(claim, () => ({ claim: null }));
+        if (!this.fenced(claim, () => ({ claim: null })) && (error as DomainError).code === 'INTERRUPTED') {
+          this.logger.warn(
+            `Deploy attempt ${attempt} of ${revision.deploymentId} to ${this.name} was taken over by a later one: it stopped the app it had started and changed nothing else`,
+          );
+        }
         if ((error as DomainError).code === 'CANCELLED' && !this.state.revisions.some((r) => r.deploymentId === revision.deploymentId)) {
           removeRelease(revision, this.name);
         }
