@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 
 const root = resolve(import.meta.dirname, '..');
 const { startAllInOne } = await import(join(root, 'dist/apps/cli/src/all-in-one.js'));
-const { deleteNamespaceStreams, deployOverSocket, dropSchema, startDistributed, TEST_DATABASE_URL, uniqueSchema } = await import(
+const { deleteNamespaceStreams, deployOverSocket, dropSchema, installationEnv, startDistributed, TEST_DATABASE_URL, uniqueSchema } = await import(
   join(root, 'dist/libs/testing/src/index.js')
 );
 const { InProcessJobQueue, JetStreamJobQueue, stepJobId } = await import(join(root, 'dist/libs/messaging/src/index.js'));
@@ -100,15 +100,10 @@ async function wholeDeploy() {
   let distributed;
   let allInOne;
   try {
-    distributed = await startDistributed(root, {
-      NATS_URL,
-      SERVERGEM_NAMESPACE: distributedSchema,
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: distributedSchema,
-      SERVERGEM_HOME: distributedHome,
-      SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
-      ALLOW_LOCAL_SOURCES: 'true',
-    });
+    distributed = await startDistributed(
+      root,
+      installationEnv({ natsUrl: NATS_URL, databaseUrl: TEST_DATABASE_URL, namespace: distributedSchema, home: distributedHome }),
+    );
     allInOne = await startAllInOne(
       {
         PATH: process.env.PATH,

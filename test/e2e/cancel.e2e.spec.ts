@@ -16,6 +16,7 @@ import {
   FakeCloudRun,
   FakeCloudStorage,
   getText,
+  installationEnv,
   startDistributed,
   type Distributed,
   type ServerUnderTest,
@@ -416,16 +417,10 @@ describe('cancelling over NATS with two builder replicas (each service its own p
     work = mkdtempSync(join(tmpdir(), 'servergem-cancel-nats-src-'));
     source = join(work, service);
     cpSync(fixture, source, { recursive: true });
-    const env = {
-      NATS_URL: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
-      SERVERGEM_NAMESPACE: schema,
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      SERVERGEM_HOME: home,
-      SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
-      ALLOW_LOCAL_SOURCES: 'true',
-      AUTH_TOKEN: token,
-    };
+    const env = installationEnv(
+      { natsUrl: process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222', databaseUrl: TEST_DATABASE_URL, namespace: schema, home },
+      { AUTH_TOKEN: token },
+    );
     sut = await startDistributed(root, env);
     // A second builder in the same queue group: either one may take a build, and both hear every cancel.
     second = spawn(process.execPath, [join(root, 'dist/apps/builder/src/main.js')], {

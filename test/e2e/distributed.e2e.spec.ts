@@ -1,9 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiJson, deployOverSocket, getText, isGapFree, startDistributed, type Distributed, dropSchema, uniqueSchema, TEST_DATABASE_URL } from '#testing';
+import {
+  apiJson,
+  deployOverSocket,
+  getText,
+  isGapFree,
+  installationEnv,
+  startDistributed,
+  type Distributed,
+  dropSchema,
+  uniqueSchema,
+  TEST_DATABASE_URL,
+} from '#testing';
 import { removeInstallation } from './stop-local-apps.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -17,18 +27,8 @@ describe('distributed: each service its own process, real NATS and PostgreSQL', 
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'servergem-dist-'));
-    sut = await startDistributed(root, {
-      NATS_URL,
-      // Its own subjects: other runs on the same NATS server must not answer its requests.
-      SERVERGEM_NAMESPACE: schema,
-      DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      SERVERGEM_HOME: home,
-      SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
-      // This test deploys the repository's example folders, so it opts in to local sources.
-      ALLOW_LOCAL_SOURCES: 'true',
-      APP_START_TIMEOUT_SECONDS: '30',
-    });
+    // Its own subjects and schema; it deploys the repository's example folders (local sources allowed).
+    sut = await startDistributed(root, installationEnv({ natsUrl: NATS_URL, databaseUrl: DATABASE_URL, namespace: schema, home }));
   });
 
   afterAll(async () => {

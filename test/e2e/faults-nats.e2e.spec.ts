@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +8,7 @@ import {
   deployOverSocket,
   dropSchema,
   freePort,
+  installationEnv,
   startDistributed,
   startNatsServer,
   tempApps,
@@ -36,17 +36,10 @@ describe('distributed mode: NATS restarted mid-build', { timeout: 150_000 }, () 
     store = mkdtempSync(join(tmpdir(), 'servergem-nats-'));
     nats = await startNatsServer(port, store);
     home = mkdtempSync(join(tmpdir(), 'servergem-faults-nats-'));
-    sut = await startDistributed(root, {
-      NATS_URL: `nats://127.0.0.1:${port}`,
-      SERVERGEM_NAMESPACE: schema,
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      SERVERGEM_HOME: home,
-      SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
-      ALLOW_LOCAL_SOURCES: 'true',
-      APP_START_TIMEOUT_SECONDS: '30',
-      STEP_ACK_WAIT_SECONDS: '4',
-    });
+    sut = await startDistributed(
+      root,
+      installationEnv({ natsUrl: `nats://127.0.0.1:${port}`, databaseUrl: TEST_DATABASE_URL, namespace: schema, home }, { STEP_ACK_WAIT_SECONDS: '4' }),
+    );
   });
 
   afterAll(async () => {

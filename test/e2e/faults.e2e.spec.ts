@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import {
   apiJson,
   deployOverSocket,
   dropSchema,
+  installationEnv,
   startDistributed,
   tempApps,
   TEST_DATABASE_URL,
@@ -61,19 +62,14 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
     // No analyzer at all to begin with (the first fault); it is started once that has been seen.
     sut = await startDistributed(
       root,
-      {
-        NATS_URL,
-        SERVERGEM_NAMESPACE: schema,
-        DATABASE_URL: TEST_DATABASE_URL,
-        DATABASE_SCHEMA: schema,
-        SERVERGEM_HOME: home,
-        SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
-        ALLOW_LOCAL_SOURCES: 'true',
-        APP_START_TIMEOUT_SECONDS: '30',
-        STEP_ACK_WAIT_SECONDS: String(ACK_WAIT_SECONDS),
-        // Each deployment has a socket sending it and one watching it.
-        SOCKETS_PER_ADDRESS: String(4 * AT_ONCE),
-      },
+      installationEnv(
+        { natsUrl: NATS_URL, databaseUrl: TEST_DATABASE_URL, namespace: schema, home },
+        {
+          STEP_ACK_WAIT_SECONDS: String(ACK_WAIT_SECONDS),
+          // Each deployment has a socket sending it and one watching it.
+          SOCKETS_PER_ADDRESS: String(4 * AT_ONCE),
+        },
+      ),
       { without: ['analyzer'] },
     );
   });

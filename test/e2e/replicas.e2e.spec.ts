@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +10,7 @@ import {
   apiJson,
   deployOverSocket,
   dropSchema,
+  installationEnv,
   startDistributed,
   tempApps,
   TEST_DATABASE_URL,
@@ -63,18 +63,11 @@ describe('replicas: two gateways stream every event, two orchestrators never run
     home = mkdtempSync(join(tmpdir(), 'servergem-replicas-'));
     sut = await startDistributed(
       root,
-      {
-        NATS_URL,
-        SERVERGEM_NAMESPACE: schema,
-        DATABASE_URL: TEST_DATABASE_URL,
-        DATABASE_SCHEMA: schema,
-        SERVERGEM_HOME: home,
-        SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
-        ALLOW_LOCAL_SOURCES: 'true',
-        APP_START_TIMEOUT_SECONDS: '30',
+      installationEnv(
+        { natsUrl: NATS_URL, databaseUrl: TEST_DATABASE_URL, namespace: schema, home },
         // Each deployment has a socket sending it and up to three watching it.
-        SOCKETS_PER_ADDRESS: String(4 * AT_ONCE),
-      },
+        { SOCKETS_PER_ADDRESS: String(4 * AT_ONCE) },
+      ),
       { replicas: { gateway: 2, orchestrator: 2 } },
     );
     gatewayA = sut.gateways.get('gateway')!;

@@ -35,6 +35,34 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Where a test installation of the distributed mode keeps its state: one name for its subjects, streams and schema. */
+export interface InstallationPlace {
+  natsUrl: string;
+  databaseUrl: string;
+  /** `SERVERGEM_NAMESPACE` and `DATABASE_SCHEMA` both. */
+  namespace: string;
+  home: string;
+}
+
+/**
+ * The settings every test installation of the distributed mode starts from: subjects, streams and
+ * a schema of its own (other runs on the same NATS and PostgreSQL never answer its requests), its
+ * own home and key, and local sources allowed (the tests deploy folders); `extra` adds or overrides.
+ */
+export function installationEnv(place: InstallationPlace, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    NATS_URL: place.natsUrl,
+    SERVERGEM_NAMESPACE: place.namespace,
+    DATABASE_URL: place.databaseUrl,
+    DATABASE_SCHEMA: place.namespace,
+    SERVERGEM_HOME: place.home,
+    SERVERGEM_SECRET_KEY: randomBytes(16).toString('hex'),
+    ALLOW_LOCAL_SOURCES: 'true',
+    APP_START_TIMEOUT_SECONDS: '30',
+    ...extra,
+  };
+}
+
 export interface DistributedOptions {
   /** Services not started at all. */
   without?: (typeof SERVICES)[number][];
