@@ -18,3 +18,4 @@ export * from './prometheus-text.js';
 export * from './host-path.js';
 export * from './fake-npm-registry.js';
 export * from './nats-server.js';
+export * from './analysis-report.js';

@@ -4,18 +4,10 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import {
-  analyzeSubject,
-  buildSubject,
-  deploySubject,
-  stepCancelSubject,
-  type AnalysisReport,
-  type PayloadOf,
-  type RequestOf,
-  type ResponseOf,
-} from '#contracts';
+import { analyzeSubject, buildSubject, deploySubject, stepCancelSubject, type PayloadOf, type RequestOf, type ResponseOf } from '#contracts';
 import { DomainError } from '#common';
 import { InProcessBus, MessagingModule, startMicroservice } from '#messaging';
+import { nodeAppReport, TEST_DATABASE_URL } from '#testing';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { OrchestratorModule } from '../orchestrator.module.js';
@@ -23,23 +15,7 @@ import { orchestratorConfigSchema } from '../orchestrator.config.js';
 import { CancellationService } from './cancellation.js';
 import { WorkflowService } from './workflow.service.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-const REPORT: AnalysisReport = {
-  language: 'node',
-  framework: null,
-  runtime: { name: 'node', version: null },
-  packageManager: 'npm',
-  commands: { install: [], build: ['npm run build'], start: 'npm start' },
-  port: 3000,
-  portFromEnv: true,
-  env: [],
-  appPath: '.',
-  evidence: [],
-  confidence: 1,
-  warnings: [],
-  services: [],
-};
+const REPORT = nodeAppReport({ commands: { install: [], build: ['npm run build'], start: 'npm start' } });
 
 /** The builder's answer, held until the test lets it go: a build that finishes after its deployment was cancelled. */
 let releaseBuild: (outcome: { fail?: DomainError }) => void = () => undefined;
@@ -84,7 +60,7 @@ describe(CancellationService.name, () => {
   let workflow: WorkflowService;
 
   beforeAll(async () => {
-    const config = orchestratorConfigSchema.parse({ DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
+    const config = orchestratorConfigSchema.parse({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
     orchestrator = await startMicroservice(OrchestratorModule.forRoot(config, bus), 'orchestrator', { bus }, { shutdownHooks: false, logger: ['error'] });
     @Module({ imports: [MessagingModule.forRoot('workers', { bus })], controllers: [FakeWorkers] })
     class WorkersModule {}

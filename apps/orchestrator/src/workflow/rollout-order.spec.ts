@@ -4,8 +4,9 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import { analyzeSubject, buildSubject, deploySubject, type AnalysisReport, type RequestOf, type ResponseOf } from '#contracts';
+import { analyzeSubject, buildSubject, deploySubject, type RequestOf, type ResponseOf } from '#contracts';
 import { InProcessBus, MessagingModule, startMicroservice } from '#messaging';
+import { nodeAppReport, TEST_DATABASE_URL } from '#testing';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { ServiceEntity } from '../database/service.entity.js';
@@ -14,23 +15,7 @@ import { orchestratorConfigSchema } from '../orchestrator.config.js';
 import { ServiceOperations } from '../services/service-operations.js';
 import { WorkflowService } from './workflow.service.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-const REPORT: AnalysisReport = {
-  language: 'node',
-  framework: null,
-  runtime: { name: 'node', version: null },
-  packageManager: 'npm',
-  commands: { install: [], build: [], start: 'npm start' },
-  port: 3000,
-  portFromEnv: true,
-  env: [],
-  appPath: '.',
-  evidence: [],
-  confidence: 1,
-  warnings: [],
-  services: [],
-};
+const REPORT = nodeAppReport();
 
 /** Each deploy the workers were asked for, with the variables it was given, in the order they began and ended. */
 const began: { deploymentId: string; env: Record<string, string> }[] = [];
@@ -68,7 +53,7 @@ describe(`${WorkflowService.name}: settings changes made at once go live in orde
   let db: DataSource;
 
   beforeAll(async () => {
-    const config = orchestratorConfigSchema.parse({ DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
+    const config = orchestratorConfigSchema.parse({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
     orchestrator = await startMicroservice(OrchestratorModule.forRoot(config, bus), 'orchestrator', { bus }, { shutdownHooks: false, logger: ['error'] });
     @Module({ imports: [MessagingModule.forRoot('workers', { bus })], controllers: [FakeWorkers] })
     class WorkersModule {}

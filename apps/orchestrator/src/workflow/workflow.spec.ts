@@ -4,31 +4,16 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import { analyzeSubject, buildSubject, deploySubject, type AnalysisReport, type RequestOf, type ResponseOf } from '#contracts';
+import { analyzeSubject, buildSubject, deploySubject, type RequestOf, type ResponseOf } from '#contracts';
 import { InProcessBus, MessagingModule, startMicroservice } from '#messaging';
+import { nodeAppReport, TEST_DATABASE_URL } from '#testing';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { OrchestratorModule } from '../orchestrator.module.js';
 import { orchestratorConfigSchema } from '../orchestrator.config.js';
 import { MAX_ATTEMPTS, WorkflowService } from './workflow.service.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-const REPORT: AnalysisReport = {
-  language: 'node',
-  framework: null,
-  runtime: { name: 'node', version: null },
-  packageManager: 'npm',
-  commands: { install: [], build: [], start: 'npm start' },
-  port: 3000,
-  portFromEnv: true,
-  env: [],
-  appPath: '.',
-  evidence: [],
-  confidence: 1,
-  warnings: [],
-  services: [],
-};
+const REPORT = nodeAppReport();
 
 /** Which steps ran, per deployment. */
 const ran: { step: string; deploymentId: string }[] = [];
@@ -62,7 +47,7 @@ describe(`${WorkflowService.name}: the lease, resuming and MAX_ATTEMPTS`, () => 
   let db: DataSource;
 
   beforeAll(async () => {
-    const config = orchestratorConfigSchema.parse({ DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
+    const config = orchestratorConfigSchema.parse({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
     // Two orchestrators of one installation: one database, one bus.
     for (let i = 0; i < 2; i++) {
       orchestrators.push(
