@@ -9,6 +9,15 @@ describe(SecretBox.name, () => {
     expect(sut.open(sealed)).toBe('ghp_abcdefghijklmnop');
   });
 
+  it('seals each value of a map under its name, and opens them all again', () => {
+    const sut = new SecretBox('key-one');
+    const sealed = sut.sealAll({ API_KEY: 'sk-live-123', EMPTY: '' });
+    expect(Object.keys(sealed)).toEqual(['API_KEY', 'EMPTY']);
+    expect(JSON.stringify(sealed)).not.toContain('sk-live-123');
+    expect(sut.openAll(sealed)).toEqual({ API_KEY: 'sk-live-123', EMPTY: '' });
+    expect(() => new SecretBox('key-two').openAll(sealed)).toThrow();
+  });
+
   it('refuses a sealed value from another key or one tampered with', () => {
     const sealed = new SecretBox('key-one').seal('ghp_abcdefghijklmnop');
     expect(() => new SecretBox('key-two').open(sealed)).toThrow();

@@ -27,6 +27,16 @@ export class SecretBox {
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   }
 
+  /** Seals each value of a map of names to values (variables, secrets), keeping the names. */
+  sealAll(values: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, this.seal(value)]));
+  }
+
+  /** Opens each value of a map `sealAll` made. */
+  openAll(sealed: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(sealed).map(([name, value]) => [name, this.open(value)]));
+  }
+
   /** Opens a sealed value that came from another service; one sealed with another key is a clear error. */
   openFromService(sealed: string | null | undefined): string | undefined {
     if (!sealed) return undefined;

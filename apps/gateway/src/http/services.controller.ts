@@ -202,8 +202,10 @@ export class ServicesController {
   /** Secrets are sealed here, at the edge: past the gateway no value travels in clear. */
   private change(owner: string, name: string, change: SettingsChange, rollout: boolean) {
     const { secrets, buildSecrets, ...rest } = change;
-    const seal = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, this.box.seal(v)]));
-    const sealed = { ...(secrets ? { sealedSecrets: seal(secrets) } : {}), ...(buildSecrets ? { sealedBuildSecrets: seal(buildSecrets) } : {}) };
+    const sealed = {
+      ...(secrets ? { sealedSecrets: this.box.sealAll(secrets) } : {}),
+      ...(buildSecrets ? { sealedBuildSecrets: this.box.sealAll(buildSecrets) } : {}),
+    };
     return this.bus.request(ownedSettingsChangeSubject, { owner, name, change: { ...rest, ...sealed }, rollout });
   }
 }

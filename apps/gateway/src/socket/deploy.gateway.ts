@@ -47,11 +47,11 @@ export class DeployGateway implements OnGatewayConnection, OnGatewayDisconnect {
       const { message, context, clientMessageId, sessionId } = parsed.data;
       const { githubToken, env, buildEnv, secrets, ...rest } = context ?? {};
       // Secrets are sealed here, at the edge: past the gateway no value travels in clear.
-      const sealedSecrets = secrets ? Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, this.secrets.seal(value)])) : undefined;
+      const sealedSecrets = secrets ? this.secrets.sealAll(secrets) : undefined;
       const settings = env || buildEnv || sealedSecrets ? { env, buildEnv, sealedSecrets } : undefined;
       // So are values typed into the message ("set API_KEY=… as a secret"): it travels with them masked.
       const typed = takeValues(message);
-      const sealedValues = Object.fromEntries(Object.entries(typed.values).map(([name, value]) => [name, this.secrets.seal(value)]));
+      const sealedValues = this.secrets.sealAll(typed.values);
       const reply = await this.bus.request(chatSubject, {
         owner: state.owner,
         sessionId: sessionId ?? state.sessionId,

@@ -88,7 +88,7 @@ export class ChatService {
   private openValues(sealed: Record<string, string> | undefined): Record<string, string> {
     if (!sealed) return {};
     try {
-      return Object.fromEntries(Object.entries(sealed).map(([name, value]) => [name, this.box.open(value)]));
+      return this.box.openAll(sealed);
     } catch {
       throw new DomainError('VALIDATION_FAILED', 'A value in the message could not be read.', 'Send the message again.');
     }

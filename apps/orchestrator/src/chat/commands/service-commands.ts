@@ -88,7 +88,7 @@ export class ServiceCommands {
     // Values typed in the chat are sealed here, at once: only the sealed form goes further.
     const sealed: SealedSettingsChange = {
       ...rest,
-      ...(secrets ? { sealedSecrets: Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, this.box.seal(value)])) } : {}),
+      ...(secrets ? { sealedSecrets: this.box.sealAll(secrets) } : {}),
     };
     const result = await this.services.changeSettings(context.owner, service, sealed);
     const focus = { service, awaitingValues: undefined };
