@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as contracts from '#contracts';
 
 const root = resolve(import.meta.dirname, '..');
 const SERVICES = ['gateway', 'orchestrator', 'analyzer', 'builder', 'deployer'];
@@ -60,5 +61,21 @@ describe('architecture', () => {
       .filter((file) => !file.endsWith('.spec.ts') && !file.includes('/libs/testing/'))
       .filter((file) => importsOf(file).includes('#testing'));
     expect(offending).toEqual([]);
+  });
+
+  it("a chat message's reply waits as long as the slowest request its commands make", () => {
+    // The chat runs what a message asks before it replies; a gateway that gave up sooner would
+    // say TIMEOUT while a rollback or an analysis went on.
+    const chatCode = [...sources(join(root, 'apps/orchestrator/src/chat')), join(root, 'apps/orchestrator/src/services/service-operations.ts')].filter(
+      (file) => !file.endsWith('.spec.ts'),
+    );
+    const requested = new Set(chatCode.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/bus\.request\(\s*(\w+Subject)\b/g)].map((m) => m[1]!)));
+    expect(requested.size).toBeGreaterThan(5);
+    const byName = contracts as unknown as Record<string, { subject: string; timeoutMs: number }>;
+    const listed = new Set<unknown>(contracts.CHAT_COMMAND_SUBJECTS);
+    expect([...requested].filter((name) => !listed.has(byName[name]))).toEqual([]);
+    for (const name of requested) {
+      expect(contracts.chatSubject.timeoutMs, name).toBeGreaterThan(contracts.CHAT_PLANNING_MS + byName[name]!.timeoutMs);
+    }
   });
 });

@@ -14,3 +14,4 @@ export * from './subject.js';
 export * from './worker.subjects.js';
 export * from './text.js';
 export * from './chat-values.js';
+export * from './chat-commands.js';

@@ -5,6 +5,7 @@ import { deploymentEventSchema, deploymentSummarySchema } from './deployment.js'
 import { deploymentStatusSchema, stageSchema } from './stages.js';
 import { sealedSettingsChangeSchema } from './services.subjects.js';
 import { envNameSchema } from './service-settings.js';
+import { CHAT_COMMAND_SUBJECTS, CHAT_PLANNING_MS } from './chat-commands.js';
 import { multiLine, singleLine } from './text.js';
 
 /** Who is asking: the gateway derives it from the connection, never from the message. */
@@ -13,7 +14,10 @@ const ownerSchema = singleLine({ min: 1, max: 128 });
 export const chatSubject = defineRequest({
   subject: 'orchestrator.chat.v1',
   service: 'orchestrator',
-  timeoutMs: 15_000,
+  // A message is planned, then runs what it asks (an analysis, a rollback, a delete…) before the
+  // reply: the gateway waits as long as the slowest of those may take, never giving up on work
+  // that is still going on.
+  timeoutMs: CHAT_PLANNING_MS + Math.max(...CHAT_COMMAND_SUBJECTS.map((s) => s.timeoutMs)) + 5_000,
   request: z.object({
     owner: ownerSchema,
     sessionId: z.uuid().optional(),
