@@ -78,6 +78,10 @@ describe('servergem CLI against a running server', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/REPO_NOT_FOUND/);
     expect(result.stderr).toMatch(/hint:/);
+    // A relative folder that is not there is named as the folder it would be, not refused as relative.
+    const relative = await servergem(['deploy', './missing', '--server', server.url], sameMachine(), home);
+    expect(relative.code).toBe(1);
+    expect(relative.stderr).toContain(`REPO_NOT_FOUND): There is no folder or git repository at ${join(home, 'missing')}.`);
   });
 
   it('finds the token in ./.servergem by itself, as the server keeps it by default', async () => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { DomainError } from '#common';
@@ -35,7 +34,7 @@ export interface DeployOptions {
  * Resolves with the exit code: 0 live, 1 failed.
  */
 export function deployCommand(target: string, options: DeployOptions): Promise<number> {
-  const repoUrl = existsSync(target) ? resolve(target) : target;
+  const repoUrl = localPath(target) ? resolve(target) : target;
   const settings = {
     ...(options.env && Object.keys(options.env).length ? { env: options.env } : {}),
     ...(options.buildEnv && Object.keys(options.buildEnv).length ? { buildEnv: options.buildEnv } : {}),
@@ -49,6 +48,14 @@ export function deployCommand(target: string, options: DeployOptions): Promise<n
       clientMessageId: randomUUID(),
     }),
   );
+}
+
+/**
+ * What is not a URL (`https:`, `file:`) or an SSH address is a folder of this machine, resolved
+ * here: the server, which needs an absolute path, then names the folder that is not there.
+ */
+function localPath(target: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:/i.test(target) && !/^[^/\s]+@[^/\s]+:/.test(target);
 }
 
 /** Follows a deployment that was started some other way (a settings change, a redeploy) to its end, like `deploy` does. */
