@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskValues, restoreValues, takeValues } from './chat-values.js';
+import { MASK, maskValues, restoreValues, takeValues } from './chat-values.js';
 
 describe(takeValues.name, () => {
   it.each([
@@ -13,5 +13,12 @@ describe(takeValues.name, () => {
     expect(sut).toEqual({ masked, values });
     // The agent reads the restored message as it was typed; what is stored is masked the same way either way.
     expect(maskValues(restoreValues(sut.masked, sut.values))).toBe(maskValues(message));
+  });
+});
+
+describe(restoreValues.name, () => {
+  it('puts back each value masked with MASK, quoting where it must, and leaves a name with no value masked', () => {
+    const sut = restoreValues(`set TOKEN to ${MASK} and A=${MASK} B=${MASK} C=${MASK}`, { TOKEN: 'abc', A: 'one two', B: 'x"y' });
+    expect(sut).toBe(`set TOKEN to abc and A="one two" B='x"y' C=${MASK}`);
   });
 });

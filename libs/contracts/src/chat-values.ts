@@ -33,6 +33,11 @@ export function takeValues(message: string): { masked: string; values: Record<st
   return { masked, values };
 }
 
+// What maskValues and takeValues write, read back: built from MASK so the two sides cannot drift apart.
+const maskPattern = MASK.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const MASKED_SET_TO = new RegExp(String.raw`\bset ([A-Z_][A-Z0-9_]*) to ${maskPattern}`, 'g');
+const MASKED_ASSIGNMENT = new RegExp(String.raw`(?<![\w$])([A-Z_][A-Z0-9_]*)=${maskPattern}`, 'g');
+
 /**
  * The message as it was typed, for the agent to plan from in memory: each masked value put back
  * (quoted when it must be). A name with no value given stays masked.
@@ -40,6 +45,6 @@ export function takeValues(message: string): { masked: string; values: Record<st
 export function restoreValues(masked: string, values: Readonly<Record<string, string>>): string {
   const quote = (value: string) => (/^[^\s"',;]+$/.test(value) ? value : value.includes('"') ? `'${value}'` : `"${value}"`);
   return masked
-    .replace(/\bset ([A-Z_][A-Z0-9_]*) to ••••/g, (m, name: string) => (Object.hasOwn(values, name) ? `set ${name} to ${quote(values[name]!)}` : m))
-    .replace(/(?<![\w$])([A-Z_][A-Z0-9_]*)=••••/g, (m, name: string) => (Object.hasOwn(values, name) ? `${name}=${quote(values[name]!)}` : m));
+    .replace(MASKED_SET_TO, (m, name: string) => (Object.hasOwn(values, name) ? `set ${name} to ${quote(values[name]!)}` : m))
+    .replace(MASKED_ASSIGNMENT, (m, name: string) => (Object.hasOwn(values, name) ? `${name}=${quote(values[name]!)}` : m));
 }
