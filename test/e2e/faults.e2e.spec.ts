@@ -328,7 +328,9 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
     }
     await expectLive(await ended, deploymentId, watch);
     // The thawed replica's build failed (it was stopped) and its result was dropped: the one that took the job over decided.
-    await expect.poll(() => sut.output.get(busy)!.join(''), { timeout: 15_000 }).toContain(`Dropped the result of ${deploymentId}:build:1 (delivery 1)`);
+    await expect
+      .poll(() => sut.output.get(busy)!.join(''), { timeout: 15_000 })
+      .toContain(`Dropped the late result of the build step of deployment ${deploymentId} (attempt 1, delivery 1)`);
   });
 
   it('two deployer replicas, the busy one frozen (SIGSTOP) mid-deploy and thawed once its job went to the other: the retry stops the app it was starting, the thawed one changes nothing, one app process, live', async () => {

@@ -1,6 +1,8 @@
+import { Logger } from '@nestjs/common';
 import { DomainError } from '#common';
 import {
   interruptedResult,
+  lateResultDropped,
   DEFAULT_ACK_WAIT_MS,
   MAX_DELIVERIES,
   STEP_SUBJECTS,
@@ -36,6 +38,7 @@ interface Entry {
  * `ackWaitMs`, `INTERRUPTED` after `MAX_DELIVERIES`, de-duplication by job id, results kept.
  */
 export class InProcessJobQueue implements StepJobQueue {
+  private readonly logger = new Logger(InProcessJobQueue.name);
   private readonly consumers: Consumer[] = [];
   private readonly entries = new Map<string, Entry>();
   private turn = 0;
@@ -112,7 +115,13 @@ export class InProcessJobQueue implements StepJobQueue {
         .catch((error: unknown): StepResult => ({ ok: false, error: DomainError.from(error).toWire() }))
         .then((result) => {
           // Acknowledged: the result of the delivery still holding the job counts, a stale one is dropped.
-          if (entry.current !== delivery || entry.result) return;
+          if (entry.current !== delivery || entry.result) {
+            const why = entry.result
+              ? `delivery ${entry.result.delivery ?? entry.current} took the job over after this one went silent, and its result is stored already.`
+              : 'a later delivery took the job over after this one went silent, and its result counts.';
+            this.logger.warn(lateResultDropped(entry.job, delivery, why));
+            return;
+          }
           this.settle(entry, result);
         });
     });

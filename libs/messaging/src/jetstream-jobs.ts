@@ -15,6 +15,7 @@ import { DomainError } from '#common';
 import {
   DEFAULT_ACK_WAIT_MS,
   isStepResult,
+  lateResultDropped,
   MAX_DELIVERIES,
   STEP_SUBJECTS,
   type JobHandler,
@@ -292,19 +293,44 @@ export class JetStreamJobQueue implements StepJobQueue {
     );
     if (stored === 'superseded') {
       // Another delivery claimed the job while this one went on (it was taken for dead): its result counts, not this one.
-      this.logger.warn(`Dropped the result of ${job.id} (delivery ${delivery}): a later delivery of it took the job over`);
+      this.logger.warn(lateResultDropped(job, delivery, 'a later delivery took the job over after this one went silent, and its result counts.'));
       return;
     }
     if (!stored) return;
+    if (stored.duplicate) await this.reportDuplicate(jsm, job, delivery, stored.seq);
     if (result.ok || result.error.code !== 'INTERRUPTED' || (result.delivery ?? 0) <= MAX_DELIVERIES) message.ack();
     else message.term('delivered too often');
+  }
+
+  /**
+   * The stream took a result of the job already (the job id is its `Nats-Msg-Id`) and kept this one
+   * out. Either it is this delivery's own, stored by a publish whose answer was lost and retried, or
+   * a later delivery took the job over and finished first: then this result is dropped, and says so.
+   */
+  private async reportDuplicate(jsm: JetStreamManager, job: StepJob, delivery: number, seq: number): Promise<void> {
+    const kept = await jsm.streams.getMessage(this.streams.results, { seq }).then(
+      (message) => (message ? decode<StepResult | Claim>(message.data) : null),
+      () => null,
+    );
+    const by = isStepResult(kept) ? kept.delivery : undefined;
+    if (by === delivery) return;
+    this.logger.warn(
+      lateResultDropped(
+        job,
+        delivery,
+        `${by === undefined ? 'a later delivery' : `delivery ${by}`} took the job over after this one went silent, and its result is stored already (the results stream de-duplicates results by job id).`,
+      ),
+    );
   }
 
   /**
    * Publishes to the results stream, retrying while NATS is away (the job, unacknowledged, comes
    * again after ack_wait if it never gets through); `superseded` when a later claim is there.
    */
-  private async publishRetrying(job: StepJob, publish: () => Promise<{ seq: number }>): Promise<{ seq: number } | 'superseded' | null> {
+  private async publishRetrying(
+    job: StepJob,
+    publish: () => Promise<{ seq: number; duplicate: boolean }>,
+  ): Promise<{ seq: number; duplicate: boolean } | 'superseded' | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await publish();

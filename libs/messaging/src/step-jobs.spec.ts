@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { DomainError } from '#common';
 import { deleteNamespaceStreams, freePort, startNatsServer } from '#testing';
 import { InProcessJobQueue } from './in-process-jobs.js';
@@ -42,6 +43,16 @@ function heldHandler() {
           : inner(delivery);
   };
   return { deliveries, release, make };
+}
+
+/** One warning names the late delivery's deployment, step and attempt, and says nothing of what it returned. */
+function expectDropLogged(warn: { mock: { calls: unknown[][] }; mockRestore: () => void }, j: StepJob) {
+  const lines = warn.mock.calls.map((call) => String(call[0]));
+  warn.mockRestore();
+  const drops = lines.filter((line) => line.includes(j.deploymentId));
+  expect(drops).toHaveLength(1);
+  expect(drops[0]).toMatch(new RegExp(`late result of the build step of deployment ${j.deploymentId} \\(attempt 1, delivery 1\\)`));
+  expect(drops[0]).not.toContain('stale');
 }
 
 interface Harness {
@@ -105,12 +116,37 @@ function contract(name: string, harness: () => Harness) {
         await queue.consume('builder', ['build'], held.make('a', { quietOn: [1] })),
         await queue.consume('builder', ['build'], held.make('b', { quietOn: [1] })),
       ];
-      const running = queue.run(job(), { service: 'builder' });
+      const j = job();
+      const running = queue.run(j, { service: 'builder' });
       await expect.poll(() => held.deliveries.length, { timeout: 20_000 }).toBe(2);
+      const warn = vi.spyOn(Logger.prototype, 'warn');
       held.release.get(1)!('stale');
       await new Promise((r) => setTimeout(r, 500));
       held.release.get(2)!('fresh');
       expect(await running).toMatchObject({ ok: true, value: 'fresh', delivery: 2 });
+      expectDropLogged(warn, j);
+      for (const stop of stops) await stop();
+    });
+
+    it('drops the result of a delivery given up for dead that answers after the delivery that took its job over finished, and says so in the log', async () => {
+      const h = fresh();
+      const queue = h.queue();
+      const held = heldHandler();
+      const stops = [
+        await queue.consume('builder', ['build'], held.make('a', { quietOn: [1] })),
+        await queue.consume('builder', ['build'], held.make('b', { quietOn: [1] })),
+      ];
+      const j = job();
+      const running = queue.run(j, { service: 'builder' });
+      await expect.poll(() => held.deliveries.length, { timeout: 20_000 }).toBe(2);
+      held.release.get(2)!('fresh');
+      expect(await running).toMatchObject({ ok: true, value: 'fresh', delivery: 2 });
+      const warn = vi.spyOn(Logger.prototype, 'warn');
+      held.release.get(1)!('stale');
+      await expect.poll(() => warn.mock.calls.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expectDropLogged(warn, j);
+      // The result that counts stays the one stored.
+      expect(await queue.run(j, { service: 'builder' })).toMatchObject({ ok: true, value: 'fresh', delivery: 2 });
       for (const stop of stops) await stop();
     });
 

@@ -96,6 +96,14 @@ export function interruptedResult(job: StepJob, deliveries: number): StepResult 
   };
 }
 
+/**
+ * The log line of a delivery's result that does not count: the delivery was taken for dead (it went
+ * silent) and a later one took its job over. Names the job, never what the step returned.
+ */
+export function lateResultDropped(job: StepJob, delivery: number, why: string): string {
+  return `Dropped the late result of the ${job.step} step of deployment ${job.deploymentId} (attempt ${job.attempt}, delivery ${delivery}): ${why}`;
+}
+
 export interface StepWorkerOptions {
   /** How often the worker acknowledges progress while a step runs. */
   heartbeatMs: number;
