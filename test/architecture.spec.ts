@@ -58,7 +58,7 @@ describe('architecture', () => {
 
   it('no production code imports the test fakes', () => {
     const offending = [...sources(join(root, 'apps')), ...sources(join(root, 'libs'))]
-      .filter((file) => !file.endsWith('.spec.ts') && !file.includes('/libs/testing/'))
+      .filter((file) => !file.endsWith('.spec.ts') && !file.endsWith('.harness.ts') && !file.includes('/libs/testing/'))
       .filter((file) => importsOf(file).includes('#testing'));
     expect(offending).toEqual([]);
   });

@@ -1,18 +1,16 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { analyzeSubject, buildSubject, deploySubject, stepCancelSubject, type PayloadOf, type RequestOf, type ResponseOf } from '#contracts';
 import { DomainError } from '#common';
-import { InProcessBus, MessagingModule, startMicroservice } from '#messaging';
-import { nodeAppReport, TEST_DATABASE_URL } from '#testing';
+import { nodeAppReport } from '#testing';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
-import { OrchestratorModule } from '../orchestrator.module.js';
-import { orchestratorConfigSchema } from '../orchestrator.config.js';
 import { CancellationService } from './cancellation.js';
+import { startOrchestrators, type Orchestrators } from './orchestrators.harness.js';
 import { WorkflowService } from './workflow.service.js';
 
 const REPORT = nodeAppReport({ commands: { install: [], build: ['npm run build'], start: 'npm start' } });
@@ -51,30 +49,19 @@ class FakeWorkers {
 }
 
 describe(CancellationService.name, () => {
-  const schema = `unit_cancel_${randomBytes(4).toString('hex')}`;
-  const bus = new InProcessBus();
-  let orchestrator: INestMicroservice;
-  let workers: INestMicroservice;
+  let installation: Orchestrators;
   let db: DataSource;
   let sut: CancellationService;
   let workflow: WorkflowService;
 
   beforeAll(async () => {
-    const config = orchestratorConfigSchema.parse({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
-    orchestrator = await startMicroservice(OrchestratorModule.forRoot(config, bus), 'orchestrator', { bus }, { shutdownHooks: false, logger: ['error'] });
-    @Module({ imports: [MessagingModule.forRoot('workers', { bus })], controllers: [FakeWorkers] })
-    class WorkersModule {}
-    workers = await startMicroservice({ module: WorkersModule }, 'workers', { bus }, { shutdownHooks: false, logger: ['error'] });
-    db = orchestrator.get(DataSource);
-    sut = orchestrator.get(CancellationService);
-    workflow = orchestrator.get(WorkflowService);
+    installation = await startOrchestrators('cancel', FakeWorkers);
+    db = installation.db;
+    sut = installation.orchestrator.get(CancellationService);
+    workflow = installation.orchestrator.get(WorkflowService);
   });
 
-  afterAll(async () => {
-    await workers?.close();
-    await db?.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
-    await orchestrator?.close();
-  });
+  afterAll(() => installation?.close());
 
   beforeEach(() => {
     deployRequests.length = 0;

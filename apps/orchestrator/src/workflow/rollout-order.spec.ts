@@ -1,18 +1,16 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Controller, type INestMicroservice } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { analyzeSubject, buildSubject, deploySubject, type RequestOf, type ResponseOf } from '#contracts';
-import { InProcessBus, MessagingModule, startMicroservice } from '#messaging';
-import { nodeAppReport, TEST_DATABASE_URL } from '#testing';
+import { nodeAppReport } from '#testing';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { ServiceEntity } from '../database/service.entity.js';
-import { OrchestratorModule } from '../orchestrator.module.js';
-import { orchestratorConfigSchema } from '../orchestrator.config.js';
 import { ServiceOperations } from '../services/service-operations.js';
+import { startOrchestrators, type Orchestrators } from './orchestrators.harness.js';
 import { WorkflowService } from './workflow.service.js';
 
 const REPORT = nodeAppReport();
@@ -46,26 +44,18 @@ class FakeWorkers {
 }
 
 describe(`${WorkflowService.name}: settings changes made at once go live in order, the newest last`, () => {
-  const schema = `unit_rollout_${randomBytes(4).toString('hex')}`;
-  const bus = new InProcessBus();
+  let installation: Orchestrators;
   let orchestrator: INestMicroservice;
-  let workers: INestMicroservice;
   let db: DataSource;
 
   beforeAll(async () => {
-    const config = orchestratorConfigSchema.parse({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
-    orchestrator = await startMicroservice(OrchestratorModule.forRoot(config, bus), 'orchestrator', { bus }, { shutdownHooks: false, logger: ['error'] });
-    @Module({ imports: [MessagingModule.forRoot('workers', { bus })], controllers: [FakeWorkers] })
-    class WorkersModule {}
-    workers = await startMicroservice({ module: WorkersModule }, 'workers', { bus }, { shutdownHooks: false, logger: ['error'] });
-    db = orchestrator.get(DataSource);
+    installation = await startOrchestrators('rollout', FakeWorkers);
+    ({ orchestrator, db } = installation);
   });
 
   afterAll(async () => {
     for (const release of held.values()) release();
-    await workers?.close();
-    await db?.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
-    await orchestrator?.close();
+    await installation?.close();
   });
 
   const deployment = (id: string) => db.getRepository(DeploymentEntity).findOneByOrFail({ id });

@@ -1,16 +1,14 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Controller, type INestMicroservice } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { analyzeSubject, buildSubject, deploySubject, type RequestOf, type ResponseOf } from '#contracts';
-import { InProcessBus, MessagingModule, startMicroservice } from '#messaging';
-import { nodeAppReport, TEST_DATABASE_URL } from '#testing';
+import { nodeAppReport } from '#testing';
 import { DeploymentEventEntity } from '../database/deployment-event.entity.js';
 import { DeploymentEntity } from '../database/deployment.entity.js';
-import { OrchestratorModule } from '../orchestrator.module.js';
-import { orchestratorConfigSchema } from '../orchestrator.config.js';
+import { startOrchestrators, type Orchestrators } from './orchestrators.harness.js';
 import { MAX_ATTEMPTS, WorkflowService } from './workflow.service.js';
 
 const REPORT = nodeAppReport();
@@ -40,31 +38,17 @@ class FakeWorkers {
 }
 
 describe(`${WorkflowService.name}: the lease, resuming and MAX_ATTEMPTS`, () => {
-  const schema = `unit_workflow_${randomBytes(4).toString('hex')}`;
-  const bus = new InProcessBus();
-  const orchestrators: INestMicroservice[] = [];
-  let workers: INestMicroservice;
+  let installation: Orchestrators;
+  let orchestrators: INestMicroservice[];
   let db: DataSource;
 
   beforeAll(async () => {
-    const config = orchestratorConfigSchema.parse({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, SERVERGEM_SECRET_KEY: 'c'.repeat(64) });
     // Two orchestrators of one installation: one database, one bus.
-    for (let i = 0; i < 2; i++) {
-      orchestrators.push(
-        await startMicroservice(OrchestratorModule.forRoot(config, bus), 'orchestrator', { bus }, { shutdownHooks: false, logger: ['error'] }),
-      );
-    }
-    @Module({ imports: [MessagingModule.forRoot('workers', { bus })], controllers: [FakeWorkers] })
-    class WorkersModule {}
-    workers = await startMicroservice({ module: WorkersModule }, 'workers', { bus }, { shutdownHooks: false, logger: ['error'] });
-    db = orchestrators[0]!.get(DataSource);
+    installation = await startOrchestrators('workflow', FakeWorkers, 2);
+    ({ orchestrators, db } = installation);
   });
 
-  afterAll(async () => {
-    await workers?.close();
-    await db?.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
-    for (const o of orchestrators) await o.close();
-  });
+  afterAll(() => installation?.close());
 
   beforeEach(() => {
     ran.length = 0;
