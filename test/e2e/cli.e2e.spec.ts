@@ -133,6 +133,41 @@ describe('servergem CLI against a running server', () => {
     expect(replayed.map((u) => u.seq)).toEqual(replayed.map((_, i) => i + 4));
     expect(replayed.at(-1)!.stage).toBe('live');
   });
+
+  it('status shows what a running app uses (MEMORY, CPU; --json the raw numbers), and nothing once it is stopped', async () => {
+    type Listed = {
+      name: string;
+      status: string;
+      memoryBytes: number | null;
+      cpuSeconds: number | null;
+      processes: number | null;
+      uptimeSeconds: number | null;
+    };
+    const listed = async () => JSON.parse((await servergem(['status', '--server', server.url, '--json'], sameMachine())).stdout) as Listed[];
+    const running = (await listed()).find((s) => s.name === 'node-hello')!;
+    expect(running.status).toBe('running');
+    // A Node process holds tens of megabytes resident at the least; `npm start` may have run it under a shell.
+    expect(running.memoryBytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(running.cpuSeconds).toBeGreaterThan(0);
+    expect(running.processes).toBeGreaterThanOrEqual(1);
+    expect(running.uptimeSeconds).toBeGreaterThanOrEqual(0);
+
+    const table = await servergem(['status', '--server', server.url], sameMachine());
+    const [header, ...rows] = table.stdout.trim().split('\n');
+    expect(header).toMatch(/^SERVICE +STATUS +URL +REVISION +PID +MEMORY +CPU +RESTARTS +SINCE$/);
+    expect(rows.find((r) => r.startsWith('node-hello '))).toMatch(/ \d+\.\d MB +\d+\.\d s /);
+
+    expect((await servergem(['stop', 'node-hello', '--server', server.url], sameMachine())).code).toBe(0);
+    expect((await listed()).find((s) => s.name === 'node-hello')).toMatchObject({
+      status: 'stopped',
+      memoryBytes: null,
+      cpuSeconds: null,
+      processes: null,
+      uptimeSeconds: null,
+    });
+    const stopped = await servergem(['status', '--server', server.url], sameMachine());
+    expect(stopped.stdout.split('\n').find((r) => r.startsWith('node-hello '))).toMatch(/ — +— +— +\d+ /);
+  });
 });
 
 describe('servergem up', () => {

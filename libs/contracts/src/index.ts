@@ -15,3 +15,4 @@ export * from './worker.subjects.js';
 export * from './text.js';
 export * from './chat-values.js';
 export * from './chat-commands.js';
+export * from './usage-format.js';

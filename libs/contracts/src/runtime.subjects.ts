@@ -16,6 +16,23 @@ export const serviceStatusSchema = z.enum(['running', 'crashed', 'stopped']);
 const onTarget = { target: targetSchema.default('local') };
 export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
 
+/**
+ * What a running service uses now, on the local target: resident memory and CPU time summed over
+ * its app's process group, how many processes that group has, and how long it has run. Null when
+ * it is not running (never a number left over from before); absent from deployers older than it.
+ */
+export const serviceUsageSchema = z.object({
+  /** Resident memory (VmRSS) of every process of the app's group, in bytes. */
+  memoryBytes: z.number().int().nonnegative().nullable().optional(),
+  /** CPU time (user + system, with reaped children) the group used since it started, in seconds. */
+  cpuSeconds: z.number().nonnegative().nullable().optional(),
+  /** Processes in the app's group (the app and what it started; not its log writer or front door). */
+  processes: z.number().int().nonnegative().nullable().optional(),
+  /** Seconds since the app started. */
+  uptimeSeconds: z.number().int().nonnegative().nullable().optional(),
+});
+export type ServiceUsage = z.infer<typeof serviceUsageSchema>;
+
 export const serviceSummarySchema = z.object({
   name: z.string(),
   url: z.string(),
@@ -25,6 +42,7 @@ export const serviceSummarySchema = z.object({
   pid: z.number().int().nullable(),
   restarts: z.number().int(),
   startedAt: z.string().nullable(),
+  ...serviceUsageSchema.shape,
 });
 export type ServiceSummary = z.infer<typeof serviceSummarySchema>;
 

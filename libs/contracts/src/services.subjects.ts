@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { deploymentStatusSchema, stageSchema, targetSchema } from './stages.js';
 import { defineRequest } from './subject.js';
 import { singleLine } from './text.js';
-import { logEntrySchema, serviceNameSchema, serviceRevisionSchema, serviceStateSchema, serviceStatusSchema, trafficSplitSchema } from './runtime.subjects.js';
+import {
+  logEntrySchema,
+  serviceNameSchema,
+  serviceRevisionSchema,
+  serviceStateSchema,
+  serviceStatusSchema,
+  serviceUsageSchema,
+  trafficSplitSchema,
+} from './runtime.subjects.js';
 import { envNameSchema, serviceSettingsViewSchema, settingsChangeSchema } from './service-settings.js';
 
 /**
@@ -27,6 +35,9 @@ export const serviceDeploymentRefSchema = z.object({
   finishedAt: z.string().nullable(),
 });
 
+export const cloudRunLimitsSchema = z.object({ cpu: z.string().nullable(), memory: z.string().nullable() });
+export type CloudRunLimits = z.infer<typeof cloudRunLimitsSchema>;
+
 /**
  * One service of its owner. `status`, `revision`, `pid`, `restarts` and `startedAt` keep the shape
  * the local runtime always listed (`serviceSummarySchema`); the rest is the service as owned.
@@ -50,6 +61,10 @@ export const ownedServiceSchema = z.object({
   appPath: z.string().nullable(),
   lastDeployment: serviceDeploymentRefSchema.nullable(),
   createdAt: z.string(),
+  /** Local: what its app uses now (null when it is not running). Cloud Run does not measure it: see `limits`. */
+  ...serviceUsageSchema.shape,
+  /** Cloud Run: each instance's limits from the service's settings (null: the deployer's default); usage is not measured there. */
+  limits: cloudRunLimitsSchema.nullable().optional(),
 });
 export type OwnedService = z.infer<typeof ownedServiceSchema>;
 

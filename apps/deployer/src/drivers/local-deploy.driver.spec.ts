@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -233,6 +233,42 @@ describe(LocalDeployDriver.name, () => {
     const next = make();
     await next.adoptAll();
     expect((await next.list()).find((s) => s.name === 'zeta')).toMatchObject({ status: 'stopped', pid: null });
+  });
+
+  it("reports what a running app's process group uses (the app and its child, not its log writer or front door), and nothing once stopped", async () => {
+    const sut = make();
+    // 64 MB written to (so resident), and one child in the app's group, before it listens.
+    const app = await release(
+      'usage',
+      `// holds memory and a child
+const held = Buffer.alloc(64 * 1024 * 1024, 1);
+const child = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+child.once('spawn', () => require('node:http').createServer((q, s) => s.end(String(held.length))).listen(process.env.PORT));`,
+    );
+    await deploy(sut, 'usage', app);
+    const running = (await sut.list()).find((s) => s.name === 'usage')!;
+    const groupOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+    const state = JSON.parse(readFileSync(join(home, 'runtime', 'usage', 'state.json'), 'utf8')) as { frontDoor: { pid: number } };
+    const writer = readdirSync('/proc')
+      .filter((p) => /^[0-9]+$/.test(p))
+      .find((p) => {
+        const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        return argv.some((a) => a.includes('log-writer-main')) && argv.includes(join(home, 'runtime', 'usage', 'app.log'));
+      });
+    // Both are there, and neither is of the app's group.
+    expect(writer).toBeDefined();
+    expect(alive(state.frontDoor.pid)).toBe(true);
+    expect([groupOf(Number(writer)), groupOf(state.frontDoor.pid)]).not.toContain(running.pid);
+
+    expect(running.processes).toBe(2);
+    expect(running.memoryBytes).toBeGreaterThanOrEqual(64 * 1024 * 1024);
+    expect(running.cpuSeconds).toBeGreaterThan(0);
+    expect(running.uptimeSeconds).toBeGreaterThanOrEqual(0);
+
+    const stopped = await sut.stop('usage');
+    const none = { memoryBytes: null, cpuSeconds: null, processes: null, uptimeSeconds: null };
+    expect(stopped).toMatchObject({ status: 'stopped', ...none });
+    expect((await sut.list()).find((s) => s.name === 'usage')).toMatchObject({ status: 'stopped', ...none });
   });
 
   it('stops a release an earlier deployer was still verifying when it died', async () => {

@@ -7,6 +7,7 @@ import type { DeployerConfig } from '../deployer.config.js';
 import { stopProcess } from '../runtime/app-process.js';
 import { stopFrontDoor } from '../runtime/front-door.js';
 import { listStateNames, readState, serviceDir, writeState } from '../runtime/runtime-state.js';
+import { ProcessTable } from '../runtime/process-usage.js';
 import { SupervisedService, type RuntimeSettings } from '../runtime/supervised-service.js';
 import type { DeployDriver, DeployJob, DeployResult } from './deploy-driver.js';
 import { portInUse } from './free-port.js';
@@ -94,7 +95,8 @@ export class LocalDeployDriver implements DeployDriver {
   async list(): Promise<ServiceSummary[]> {
     await this.adoptAll();
     const services = await Promise.all([...this.services.values()]);
-    return services.map((s) => s.summary()).sort((a, b) => a.name.localeCompare(b.name));
+    const processes = ProcessTable.read();
+    return services.map((s) => s.summary(processes)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async revisions(name: string): Promise<ServiceRevision[]> {

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { ServiceRevision, ServiceSummary } from '#contracts';
+import type { ServiceRevision, ServiceSummary, ServiceUsage } from '#contracts';
 import { DomainError, type InstallationLayout, isSameProcessAlive, type RunAs } from '#common';
 import { freePort, portInUse } from '../drivers/free-port.js';
 import { probeHttp } from '../drivers/http-probe.js';
 import { AppLog } from './app-log.js';
 import { killLeftovers, launchRelease, stopProcess, type AppLaunch, type Launched } from './app-process.js';
 import { KEEP_REVISIONS, readState, serviceDir, stateFile, updateState, type RecordedProcess, type Revision, type ServiceState } from './runtime-state.js';
+import { ProcessTable } from './process-usage.js';
 import { isFrontDoorAlive, startFrontDoor, stopFrontDoor, type FrontDoorRecord } from './front-door.js';
 
 export interface RuntimeSettings {
@@ -94,9 +95,11 @@ export class SupervisedService {
     return `http://${urlHost(this.settings.urlHost)}:${this.state.proxyPort}`;
   }
 
-  summary(): ServiceSummary {
+  /** What it is doing now; running, also what its app's process group uses (from `processes`, one look at /proc). */
+  summary(processes?: ProcessTable): ServiceSummary {
     const running = this.state.process !== null && isSameProcessAlive(this.state.process.pid, this.state.process.startTime);
     return {
+      ...(running ? usageOf(this.state.process!, processes ?? ProcessTable.read()) : NO_USAGE),
       name: this.state.name,
       url: this.url,
       status: this.state.desired === 'stopped' || !this.state.current ? 'stopped' : running ? 'running' : 'crashed',
@@ -506,6 +509,17 @@ export class SupervisedService {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** Not running: nothing is measured, and no number from before stands in. */
+const NO_USAGE = { memoryBytes: null, cpuSeconds: null, processes: null, uptimeSeconds: null } as const;
+
+/** The app runs as its own process group, led by the recorded pid; its log writer and front door are groups of their own. */
+function usageOf(record: RecordedProcess, processes: ProcessTable): ServiceUsage {
+  const group = processes.usage(record.pid);
+  if (!group) return NO_USAGE;
+  const uptimeSeconds = Math.max(0, Math.floor((Date.now() - Date.parse(record.startedAt)) / 1000));
+  return { ...group, uptimeSeconds: Number.isFinite(uptimeSeconds) ? uptimeSeconds : null };
 }
 
 function supersededDeploy(attempt: number | null, holder: ServiceState['claim']): DomainError {

@@ -10,6 +10,7 @@ import {
   startServiceSubject,
   stopServiceSubject,
   trafficSubject,
+  type CloudRunLimits,
   type OwnedService,
   type ResponseOf,
   type SealedSettingsChange,
@@ -27,6 +28,7 @@ import type { ServiceEntity } from '../database/service.entity.js';
 import { DeploymentStarter } from './deployment-starter.js';
 import { ServicesRepository } from './services.repository.js';
 import { settingsView } from './settings-change.js';
+import { cloudRunLimits, usageOf } from './service-usage.js';
 
 /**
  * The operations on a service a person owns — one function each, one owner check each — behind
@@ -50,7 +52,8 @@ export class ServiceOperations {
     if (rows.length === 0) return [];
     const runtime = rows.some((r) => r.target === 'local') ? await this.localSummaries() : new Map<string, ServiceSummary>();
     const latest = await this.latestDeployments(rows.map((r) => r.id));
-    return rows.map((row) => toOwned(row, runtime.get(row.name), latest.get(row.id) ?? null));
+    const limits = await this.limitsOf(rows);
+    return rows.map((row) => ({ ...toOwned(row, runtime.get(row.name), latest.get(row.id) ?? null), limits: limits.get(row.id) ?? null }));
   }
 
   async get(owner: string, name: string): Promise<ResponseOf<typeof ownedServiceGetSubject>> {
@@ -62,7 +65,7 @@ export class ServiceOperations {
       return { ...localState(service), service };
     }
     const state = row.currentRevision ? await this.bus.request(serviceStateSubject, { name, target: row.target }) : emptyState(row);
-    const service = toOwned(row, undefined, latest, state);
+    const service = { ...toOwned(row, undefined, latest, state), limits: cloudRunLimits(await this.services.settings(row)) };
     return { ...state, service };
   }
 
@@ -237,6 +240,12 @@ export class ServiceOperations {
     return rows[0]?.id ?? null;
   }
 
+  /** Cloud Run services' limits from their settings: there, usage is not measured. */
+  private async limitsOf(rows: ServiceEntity[]): Promise<Map<string, CloudRunLimits>> {
+    const cloud = rows.filter((r) => r.target === 'cloudrun');
+    return new Map(await Promise.all(cloud.map(async (row) => [row.id, cloudRunLimits(await this.services.settings(row))] as const)));
+  }
+
   /** What the local runtime reports of its services; without an answer, the table alone speaks. */
   private async localSummaries(): Promise<Map<string, ServiceSummary>> {
     try {
@@ -302,6 +311,7 @@ function toOwned(row: ServiceEntity, summary: ServiceSummary | undefined, latest
         }
       : null,
     createdAt: row.createdAt.toISOString(),
+    ...usageOf(summary),
   };
 }
 
