@@ -27,7 +27,7 @@ export type ServiceLife = z.infer<typeof serviceLifeSchema>;
 
 export const serviceDeploymentRefSchema = z.object({
   id: z.uuid(),
-  kind: z.enum(['deploy', 'settings', 'redeploy']),
+  kind: z.enum(['deploy', 'settings', 'rebuild', 'redeploy']),
   status: deploymentStatusSchema,
   stage: stageSchema,
   settingsVersion: z.number().int().nullable(),
@@ -153,8 +153,10 @@ export type SealedSettingsChange = z.infer<typeof sealedSettingsChangeSchema>;
 
 /**
  * Changes a service's settings (a new settings version) and, when it has a revision serving, rolls
- * out a new revision of the same build with them: no rebuild, the same URL, reported like any
- * deployment (`deploymentId`). `rollout: false` only stores them, for the next deployment.
+ * them out at the same URL, reported like any deployment (`deploymentId`): a new revision of the
+ * same build when only runtime values changed, a rebuild from the source it serves (its commit, or
+ * its folder as it is now) when a build-time value (`buildEnv`, `buildSecrets`) was added, changed
+ * or removed — the image was built with those. `rollout: false` only stores them, for the next deployment.
  */
 export const ownedSettingsChangeSubject = defineRequest({
   subject: 'orchestrator.services.settings.change.v1',
@@ -168,6 +170,10 @@ export const ownedSettingsChangeSubject = defineRequest({
     deploymentId: z.uuid().nullable(),
     /** The names the change set or removed. */
     changed: z.array(z.string()),
+    /** The build-time names whose value the change added, changed or removed: any of them means a rebuild. */
+    buildChanged: z.array(z.string()).default([]),
+    /** How `deploymentId` rolls the change out: `rebuild` or a new revision of the `same-build`; null when nothing rolls out. */
+    rolloutKind: z.enum(['rebuild', 'same-build']).nullable().default(null),
   }),
 });
 

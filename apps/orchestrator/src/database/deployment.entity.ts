@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { AnalysisReport, BuildArtifact, DeploymentStatus, ErrorCode, FilePatch, SealedSettingsChange, Stage, Target } from '#contracts';
 
-export type DeploymentKind = 'deploy' | 'settings' | 'redeploy';
+export type DeploymentKind = 'deploy' | 'settings' | 'rebuild' | 'redeploy';
 
 @Entity('deployments')
 export class DeploymentEntity {
@@ -36,7 +36,7 @@ export class DeploymentEntity {
   @Column('uuid', { name: 'service_id', nullable: true }) serviceId!: string | null;
   /** The settings version this deployment used. */
   @Column('int', { name: 'settings_version', nullable: true }) settingsVersion!: number | null;
-  /** `deploy` from a source, `settings` a settings change on the same build, `redeploy` the same source again. */
+  /** `deploy` from a source, `settings` a settings change on the same build, `rebuild` a settings change of build-time values built again from the same source, `redeploy` the same source again. */
   @Column('text', { default: 'deploy' }) kind!: DeploymentKind;
   /** Settings the deploy request brought (secrets sealed), applied to the service before it builds. */
   @Column('jsonb', { name: 'pending_settings', nullable: true }) pendingSettings!: SealedSettingsChange | null;

@@ -27,7 +27,7 @@ import { DeploymentEntity } from '../database/deployment.entity.js';
 import type { ServiceEntity } from '../database/service.entity.js';
 import { DeploymentStarter } from './deployment-starter.js';
 import { ServicesRepository } from './services.repository.js';
-import { settingsView } from './settings-change.js';
+import { buildTimeChanges, settingsView } from './settings-change.js';
 import { cloudRunLimits, usageOf } from './service-usage.js';
 
 /**
@@ -154,14 +154,26 @@ export class ServiceOperations {
     return { name, settings: settingsView(await this.services.settings(row), row.settingsVersion, (s) => this.open(s)) };
   }
 
-  /** A new settings version; with a revision serving, a new revision of the same build rolls it out. */
+  /**
+   * A new settings version, rolled out when a revision serves: a new revision of the same build when
+   * only runtime values changed; a rebuild from the source it serves when a build-time value did
+   * (the image has those built in), one rebuild however much else changed with them.
+   */
   async changeSettings(owner: string, name: string, change: SealedSettingsChange, rollout = true): Promise<ResponseOf<typeof ownedSettingsChangeSubject>> {
     const row = await this.services.requireOwned(owner, name);
-    const { version, settings, changed } = await this.services.change(row.id, change);
-    const view = settingsView(settings, version, (s) => this.open(s));
-    if (!rollout || changed.length === 0) return { name, settings: view, deploymentId: null, changed };
+    const { version, settings, previous, changed } = await this.services.change(row.id, change);
+    const buildChanged = buildTimeChanges(previous, settings, (s) => this.open(s));
+    const stored = { name, settings: settingsView(settings, version, (s) => this.open(s)), changed, buildChanged };
+    const none = { ...stored, deploymentId: null, rolloutKind: null };
+    if (!rollout || changed.length === 0) return none;
     const current = row.currentDeploymentId ? await this.db.getRepository(DeploymentEntity).findOneBy({ id: row.currentDeploymentId }) : null;
-    if (!current?.report || !current.artifact) return { name, settings: view, deploymentId: null, changed };
+    if (!current?.report) return none;
+    const runtime = changed.filter((n) => !buildChanged.includes(n));
+    if (buildChanged.length > 0) {
+      const deployment = await this.rebuild(row, current, version, buildChanged, runtime);
+      return { ...stored, deploymentId: deployment.id, rolloutKind: 'rebuild' };
+    }
+    if (!current.artifact) return none;
     const { deployment } = await this.starter.start(
       {
         owner,
@@ -169,6 +181,8 @@ export class ServiceOperations {
         repoUrl: current.repoUrl,
         branch: current.branch,
         appPath: current.appPath,
+        // Its build has them: the next rebuild or redeploy keeps them.
+        patches: current.patches ?? null,
         target: row.target,
         serviceId: row.id,
         serviceName: row.name,
@@ -179,7 +193,35 @@ export class ServiceOperations {
       },
       `Settings version ${version} of ${name} (${changed.join(', ')}): a new revision of the same build, no rebuild`,
     );
-    return { name, settings: view, deploymentId: deployment.id, changed };
+    return { ...stored, deploymentId: deployment.id, rolloutKind: 'same-build' };
+  }
+
+  /**
+   * Builds the service again for a settings version that changed build-time values: from the
+   * commit it serves, with its accepted patches and its analysis, as `redeploy` does; a folder
+   * (no commit) is analysed and built again as it is now.
+   */
+  private async rebuild(row: ServiceEntity, current: DeploymentEntity, version: number, buildChanged: string[], runtime: string[]): Promise<DeploymentEntity> {
+    const sameCommit = current.commitSha !== null;
+    const from = sameCommit ? `at commit ${current.commitSha!.slice(0, 12)}` : 'from its folder as it is now';
+    const also = runtime.length ? `, with ${runtime.join(', ')} too` : '';
+    const { deployment } = await this.starter.start(
+      {
+        owner: row.owner,
+        kind: 'rebuild',
+        repoUrl: current.repoUrl,
+        branch: current.branch,
+        appPath: current.appPath,
+        patches: current.patches ?? null,
+        target: row.target,
+        serviceId: row.id,
+        serviceName: row.name,
+        settingsVersion: version,
+        ...(sameCommit ? { commitSha: current.commitSha, report: current.report } : {}),
+      },
+      `Settings version ${version} of ${row.name}: build-time settings changed (${buildChanged.join(', ')}), so it is rebuilt ${from}${also} — a rebuild, not a new revision of the same build`,
+    );
+    return deployment;
   }
 
   /** The same source again: the commit it serves now (or, `latest`, the branch's newest), with the current settings. */

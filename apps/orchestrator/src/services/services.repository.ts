@@ -72,8 +72,11 @@ export class ServicesRepository {
     return row ? row.settings : emptySettings();
   }
 
-  /** Applies a change as a new settings version, one writer at a time per service. */
-  async change(serviceId: string, change: SealedSettingsChange): Promise<{ version: number; settings: ServiceSettings; changed: string[] }> {
+  /** Applies a change as a new settings version, one writer at a time per service (`previous`: the version it replaced). */
+  async change(
+    serviceId: string,
+    change: SealedSettingsChange,
+  ): Promise<{ version: number; settings: ServiceSettings; previous: ServiceSettings; changed: string[] }> {
     return this.db.transaction(async (tx) => {
       const service = await tx.getRepository(ServiceEntity).findOneOrFail({ where: { id: serviceId }, lock: { mode: 'pessimistic_write' } });
       const current = await this.settingsIn(tx, service.id, service.settingsVersion);
@@ -81,7 +84,7 @@ export class ServicesRepository {
       const version = service.settingsVersion + 1;
       await tx.getRepository(ServiceSettingsEntity).insert({ serviceId: service.id, version, settings });
       await tx.getRepository(ServiceEntity).update({ id: service.id }, { settingsVersion: version });
-      return { version, settings, changed };
+      return { version, settings, previous: current, changed };
     });
   }
 

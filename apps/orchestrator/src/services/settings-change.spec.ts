@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisReport } from '#contracts';
-import { applyChange, checkEnv, emptySettings, missingEnvError, settingsView } from './settings-change.js';
+import { applyChange, buildTimeChanges, checkEnv, emptySettings, missingEnvError, settingsView } from './settings-change.js';
 
 const report = (env: AnalysisReport['env']): AnalysisReport =>
   ({
@@ -60,6 +60,29 @@ describe(applyChange.name, () => {
     const more = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`W${i}`, 'x']));
     const { settings } = applyChange(emptySettings(), { env: many });
     expect(() => applyChange(settings, { env: more })).toThrow(/at most 200/);
+  });
+});
+
+describe(buildTimeChanges.name, () => {
+  const open = (sealed: string) => sealed.replace(/^sealed-\d-/, '');
+
+  it('names the build-time variables and secrets added, changed or removed, and nothing else', () => {
+    const before = applyChange(emptySettings(), {
+      env: { A: '1' },
+      buildEnv: { KEEP: 'k', CHANGE: 'old', DROP: 'd' },
+      sealedBuildSecrets: { TOKEN: 'sealed-1-t' },
+    }).settings;
+    const after = applyChange(before, { env: { A: '2' }, buildEnv: { CHANGE: 'new', ADD: 'a' }, unset: ['DROP'], sealedSecrets: { S: 'x' } }).settings;
+    expect(buildTimeChanges(before, after, open)).toEqual(['ADD', 'CHANGE', 'DROP']);
+    expect(buildTimeChanges(before, before, open)).toEqual([]);
+  });
+
+  it('compares build-time secrets by value: sealed again with the same value is no change', () => {
+    const before = applyChange(emptySettings(), { sealedBuildSecrets: { TOKEN: 'sealed-1-t' } }).settings;
+    expect(buildTimeChanges(before, applyChange(before, { sealedBuildSecrets: { TOKEN: 'sealed-2-t' } }).settings, open)).toEqual([]);
+    expect(buildTimeChanges(before, applyChange(before, { sealedBuildSecrets: { TOKEN: 'sealed-3-u' } }).settings, open)).toEqual(['TOKEN']);
+    // Made a plain build-time variable: it moved, and the build sees it differently.
+    expect(buildTimeChanges(before, applyChange(before, { buildEnv: { TOKEN: 't' } }).settings, open)).toEqual(['TOKEN']);
   });
 });
 

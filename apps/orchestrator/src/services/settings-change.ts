@@ -72,6 +72,24 @@ export function applyChange(settings: ServiceSettings, change: SealedSettingsCha
   return { settings: serviceSettingsSchema.parse(next), changed: [...changed] };
 }
 
+/**
+ * The build-time names (build-time variables and secrets) whose value differs between two
+ * settings: added, changed or removed. The image was built with them, so a change of any of them
+ * needs a rebuild; secrets are compared opened (`open`), so setting one to the value it has changes nothing.
+ */
+export function buildTimeChanges(before: ServiceSettings, after: ServiceSettings, open: (sealed: string) => string | null): string[] {
+  const names = new Set([
+    ...Object.keys(before.buildEnv),
+    ...Object.keys(after.buildEnv),
+    ...Object.keys(before.buildSecrets),
+    ...Object.keys(after.buildSecrets),
+  ]);
+  const secret = (sealed: string | undefined) => (sealed === undefined ? undefined : (open(sealed) ?? sealed));
+  return [...names]
+    .filter((name) => before.buildEnv[name] !== after.buildEnv[name] || secret(before.buildSecrets[name]) !== secret(after.buildSecrets[name]))
+    .sort();
+}
+
 /** Settings as they leave the orchestrator: secrets as names and a masked tail (`open` unseals one to mask it). */
 export function settingsView(settings: ServiceSettings, version: number, open: (sealed: string) => string | null): ServiceSettingsView {
   return {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { syncSecretsSubject, type buildSubject, type RequestOf, type ResponseOf, type ServiceSettings, type Stage } from '#contracts';
@@ -191,6 +192,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       // One rollout at a time per service, with the settings newest in its turn: changes never go live out of order.
       const releaseTurn = await this.rolloutTurn(d, service.id, stop);
       try {
+        if (d.kind === 'settings') await this.servingBuild(d, service.id);
         const rollout = await this.newestSettings(d, service.id, settings);
         const live = await step('deploy', {
           deploymentId: d.id,
@@ -306,6 +308,28 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       clearInterval(renew);
       await this.services.releaseRolloutTurn(serviceId, d.id).catch(() => undefined);
     };
+  }
+
+  /**
+   * A new revision of the same build is of the build that serves when its turn comes: a rebuild
+   * that went live while it waited (its build-time settings changed) is not undone by it.
+   */
+  private async servingBuild(d: DeploymentEntity, serviceId: string): Promise<void> {
+    const service = await this.services.byId(serviceId);
+    if (!service?.currentDeploymentId || service.currentDeploymentId === d.id) return;
+    const repo = this.db.getRepository(DeploymentEntity);
+    const serving = await repo.findOneBy({ id: service.currentDeploymentId });
+    if (!serving?.artifact || !serving.report || isDeepStrictEqual(serving.artifact, d.artifact)) return;
+    d.artifact = serving.artifact;
+    d.report = serving.report;
+    d.commitSha = serving.commitSha;
+    d.patches = serving.patches;
+    const result = await repo.update({ id: d.id, status: ACTIVE }, { artifact: d.artifact, report: d.report, commitSha: d.commitSha, patches: d.patches });
+    if (result.affected === 0) throw new Abandoned();
+    await this.events.append(d.id, {
+      stage: 'deploying',
+      message: `The build serving ${service.name} changed meanwhile (deployment ${serving.id}): this revision is of that build`,
+    });
   }
 
   /**
