@@ -25,9 +25,10 @@ Usage:
   servergem status [--json]                      your services as the runtime sees them: URL, state, pid
   servergem env list <service>                   its variables (secrets masked)
   servergem env set <service> NAME=VALUE… [--secret] [--build]
-                                                 set them: a new revision of the same build, no rebuild
-                                                 (--secret --build: a build-time secret, for the next build)
-  servergem env unset <service> NAME…            remove them (a new revision likewise)
+                                                 set them: a new revision of the same build; --build (a
+                                                 build-time variable) or --secret --build (a build-time
+                                                 secret) rebuilds it from the commit it serves
+  servergem env unset <service> NAME…            remove them (a rebuild when one is build-time)
   servergem redeploy <service> [--latest]        deploy again: the same commit, or the branch's newest
   servergem revisions <service>                  its revisions, newest first
   servergem logs <service> [-f] [--tail <n>]     the app's last log lines; -f follows them

@@ -64,7 +64,7 @@ export async function envListCommand(name: string, options: Options): Promise<nu
   return 0;
 }
 
-/** `servergem env set <service> NAME=VALUE… [--secret] [--build]`: a new revision of the same build, followed to live. */
+/** `servergem env set <service> NAME=VALUE… [--secret] [--build]`: a new revision of the same build (a rebuild for build-time values), followed to live. */
 export async function envSetCommand(name: string, pairs: string[], options: Options & { secret: boolean; build: boolean }): Promise<number> {
   if (pairs.length === 0) throw new DomainError('VALIDATION_FAILED', 'env set needs at least one NAME=VALUE.', `servergem env set ${name} NAME=VALUE`);
   const values = assignments(pairs, 'env set');
@@ -96,9 +96,16 @@ async function settingsOutcome(result: ResponseOf<typeof ownedSettingsChangeSubj
     }
     return 0;
   }
-  if (!options.json)
-    console.log(`${result.name}: settings version ${result.settings.version} (${result.changed.join(', ')}); rolling out ${result.deploymentId}`);
-  else console.log(JSON.stringify(result));
+  if (options.json) console.log(JSON.stringify(result));
+  else if (result.rolloutKind === 'rebuild') {
+    console.log(
+      `${result.name}: settings version ${result.settings.version} (${result.changed.join(', ')}); build-time settings changed (${result.buildChanged.join(', ')}), so it is rebuilt from the source it serves: deployment ${result.deploymentId}`,
+    );
+  } else {
+    console.log(
+      `${result.name}: settings version ${result.settings.version} (${result.changed.join(', ')}); rolling out a new revision of the same build: deployment ${result.deploymentId}`,
+    );
+  }
   return followDeployment(result.deploymentId, options);
 }
 

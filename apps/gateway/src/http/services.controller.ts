@@ -160,7 +160,7 @@ export class ServicesController {
   @HttpCode(200)
   @Documented({
     summary:
-      'Set variables (`env`), secrets (`secrets`, write-only), build-time variables (`buildEnv`) or build-time secrets (`buildSecrets`, write-only); a new revision of the same build rolls them out',
+      'Set variables (`env`), secrets (`secrets`, write-only), build-time variables (`buildEnv`) or build-time secrets (`buildSecrets`, write-only); a new revision of the same build rolls runtime values out, a rebuild from the commit it serves build-time ones (`rolloutKind` says which)',
     returns: ownedSettingsChangeSubject,
   })
   setEnv(@Req() req: Owned, @Param('name', nameParam) name: string, @Body(new ZodPipe(envBody)) body: z.output<typeof envBody>) {
@@ -169,13 +169,20 @@ export class ServicesController {
   }
 
   @Delete(':name/env')
-  @Documented({ summary: 'Remove variables or secrets (`?names=A,B`); a new revision of the same build rolls it out', returns: ownedSettingsChangeSubject })
+  @Documented({
+    summary:
+      'Remove variables or secrets (`?names=A,B`); a new revision of the same build rolls it out, or a rebuild when a build-time one goes (`rolloutKind`)',
+    returns: ownedSettingsChangeSubject,
+  })
   unsetEnv(@Req() req: Owned, @Param('name', nameParam) name: string, @Query('names', namesQuery) names: string[]) {
     return this.change(req.owner, name, { unset: names }, true);
   }
 
   @Delete(':name/env/:variable')
-  @Documented({ summary: 'Remove one variable or secret; a new revision of the same build rolls it out', returns: ownedSettingsChangeSubject })
+  @Documented({
+    summary: 'Remove one variable or secret; a new revision of the same build rolls it out, or a rebuild when it is build-time (`rolloutKind`)',
+    returns: ownedSettingsChangeSubject,
+  })
   unsetOne(@Req() req: Owned, @Param('name', nameParam) name: string, @Param('variable', new ZodPipe(envNameSchema)) variable: string) {
     return this.change(req.owner, name, { unset: [variable] }, true);
   }
@@ -191,7 +198,8 @@ export class ServicesController {
 
   @Patch(':name/settings')
   @Documented({
-    summary: 'Change any settings (each field present is applied); a new revision of the same build rolls them out',
+    summary:
+      'Change any settings (each field present is applied); a new revision of the same build rolls them out, or a rebuild when build-time values changed (`rolloutKind`)',
     returns: ownedSettingsChangeSubject,
   })
   changeSettings(@Req() req: Owned, @Param('name', nameParam) name: string, @Body(new ZodPipe(settingsBody)) body: z.output<typeof settingsBody>) {

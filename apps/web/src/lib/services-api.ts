@@ -34,7 +34,7 @@ export const servicesApi = {
   logs: (name: string, token: string) => call('GET', `${service(name)}/logs?tail=200`, z.object({ lines: z.array(z.string()) }), token).then((r) => r.lines),
   settings: (name: string, token: string) =>
     call('GET', `${service(name)}/settings`, z.object({ settings: serviceSettingsViewSchema }), token).then((r) => r.settings),
-  /** Sets variables (in clear) and secrets (write-only); a new revision of the same build rolls them out. */
+  /** Sets variables (in clear) and secrets (write-only); a new revision of the same build rolls them out (a rebuild for build-time ones). */
   setEnv: (name: string, token: string, change: { env?: Record<string, string>; secrets?: Record<string, string> }) =>
     call('PUT', `${service(name)}/env`, deploymentStarted, token, change),
   /** Changes any settings (start command, port, health-check path, Cloud Run resources); a new revision of the same build rolls them out. */

@@ -84,7 +84,7 @@ export const COMMANDS = {
     changesSettings: true,
   }),
   unset_env: define({
-    description: 'Remove environment variables from a service (a new revision with the same build).',
+    description: 'Remove environment variables from a service (a new revision with the same build; a rebuild when a build-time one is removed).',
     input: unsetEnvInput,
     destructive: false,
     changesSettings: true,

@@ -13,8 +13,8 @@ const LOG_LINES = 50;
 /**
  * The service operations in the chat — set and unset env vars, change settings, redeploy, stop,
  * delete, split traffic — through the same `ServiceOperations` as REST and the CLI, for the
- * owner's own services only. A settings change rolls out a new revision of the same build; a
- * service with nothing serving yet (its deployment stopped at MISSING_ENV, say) is deployed again.
+ * owner's own services only. A settings change rolls out a new revision of the same build, or a
+ * rebuild when it changed build-time values; a service with nothing serving yet (its deployment stopped at MISSING_ENV, say) is deployed again.
  */
 @Injectable()
 export class ServiceCommands {
@@ -84,11 +84,12 @@ export class ServiceCommands {
   }
 
   private async change(service: string, change: SettingsChange, context: CommandContext, done: string): Promise<CommandResult> {
-    const { secrets, ...rest } = change;
+    const { secrets, buildSecrets, ...rest } = change;
     // Values typed in the chat are sealed here, at once: only the sealed form goes further.
     const sealed: SealedSettingsChange = {
       ...rest,
       ...(secrets ? { sealedSecrets: this.box.sealAll(secrets) } : {}),
+      ...(buildSecrets ? { sealedBuildSecrets: this.box.sealAll(buildSecrets) } : {}),
     };
     const result = await this.services.changeSettings(context.owner, service, sealed);
     const focus = { service, awaitingValues: undefined };
@@ -97,8 +98,12 @@ export class ServiceCommands {
       return { content: `${done}: nothing changed, so nothing was rolled out (${version}).`, data: { ...result }, focus };
     }
     if (result.deploymentId) {
+      const how =
+        result.rolloutKind === 'rebuild'
+          ? `Build-time settings changed (${result.buildChanged.join(', ')}), so I am rebuilding **${service}** from the source it serves — a rebuild, not a new revision of the same build — at the same URL; I'll stream it here.`
+          : `Rolling out a new revision of the same build at the same URL; I'll stream it here.`;
       return {
-        content: `${done} (${version}). Rolling out a new revision of the same build at the same URL; I'll stream it here.`,
+        content: `${done} (${version}). ${how}`,
         deploymentId: result.deploymentId,
         data: { ...result },
         focus: { ...focus, deploymentId: result.deploymentId },
