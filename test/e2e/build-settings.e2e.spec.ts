@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'bin/servergem.js');
 const run = promisify(execFile);
+const sha16 = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
 
 /**
  * An app whose build writes its build-time values into a file it serves (a stand-in for a bundler
@@ -173,6 +174,31 @@ describe(
         socket.close();
       }
       expect(await answer()).toEqual({ color: null, tokenSha256: null, release: 'first', greeting: 'howdy' });
+    });
+
+    it('deploy --build-secret gives the build a sealed build-time secret, and env set --secret --build a new one rebuilds', async () => {
+      const folder = join(home, 'sources', 'secret-built');
+      writeApp(folder, 'folder');
+      const first = `npm_${randomBytes(18).toString('hex')}`;
+      const deployed = await servergem(['deploy', folder, '--build-secret', `BUILD_TOKEN=${first}`, '--build-env', 'PUBLIC_COLOR=plum']);
+      expect(deployed.stderr).toBe('');
+      expect(deployed.code).toBe(0);
+      const folderUrl = deployed.stdout.trim().split('\n').at(-1)!;
+      const served = async () => JSON.parse((await getText(folderUrl)).body) as { tokenSha256: string | null; color: string | null };
+      expect(await served()).toMatchObject({ tokenSha256: sha16(first), color: 'plum' });
+      const listed = JSON.parse((await servergem(['env', 'list', 'secret-built', '--json'])).stdout) as { buildSecrets: { name: string; masked: string }[] };
+      expect(listed.buildSecrets).toEqual([{ name: 'BUILD_TOKEN', masked: `••••${first.slice(-4)}` }]);
+
+      // A folder has no commit: it is analysed and built again as it is now.
+      const second = `npm_${randomBytes(18).toString('hex')}`;
+      const set = await servergem(['env', 'set', 'secret-built', '--secret', '--build', `BUILD_TOKEN=${second}`]);
+      expect(set.code).toBe(0);
+      expect(set.stdout).toContain('build-time settings changed (BUILD_TOKEN), so it is rebuilt');
+      expect(set.stdout).toContain('so it is rebuilt from its folder as it is now');
+      expect(await served()).toMatchObject({ tokenSha256: sha16(second), color: 'plum' });
+      const everything = JSON.stringify(await Promise.all((await deployments()).map((d) => detail(d.id))));
+      expect(everything).not.toContain(first);
+      expect(everything).not.toContain(second);
     });
   },
 );

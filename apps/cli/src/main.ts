@@ -14,6 +14,7 @@ Usage:
       --env-file <file>   variables from a .env file (repeatable; --env wins)
       --secret NAME=VALUE a secret of the service: sealed, write-only, masked everywhere (repeatable)
       --build-env NAME=VALUE  a build-time variable (repeatable; not for secrets)
+      --build-secret NAME=VALUE  a build-time secret: sealed, write-only, never an ARG or ENV (repeatable)
       --json              one JSON object per event on stdout
   servergem analyze <path> [--json] [--app-path <dir>]
                                                  what ServerGem detects in a local folder
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       'env-file': { type: 'string', multiple: true },
       secret: { type: 'string', multiple: true },
       'build-env': { type: 'string', multiple: true },
+      'build-secret': { type: 'string', multiple: true },
       latest: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -86,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
         env: { ...fromFiles, ...assignments(values.env, '--env') },
         secrets: assignments(values.secret, '--secret'),
         buildEnv: assignments(values['build-env'], '--build-env'),
+        buildSecrets: assignments(values['build-secret'], '--build-secret'),
       });
     }
     case 'services':

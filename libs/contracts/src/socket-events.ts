@@ -19,11 +19,13 @@ export const clientMessageSchema = z.object({
       branch: singleLine({ max: 255 }).optional(),
       githubToken: singleLine({ max: 512 }).optional(),
       appPath: singleLine({ max: 1024 }).optional(),
-      /** Settings a deploy brings along (`servergem deploy --env/--secret`), applied to the service before it builds. */
+      /** Settings a deploy brings along (`servergem deploy --env/--secret/--build-env/--build-secret`), applied to the service before it builds. */
       env: envMapSchema.optional(),
       buildEnv: envMapSchema.optional(),
       /** Secret values in clear on the way in only: the gateway seals them at once. */
       secrets: envMapSchema.optional(),
+      /** Build-time secret values, in clear on the way in only and sealed at once like `secrets`. */
+      buildSecrets: envMapSchema.optional(),
     })
     .optional(),
   clientMessageId: singleLine({ min: 1, max: 128 }).optional(),

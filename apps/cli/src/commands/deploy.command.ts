@@ -22,10 +22,11 @@ export interface DeployOptions {
   json: boolean;
   token?: string;
   githubToken?: string;
-  /** Settings the deployment brings to its service: variables, build-time variables, secrets. */
+  /** Settings the deployment brings to its service: variables, build-time variables, secrets, build-time secrets. */
   env?: Record<string, string>;
   buildEnv?: Record<string, string>;
   secrets?: Record<string, string>;
+  buildSecrets?: Record<string, string>;
 }
 
 /**
@@ -39,6 +40,7 @@ export function deployCommand(target: string, options: DeployOptions): Promise<n
     ...(options.env && Object.keys(options.env).length ? { env: options.env } : {}),
     ...(options.buildEnv && Object.keys(options.buildEnv).length ? { buildEnv: options.buildEnv } : {}),
     ...(options.secrets && Object.keys(options.secrets).length ? { secrets: options.secrets } : {}),
+    ...(options.buildSecrets && Object.keys(options.buildSecrets).length ? { buildSecrets: options.buildSecrets } : {}),
   };
   return streamDeployment(options, (socket) =>
     socket.emit('message', {

@@ -45,10 +45,11 @@ export class DeployGateway implements OnGatewayConnection, OnGatewayDisconnect {
       const parsed = clientMessageSchema.safeParse(body);
       if (!parsed.success) throw invalid(parsed.error.issues);
       const { message, context, clientMessageId, sessionId } = parsed.data;
-      const { githubToken, env, buildEnv, secrets, ...rest } = context ?? {};
+      const { githubToken, env, buildEnv, secrets, buildSecrets, ...rest } = context ?? {};
       // Secrets are sealed here, at the edge: past the gateway no value travels in clear.
       const sealedSecrets = secrets ? this.secrets.sealAll(secrets) : undefined;
-      const settings = env || buildEnv || sealedSecrets ? { env, buildEnv, sealedSecrets } : undefined;
+      const sealedBuildSecrets = buildSecrets ? this.secrets.sealAll(buildSecrets) : undefined;
+      const settings = env || buildEnv || sealedSecrets || sealedBuildSecrets ? { env, buildEnv, sealedSecrets, sealedBuildSecrets } : undefined;
       // So are values typed into the message ("set API_KEY=… as a secret"): it travels with them masked.
       const typed = takeValues(message);
       const sealedValues = this.secrets.sealAll(typed.values);

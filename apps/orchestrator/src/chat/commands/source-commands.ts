@@ -77,7 +77,12 @@ export class SourceCommands {
 
 /** The names a deploy's settings set: names only, never a value. */
 function settingNames(settings: SealedSettingsChange | undefined): string[] {
-  return [...Object.keys(settings?.env ?? {}), ...Object.keys(settings?.buildEnv ?? {}), ...Object.keys(settings?.sealedSecrets ?? {})];
+  return [
+    ...Object.keys(settings?.env ?? {}),
+    ...Object.keys(settings?.buildEnv ?? {}),
+    ...Object.keys(settings?.sealedSecrets ?? {}),
+    ...Object.keys(settings?.sealedBuildSecrets ?? {}),
+  ];
 }
 
 function explainReport(report: AnalysisReport, commitSha: string | null): string {
