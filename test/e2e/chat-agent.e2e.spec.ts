@@ -60,6 +60,11 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
     const status = await chat(socket, "what's running?");
     expect(status.metadata.intent).toMatchObject({ kind: 'status' });
     expect(status.content).toContain(`**node-hello** running at ${outcome.url}`);
+
+    // What it uses, measured on its process group now.
+    const usage = await chat(socket, 'how much memory does node-hello use?');
+    expect(usage.metadata.intent).toMatchObject({ kind: 'status', service: 'node-hello' });
+    expect(usage.content).toMatch(/\*\*node-hello\*\* running at .* — \d+\.\d MB memory, \d+\.\d s CPU time, \d+ process(es)?, up \d+ (s|min)/);
     socket.close();
   });
 

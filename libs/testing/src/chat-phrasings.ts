@@ -96,6 +96,16 @@ export const PHRASINGS: [string, ChatIntent][] = [
   ["what's the status of my deployment?", { kind: 'status' }],
   ['show me the recent deployments', { kind: 'status', service: undefined }],
   ['is the api down?', { kind: 'status', service: 'api' }],
+  // usage: part of a service's status
+  ['how much memory does node-hello use?', { kind: 'status', service: 'node-hello' }],
+  ['what is node-hello using', { kind: 'status', service: 'node-hello' }],
+  ['cpu of api', { kind: 'status', service: 'api' }],
+  ['status of billing-worker', { kind: 'status', service: 'billing-worker' }],
+  ['how much ram is the api using?', { kind: 'status', service: 'api' }],
+  ['memory usage of node-hello', { kind: 'status', service: 'node-hello' }],
+  ["what's its cpu usage", { kind: 'status', service: 'shop' }],
+  ['how much memory do my apps use', { kind: 'status', service: undefined }],
+  ['resource usage', { kind: 'status', service: undefined }],
   // logs
   ['logs node-hello', { kind: 'logs', service: 'node-hello' }],
   ['show me the logs of api', { kind: 'logs', service: 'api' }],

@@ -11,6 +11,7 @@ import {
   type AnalysisReport,
   type RequestOf,
   type ResponseOf,
+  type ServiceSummary,
 } from '#contracts';
 import { DomainError, SecretBox } from '#common';
 import type { MessageBus } from '#messaging';
@@ -30,6 +31,7 @@ import { FailureCommands } from './commands/failure-commands.js';
 import { GithubCommands } from './commands/github-commands.js';
 import { RuntimeCommands } from './commands/runtime-commands.js';
 import { DeploymentStarter } from '../services/deployment-starter.js';
+import { ServicesRepository } from '../services/services.repository.js';
 import { SourceCommands } from './commands/source-commands.js';
 import { UnavailableCommands } from './commands/unavailable-commands.js';
 import { DeploymentLookup } from './deployment-lookup.js';
@@ -59,7 +61,21 @@ const REPORT: AnalysisReport = {
 /** The other services, as the chat sees them over the bus: every request recorded. */
 class RecordingBus {
   readonly requests: { subject: string; payload: unknown }[] = [];
-  services = [{ name: 'greeter', url: 'http://127.0.0.1:4100', status: 'running' as const, revision: null, pid: 1, restarts: 0, startedAt: null }];
+  services: ServiceSummary[] = [
+    {
+      name: 'greeter',
+      url: 'http://127.0.0.1:4100',
+      status: 'running' as const,
+      revision: null,
+      pid: 1,
+      restarts: 0,
+      startedAt: null,
+      memoryBytes: 44_145_049,
+      cpuSeconds: 1.34,
+      processes: 2,
+      uptimeSeconds: 300,
+    },
+  ];
 
   async request(def: { subject: string; response: { parse(v: unknown): unknown } }, payload: unknown): Promise<unknown> {
     this.requests.push({ subject: def.subject, payload });
@@ -108,7 +124,7 @@ describe(ChatService.name, () => {
     const lookup = new DeploymentLookup(db);
     const handlers = currentHandlers(
       new SourceCommands(new DeploymentStarter(db, events, workflow), bus as unknown as MessageBus, config),
-      new RuntimeCommands(bus as unknown as MessageBus, lookup),
+      new RuntimeCommands(bus as unknown as MessageBus, lookup, new ServicesRepository(db)),
       new GithubCommands(bus as unknown as MessageBus),
       new FailureCommands(lookup),
     );
@@ -335,6 +351,30 @@ describe(ChatService.name, () => {
     expect(reply.content).not.toContain('someone-elses');
   });
 
+  it('answers what a service uses: its memory and CPU time when it runs, nothing when it does not', async () => {
+    const reply = await say('how much memory does greeter use?');
+    expect(reply.metadata.intent).toMatchObject({ kind: 'status', service: 'greeter' });
+    expect(reply.content).toContain('**greeter** running at http://127.0.0.1:4100 — 42.1 MB memory, 1.3 s CPU time, 2 processes, up 5 min');
+    expect(reply.metadata).toMatchObject({ services: [{ name: 'greeter', memoryBytes: 44_145_049, cpuSeconds: 1.34, processes: 2 }] });
+    const running = bus.services;
+    bus.services = running.map((s) => ({
+      ...s,
+      status: 'stopped' as const,
+      pid: null,
+      memoryBytes: null,
+      cpuSeconds: null,
+      processes: null,
+      uptimeSeconds: null,
+    }));
+    try {
+      const stopped = await say('cpu of greeter');
+      expect(stopped.content).toContain('**greeter** stopped at http://127.0.0.1:4100 — not running, so it uses no memory or CPU now');
+      expect(stopped.content).not.toMatch(/MB|CPU time/);
+    } finally {
+      bus.services = running;
+    }
+  });
+
   it('answers status for Cloud Run services from the deployer, next to the local ones', async () => {
     await db.getRepository(DeploymentEntity).insert({
       id: randomUUID(),
@@ -347,7 +387,10 @@ describe(ChatService.name, () => {
       serviceName: 'web',
     });
     const reply = await say('status');
-    expect(reply.content).toContain('- **web** running at https://web-abc123-uc.a.run.app (revision `web-00002-x7k`) on Cloud Run');
+    expect(reply.content).toContain(
+      '- **web** running at https://web-abc123-uc.a.run.app (revision `web-00002-x7k`) on Cloud Run — limits the default vCPU and the default memory per instance; usage is not measured on Cloud Run',
+    );
+    expect(reply.metadata).toMatchObject({ cloudRun: [{ name: 'web', limits: null, usage: 'not measured on Cloud Run' }] });
     expect(reply.content).toContain('**greeter** running at http://127.0.0.1:4100');
     expect(bus.of(serviceStateSubject.subject)).toEqual([{ name: 'web', target: 'cloudrun' }]);
   });

@@ -47,7 +47,8 @@ export const COMMANDS = {
     changesSettings: false,
   }),
   status: define({
-    description: "List the user's services (running, crashed, stopped, with URLs) and their recent deployments.",
+    description:
+      "List the user's services (running, crashed, stopped, with URLs) and their recent deployments, or one service. Also answers what a service uses: the memory and CPU time of a running local app (memoryBytes, cpuSeconds, processes, uptimeSeconds; null when not running); for Cloud Run its configured limits, since usage is not measured there.",
     input: z.object({ service: serviceNameSchema.optional() }),
     destructive: false,
     changesSettings: false,

@@ -1,7 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { listServicesSubject, rollbackSubject, serviceLogsSubject, serviceStateSubject, type ServiceSummary } from '#contracts';
+import {
+  formatBytes,
+  formatCpuSeconds,
+  formatDuration,
+  listServicesSubject,
+  rollbackSubject,
+  serviceLogsSubject,
+  serviceStateSubject,
+  type CloudRunLimits,
+  type ServiceSummary,
+} from '#contracts';
 import { DomainError } from '#common';
 import { MessageBus } from '#messaging';
+import { cloudRunLimits } from '../../services/service-usage.js';
+import { ServicesRepository } from '../../services/services.repository.js';
 import type { DeploymentEntity } from '../../database/deployment.entity.js';
 import { DeploymentLookup } from '../deployment-lookup.js';
 import { diagnose } from '../diagnosis/diagnose.js';
@@ -18,6 +30,7 @@ export class RuntimeCommands {
   constructor(
     private readonly bus: MessageBus,
     private readonly deployments: DeploymentLookup,
+    private readonly services: ServicesRepository,
   ) {}
 
   async status(input: CommandInput<'status'>, context: CommandContext): Promise<CommandResult> {
@@ -27,11 +40,11 @@ export class RuntimeCommands {
     const { services: all } = await this.bus.request(listServicesSubject, {});
     const services = all.filter((s) => targets.get(s.name) === 'local' && wanted(s.name));
     const cloud = [...targets].filter(([name, target]) => target === 'cloudrun' && wanted(name)).slice(0, 10);
-    const cloudLines = await Promise.all(cloud.map(([name]) => this.cloudRunLine(name)));
+    const cloudRun = await Promise.all(cloud.map(([name]) => this.cloudRunLine(context.owner, name)));
     const recent = (await this.deployments.recent(context.owner, 10)).filter((d) => !input.service || d.serviceName === input.service);
     const running = recent.filter((d) => d.status === 'queued' || d.status === 'running');
     const failed = recent.find((d) => d.status === 'failed');
-    const rows = [...services.map(serviceLine), ...cloudLines];
+    const rows = [...services.map((s) => serviceLine(s, input.service !== undefined)), ...cloudRun.map((c) => c.line)];
     const lines: string[] = rows.length ? rows : [input.service ? `**${input.service}** is not running.` : 'No services yet. Deploy one and it shows up here.'];
     if (running.length) lines.push('', 'In progress:', ...running.map((d) => `- ${label(d)}: ${d.stage} (${d.progress}%)`));
     const actions = [];
@@ -48,22 +61,26 @@ export class RuntimeCommands {
       actions,
       data: {
         services,
+        // Cloud Run measures no usage without Cloud Monitoring: the limits stand in, never invented numbers.
+        cloudRun: cloudRun.map(({ name, limits }) => ({ name, limits, usage: 'not measured on Cloud Run' })),
         deployments: recent.slice(0, 5).map((d) => ({ id: d.id, status: d.status, stage: d.stage, service: d.serviceName, repoUrl: d.repoUrl })),
       },
       focus: input.service ? { service: input.service } : {},
     };
   }
 
-  /** A Cloud Run service as the deployer reports it now; its error, if it cannot, is the line. */
-  private async cloudRunLine(name: string): Promise<string> {
+  /** A Cloud Run service as the deployer reports it now, with its limits; its error, if it cannot, is the line. */
+  private async cloudRunLine(owner: string, name: string): Promise<{ name: string; line: string; limits: CloudRunLimits | null }> {
+    const row = await this.services.findOwned(owner, name);
+    const limits = row ? cloudRunLimits(await this.services.settings(row)) : null;
     try {
       const state = await this.bus.request(serviceStateSubject, { name, target: 'cloudrun' });
       const status = state.stopped ? 'stopped' : state.ready.state === 'ready' ? 'running' : state.ready.state;
       const revision = state.latestReadyRevision ? ` (revision \`${state.latestReadyRevision}\`)` : '';
       const why = state.ready.state === 'failed' && state.ready.message ? `: ${state.ready.message}` : '';
-      return `- **${name}** ${status} at ${state.url}${revision} on Cloud Run${why}`;
+      return { name, limits, line: `- **${name}** ${status} at ${state.url}${revision} on Cloud Run${why}${limitsText(limits)}` };
     } catch (error) {
-      return `- **${name}** on Cloud Run: ${DomainError.from(error).message}`;
+      return { name, limits, line: `- **${name}** on Cloud Run: ${DomainError.from(error).message}` };
     }
   }
 
@@ -96,8 +113,24 @@ export class RuntimeCommands {
   }
 }
 
-function serviceLine(s: ServiceSummary): string {
-  return `- **${s.name}** ${s.status} at ${s.url}${s.revision ? ` (revision \`${s.revision.slice(0, 8)}\`)` : ''}${s.restarts ? `, ${s.restarts} restarts` : ''}`;
+function serviceLine(s: ServiceSummary, named: boolean): string {
+  return `- **${s.name}** ${s.status} at ${s.url}${s.revision ? ` (revision \`${s.revision.slice(0, 8)}\`)` : ''}${s.restarts ? `, ${s.restarts} restarts` : ''}${usageText(s, named)}`;
+}
+
+/** What a running local app uses now; a service asked about by name that is not running uses nothing. */
+function usageText(s: ServiceSummary, named: boolean): string {
+  if (s.status !== 'running') return named ? ' — not running, so it uses no memory or CPU now' : '';
+  if (s.memoryBytes == null || s.cpuSeconds == null) return ' — its memory and CPU could not be read';
+  const processes = s.processes ? `, ${s.processes} ${s.processes === 1 ? 'process' : 'processes'}` : '';
+  const up = s.uptimeSeconds != null ? `, up ${formatDuration(s.uptimeSeconds)}` : '';
+  return ` — ${formatBytes(s.memoryBytes)} memory, ${formatCpuSeconds(s.cpuSeconds)} CPU time${processes}${up}`;
+}
+
+/** Cloud Run measures no usage here: the limits each instance has, from the service's settings. */
+function limitsText(limits: CloudRunLimits | null): string {
+  const cpu = limits?.cpu ? `${limits.cpu} vCPU` : 'the default vCPU';
+  const memory = limits?.memory ?? 'the default memory';
+  return ` — limits ${cpu} and ${memory} per instance; usage is not measured on Cloud Run (it needs Cloud Monitoring)`;
 }
 
 function label(d: DeploymentEntity): string {

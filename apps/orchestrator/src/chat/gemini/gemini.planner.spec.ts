@@ -33,7 +33,10 @@ describe(GeminiPlanner.name, () => {
   const handlers: CommandHandlers = {
     status: async (input) => {
       ran.push({ command: 'status', input });
-      return { content: '- **greeter** running at http://127.0.0.1:4100', data: { services: [{ name: 'greeter', status: 'running' }] } };
+      return {
+        content: '- **greeter** running at http://127.0.0.1:4100',
+        data: { services: [{ name: 'greeter', status: 'running', memoryBytes: 44_145_049, cpuSeconds: 1.34, processes: 2 }] },
+      };
     },
     deploy: async (input) => {
       ran.push({ command: 'deploy', input });
@@ -112,10 +115,20 @@ describe(GeminiPlanner.name, () => {
       ]),
     );
     expect(declared.find((d) => d.name === 'deploy')!.parametersJsonSchema).toMatchObject({ type: 'object', required: ['repoUrl'] });
+    // "How much memory does greeter use?" is a status question: the model is told so, and gets the numbers back.
+    expect(declared.find((d) => d.name === 'status')).toMatchObject({ description: expect.stringMatching(/memory and CPU/) });
     expect(body.systemInstruction.parts[0]!.text).toContain('"service":"greeter"');
     expect(body.contents).toHaveLength(3);
     expect(FakeGemini.functionResponses(second!)).toEqual([
-      { id: expect.any(String), name: 'status', response: expect.objectContaining({ status: 'ran', summary: expect.stringContaining('greeter') }) },
+      {
+        id: expect.any(String),
+        name: 'status',
+        response: expect.objectContaining({
+          status: 'ran',
+          summary: expect.stringContaining('greeter'),
+          result: { services: [expect.objectContaining({ memoryBytes: 44_145_049, cpuSeconds: 1.34, processes: 2 })] },
+        }),
+      },
     ]);
   });
 

@@ -76,7 +76,8 @@ export function detectKind(parts: MessageParts, present: Set<string>, negated: S
   // "My site is down" reports a failure; "is it down?" asks for the status.
   if (has('down')) return { type: 'command', command: parts.question ? 'status' : 'explain_failure' };
   if (has('set') && words.has('port') && parts.port !== undefined) return { type: 'command', command: 'update_settings' };
-  if (has('status') || (has('list') && (has('services') || has('deployment'))) || (parts.question && (has('services') || has('deployment')))) {
+  // "How much memory does api use?", "cpu of api": what a service uses is part of its status.
+  if (has('status') || has('usage') || (has('list') && (has('services') || has('deployment'))) || (parts.question && (has('services') || has('deployment')))) {
     return { type: 'command', command: 'status' };
   }
   if (has('set') && (has('env') || parts.envNames.length > 0)) return { type: 'command', command: 'set_env' };
