@@ -32,11 +32,18 @@ export interface JetStreamJobQueueOptions {
   name?: string;
   connection?: NatsConnection;
   ackWaitMs?: number;
-  /** How many jobs one worker process runs at once. */
+  /** How many jobs one worker process runs at once (`DEFAULT_JOBS_AT_ONCE` unless said). */
   concurrency?: number;
   /** How long a job may wait with no worker of its service alive before it fails `SERVICE_UNAVAILABLE`. */
   unavailableAfterMs?: number;
+  /** How often the orchestrator looks at a job it waits for (`CHECK_EVERY_MS`, or a third of a shorter no-worker wait, unless said). */
+  checkEveryMs?: number;
+  /** How long one JetStream request may take before it counts as failed (the client library's default unless said). */
+  requestTimeoutMs?: number;
 }
+
+/** How many jobs of its service one worker process takes at once: each has a pull of its own waiting on the consumer while idle. */
+export const DEFAULT_JOBS_AT_ONCE = 4;
 
 /** The streams of an installation: its jobs (a work queue) and their results (kept a day). */
 export function stepStreams(namespace: string) {
@@ -66,8 +73,8 @@ interface Claim {
 /** How often the orchestrator looks at a job it waits for (a missed result, a service with nobody left). */
 const CHECK_EVERY_MS = 3000;
 /**
- * How long a job waits with no worker of its service alive before it fails `SERVICE_UNAVAILABLE`:
- * long enough for a crashed worker to be restarted, short enough that a deployment with none at
+ * How long a job waits with no worker of its service alive before it fails `SERVICE_UNAVAILABLE`
+ * (`STEP_NO_WORKER_SECONDS` unless set): long enough for a crashed worker to be restarted, short enough that a deployment with none at
  * all says so within half a minute (plus one check).
  */
 const UNAVAILABLE_AFTER_MS = 15_000;
@@ -90,21 +97,27 @@ export class JetStreamJobQueue implements StepJobQueue {
   private readonly logger = new Logger(JetStreamJobQueue.name);
   private readonly streams: ReturnType<typeof stepStreams>;
   private readonly ackWaitMs: number;
+  private readonly unavailableAfterMs: number;
+  private readonly checkEveryMs: number;
   private setup: Promise<{ nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager }> | undefined;
   private closed = false;
 
   constructor(private readonly options: JetStreamJobQueueOptions) {
     this.streams = stepStreams(options.namespace);
     this.ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+    this.unavailableAfterMs = options.unavailableAfterMs ?? UNAVAILABLE_AFTER_MS;
+    // A shorter no-worker wait is looked at often enough to be kept to within a third of it.
+    this.checkEveryMs = options.checkEveryMs ?? Math.min(CHECK_EVERY_MS, Math.max(250, Math.round(this.unavailableAfterMs / 3)));
   }
 
   private ready() {
     this.setup ??= (async () => {
       const nc =
         this.options.connection ?? (await connect({ servers: this.options.servers, name: this.options.name, reconnect: true, maxReconnectAttempts: -1 }));
-      const jsm = await jetstreamManager(nc);
+      const timeout = this.options.requestTimeoutMs === undefined ? {} : { timeout: this.options.requestTimeoutMs };
+      const jsm = await jetstreamManager(nc, timeout);
       await this.ensureStreams(jsm);
-      return { nc, js: jetstream(nc), jsm };
+      return { nc, js: jetstream(nc, timeout), jsm };
     })();
     this.setup.catch(() => (this.setup = undefined));
     return this.setup;
@@ -190,7 +203,7 @@ export class JetStreamJobQueue implements StepJobQueue {
         if (result) return finish(result);
         if (await this.nobodyServes(jsm, options.service)) {
           idleSince ??= Date.now();
-          if (Date.now() - idleSince >= (this.options.unavailableAfterMs ?? UNAVAILABLE_AFTER_MS)) {
+          if (Date.now() - idleSince >= this.unavailableAfterMs) {
             // Nobody will run it: it leaves the queue, so a worker started later does not run a step nobody waits for.
             if (jobSeq !== undefined) await jsm.streams.deleteMessage(this.streams.jobs, jobSeq).catch(() => undefined);
             const def = STEP_SUBJECTS[job.step];
@@ -198,13 +211,13 @@ export class JetStreamJobQueue implements StepJobQueue {
               ok: false,
               error: new DomainError(
                 'SERVICE_UNAVAILABLE',
-                `The ${def.service} is unavailable: no ${def.service} took the ${job.step} step within ${Math.round((this.options.unavailableAfterMs ?? UNAVAILABLE_AFTER_MS) / 1000)} s.`,
+                `The ${def.service} is unavailable: no ${def.service} took the ${job.step} step within ${Math.round(this.unavailableAfterMs / 1000)} s.`,
                 `Start the ${def.service} service and try again.`,
               ).toWire(),
             });
           }
         } else idleSince = undefined;
-        if (!done) timer = setTimeout(() => void check().catch(() => undefined), CHECK_EVERY_MS);
+        if (!done) timer = setTimeout(() => void check().catch(() => undefined), this.checkEveryMs);
       };
       void (async () => {
         const result = await stored();
@@ -247,7 +260,7 @@ export class JetStreamJobQueue implements StepJobQueue {
     const consumer = await js.consumers.get(this.streams.jobs, service);
     let stopping = false;
     // Each slot takes a job only when it is free: nothing waits in a buffer while its ack_wait runs.
-    for (let slot = 0; slot < (this.options.concurrency ?? 4); slot++) {
+    for (let slot = 0; slot < (this.options.concurrency ?? DEFAULT_JOBS_AT_ONCE); slot++) {
       void (async () => {
         while (!stopping && !this.closed) {
           const message = await consumer.next({ expires: 3000 }).catch(async (error: unknown) => {

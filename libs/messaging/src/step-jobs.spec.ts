@@ -15,13 +15,15 @@ import { MAX_DELIVERIES, stepJobHandler, stepJobId, type JobHandler, type StepJo
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const ACK_WAIT_MS = 2000;
+/** For the cases whose workers go silent (no heartbeat to keep up): they only wait for the job to be handed out again. */
+const SILENT_ACK_WAIT_MS = 1000;
 
 function job(step: StepJob['step'] = 'build', deploymentId = randomUUID()): StepJob {
   return { id: stepJobId(deploymentId, step, 1), deploymentId, step, attempt: 1, subject: 'builder.build.v1', payload: { deploymentId } };
 }
 
 /** A step that does not finish until told; a test can make its worker go silent (no heartbeat, no result ever). */
-function heldHandler() {
+function heldHandler(ackWaitMs = ACK_WAIT_MS) {
   const deliveries: { delivery: number; worker: string }[] = [];
   const release = new Map<number, (value: unknown) => void>();
   const make = (worker: string, options: { silentOn?: number[]; quietOn?: number[]; heartbeatMs?: number } = {}): JobHandler => {
@@ -31,7 +33,7 @@ function heldHandler() {
         deliveries.push({ delivery: attempt, worker });
         return new Promise((resolve) => release.set(attempt, resolve));
       },
-      { heartbeatMs: options.heartbeatMs ?? ACK_WAIT_MS / 4 },
+      { heartbeatMs: options.heartbeatMs ?? ackWaitMs / 4 },
     );
     return (delivery) =>
       options.silentOn?.includes(delivery.delivery)
@@ -61,11 +63,11 @@ interface Harness {
 }
 
 /** The same semantics on both transports: the contract every step relies on. */
-function contract(name: string, harness: () => Harness) {
+function contract(name: string, harness: (ackWaitMs: number) => Harness) {
   describe(name, () => {
     const made: Harness[] = [];
-    const fresh = () => {
-      const h = harness();
+    const fresh = (ackWaitMs = ACK_WAIT_MS) => {
+      const h = harness(ackWaitMs);
       made.push(h);
       return h;
     };
@@ -93,9 +95,9 @@ function contract(name: string, harness: () => Harness) {
     });
 
     it("hands a silent worker's job to another replica, ignores a late answer, and keeps the worker's error code", async () => {
-      const h = fresh();
+      const h = fresh(SILENT_ACK_WAIT_MS);
       const queue = h.queue();
-      const held = heldHandler();
+      const held = heldHandler(SILENT_ACK_WAIT_MS);
       const stops = [
         await queue.consume('builder', ['build'], held.make('a', { silentOn: [1] })),
         await queue.consume('builder', ['build'], held.make('b', { silentOn: [1] })),
@@ -165,9 +167,9 @@ function contract(name: string, harness: () => Harness) {
     });
 
     it(`gives up after ${MAX_DELIVERIES} deliveries with INTERRUPTED, saying so`, async () => {
-      const h = fresh();
+      const h = fresh(SILENT_ACK_WAIT_MS);
       const queue = h.queue();
-      const held = heldHandler();
+      const held = heldHandler(SILENT_ACK_WAIT_MS);
       const stop = await queue.consume('builder', ['build'], held.make('a', { silentOn: [1, 2, 3] }));
       const result = await queue.run(job(), { service: 'builder' });
       expect(result).toMatchObject({ ok: false, error: { code: 'INTERRUPTED' } });
@@ -178,8 +180,8 @@ function contract(name: string, harness: () => Harness) {
   });
 }
 
-contract('InProcessJobQueue', () => {
-  const queue = new InProcessJobQueue(ACK_WAIT_MS);
+contract('InProcessJobQueue', (ackWaitMs) => {
+  const queue = new InProcessJobQueue(ackWaitMs);
   return { queue: () => queue, cleanup: async () => undefined };
 });
 
@@ -195,12 +197,12 @@ afterAll(async () => {
 });
 
 /** Each test its own namespace on the shared NATS: runs never meet, and its streams go afterwards. */
-contract('JetStreamJobQueue (real NATS)', () => {
+contract('JetStreamJobQueue (real NATS)', (ackWaitMs) => {
   const namespace = `test-jobs-${randomBytes(4).toString('hex')}`;
   const queues: JetStreamJobQueue[] = [];
   return {
     queue: () => {
-      const q = new JetStreamJobQueue({ namespace, servers: [NATS_URL], ackWaitMs: ACK_WAIT_MS });
+      const q = new JetStreamJobQueue({ namespace, servers: [NATS_URL], ackWaitMs });
       queues.push(q);
       return q;
     },
@@ -214,7 +216,7 @@ contract('JetStreamJobQueue (real NATS)', () => {
 describe('JetStreamJobQueue with no worker', () => {
   it('answers SERVICE_UNAVAILABLE once nobody took the job for a while, and takes the job off the queue', async () => {
     const namespace = `test-jobs-${randomBytes(4).toString('hex')}`;
-    const queue = new JetStreamJobQueue({ namespace, servers: [NATS_URL], unavailableAfterMs: 1000 });
+    const queue = new JetStreamJobQueue({ namespace, servers: [NATS_URL], unavailableAfterMs: 1000, checkEveryMs: 250 });
     try {
       expect(await queue.run(job(), { service: 'builder' })).toMatchObject({
         ok: false,
@@ -238,9 +240,11 @@ describe('JetStreamJobQueue while NATS restarts', () => {
     const store = mkdtempSync(join(tmpdir(), 'servergem-jobs-nats-'));
     let nats: ChildProcess = await startNatsServer(port, store);
     const servers = [`nats://127.0.0.1:${port}`];
-    const unavailableAfterMs = 1000;
-    const orchestrator = new JetStreamJobQueue({ namespace: 'test-jobs', servers, unavailableAfterMs, ackWaitMs: ACK_WAIT_MS });
-    const workers = new JetStreamJobQueue({ namespace: 'test-jobs', servers, unavailableAfterMs, ackWaitMs: ACK_WAIT_MS });
+    // Checks close together, each request given up on after 1.5 s: a check while NATS is away takes
+    // two request timeouts (3 s), 0.5 s apart.
+    const options = { namespace: 'test-jobs', servers, unavailableAfterMs: 1000, checkEveryMs: 500, requestTimeoutMs: 1500, ackWaitMs: ACK_WAIT_MS };
+    const orchestrator = new JetStreamJobQueue(options);
+    const workers = new JetStreamJobQueue(options);
     try {
       const held = heldHandler();
       const stop = await workers.consume('builder', ['build'], held.make('a'));
@@ -249,9 +253,9 @@ describe('JetStreamJobQueue while NATS restarts', () => {
       void running.then((result) => (settled = result));
       await expect.poll(() => held.deliveries.length, { timeout: 10_000 }).toBe(1);
       nats.kill('SIGKILL');
-      // Away long enough for two of the orchestrator's checks to find nobody, further apart than the
-      // no-worker wait: a check while NATS is away takes two request timeouts (5 s each), 3 s apart.
-      await new Promise((r) => setTimeout(r, 30_000));
+      // Away long enough for two of the orchestrator's checks (3.5 s apart) to find nobody, further
+      // apart than the no-worker wait, and for the job to be taken off the queue then (one more timeout).
+      await new Promise((r) => setTimeout(r, 10_000));
       expect(settled).toBeUndefined();
       nats = await startNatsServer(port, store);
       // The step finishes (on the delivery it has by then: the one before the outage, or its redelivery).
