@@ -16,6 +16,11 @@ export const orchestratorConfigSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
       .default('public'),
+    /**
+     * How long a deployment's lease lasts (renewed every third of it): once its orchestrator is gone,
+     * another one (or the same, restarted) carries the deployment on within about this long.
+     */
+    DEPLOYMENT_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(30),
     /** Where deployments go unless asked otherwise: Cloud Run once a project is configured, else this machine. */
     DEFAULT_TARGET: z.enum(['local', 'cloudrun']).optional(),
     GOOGLE_CLOUD_PROJECT: z.string().optional(),

@@ -16,6 +16,8 @@ export const transportConfigFields = {
     .default('servergem'),
   /** How long a worker may go silent on a step before its job is handed to another replica (distributed mode). */
   STEP_ACK_WAIT_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
+  /** How long a step's job may wait with no worker of its service running before it fails `SERVICE_UNAVAILABLE` (distributed mode). */
+  STEP_NO_WORKER_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
 };
 
 export interface TransportSettings {
@@ -25,18 +27,21 @@ export interface TransportSettings {
   namespace?: string;
   /** How long a worker may go silent on a step's job before it is delivered again. */
   ackWaitMs?: number;
+  /** How long a step's job may wait with no worker of its service running before it fails. */
+  unavailableAfterMs?: number;
   bus?: InProcessBus;
 }
 
 /** The settings a service's parsed config gives its transport. */
 export function transportSettings(
-  config: { NATS_URL?: string; SERVERGEM_NAMESPACE?: string; STEP_ACK_WAIT_SECONDS?: number },
+  config: { NATS_URL?: string; SERVERGEM_NAMESPACE?: string; STEP_ACK_WAIT_SECONDS?: number; STEP_NO_WORKER_SECONDS?: number },
   bus?: InProcessBus,
 ): TransportSettings {
   return {
     natsUrl: config.NATS_URL,
     namespace: config.SERVERGEM_NAMESPACE,
     ackWaitMs: config.STEP_ACK_WAIT_SECONDS === undefined ? undefined : config.STEP_ACK_WAIT_SECONDS * 1000,
+    unavailableAfterMs: config.STEP_NO_WORKER_SECONDS === undefined ? undefined : config.STEP_NO_WORKER_SECONDS * 1000,
     bus,
   };
 }
@@ -84,7 +89,13 @@ export function createClientProxy(service: string, settings: TransportSettings):
 export function createStepJobQueue(service: string, settings: TransportSettings): StepJobQueue {
   if (settings.natsUrl) {
     const namespace = settings.namespace ?? DEFAULT_NAMESPACE;
-    return new JetStreamJobQueue({ servers: settings.natsUrl.split(','), name: `${namespace}-${service}-jobs`, namespace, ackWaitMs: settings.ackWaitMs });
+    return new JetStreamJobQueue({
+      servers: settings.natsUrl.split(','),
+      name: `${namespace}-${service}-jobs`,
+      namespace,
+      ackWaitMs: settings.ackWaitMs,
+      unavailableAfterMs: settings.unavailableAfterMs,
+    });
   }
   return (settings.bus ?? defaultInProcessBus).jobs;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { syncSecretsSubject, type buildSubject, type RequestOf, type ResponseOf, type ServiceSettings, type Stage } from '#contracts';
 import { DomainError, redactError, serviceSlug } from '#common';
@@ -13,8 +13,8 @@ import { resumeState, transition, type WorkflowEvent } from './transitions.js';
 import type { ServiceEntity } from '../database/service.entity.js';
 import { ServicesRepository } from '../services/services.repository.js';
 import { checkEnv, missingEnvError } from '../services/settings-change.js';
+import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config.js';
 
-const LEASE_SECONDS = 30;
 /** How many times a deployment's run may be interrupted (its orchestrator gone) before it is given up. */
 export const MAX_ATTEMPTS = 3;
 /**
@@ -49,6 +49,8 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   private sweeper: NodeJS.Timeout | undefined;
   private renewer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** How long a deployment's (and a rollout turn's) lease lasts; renewed, and swept for, every third of it. */
+  private readonly leaseSeconds: number;
 
   constructor(
     private readonly db: DataSource,
@@ -57,11 +59,14 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     private readonly redactors: DeploymentRedactors,
     private readonly services: ServicesRepository,
     private readonly bus: MessageBus,
-  ) {}
+    @Inject(ORCHESTRATOR_CONFIG) config: Pick<OrchestratorConfig, 'DEPLOYMENT_LEASE_SECONDS'>,
+  ) {
+    this.leaseSeconds = config.DEPLOYMENT_LEASE_SECONDS;
+  }
 
   onApplicationBootstrap(): void {
-    this.sweeper = setInterval(() => void this.resumeAbandoned(), 10_000);
-    this.renewer = setInterval(() => void this.renewLeases(), (LEASE_SECONDS / 3) * 1000);
+    this.sweeper = setInterval(() => void this.resumeAbandoned(), (this.leaseSeconds / 3) * 1000);
+    this.renewer = setInterval(() => void this.renewLeases(), (this.leaseSeconds / 3) * 1000);
     setImmediate(() => void this.resumeAbandoned());
   }
 
@@ -109,7 +114,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
         WHERE id = $1 AND status IN ('queued', 'running')
           AND (lease_expires_at IS NULL OR lease_expires_at < now() OR lease_owner = $2)
         RETURNING id`,
-        [id, this.me, LEASE_SECONDS],
+        [id, this.me, this.leaseSeconds],
       )
       .then((r: unknown) => (Array.isArray(r) && Array.isArray(r[0]) ? r[0] : r) as { id: string }[]);
     if (rows.length === 0) return null;
@@ -294,7 +299,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
    */
   private async rolloutTurn(d: DeploymentEntity, serviceId: string, stop: AbortSignal): Promise<() => Promise<void>> {
     let waiting = false;
-    while (!(await this.services.takeRolloutTurn(serviceId, d.id, LEASE_SECONDS))) {
+    while (!(await this.services.takeRolloutTurn(serviceId, d.id, this.leaseSeconds))) {
       if (stop.aborted) throw new Abandoned();
       if (!waiting) {
         waiting = true;
@@ -302,7 +307,10 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       }
       await new Promise((resolve) => setTimeout(resolve, ROLLOUT_POLL_MS));
     }
-    const renew = setInterval(() => void this.services.takeRolloutTurn(serviceId, d.id, LEASE_SECONDS).catch(() => undefined), (LEASE_SECONDS / 3) * 1000);
+    const renew = setInterval(
+      () => void this.services.takeRolloutTurn(serviceId, d.id, this.leaseSeconds).catch(() => undefined),
+      (this.leaseSeconds / 3) * 1000,
+    );
     renew.unref();
     return async () => {
       clearInterval(renew);
@@ -400,7 +408,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     await this.db
       .query(`UPDATE deployments SET lease_expires_at = now() + make_interval(secs => $2) WHERE lease_owner = $1 AND id = ANY($3::uuid[])`, [
         this.me,
-        LEASE_SECONDS,
+        this.leaseSeconds,
         [...this.running.keys()],
       ])
       .catch((error: unknown) => this.logger.warn(`Could not renew leases: ${String(error)}`));
