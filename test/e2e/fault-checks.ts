@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { apiJson, getText, isGapFree, watchDeployment, type DeploymentWatch, type DeployTranscript, type ServerUnderTest, type tempApps } from '#testing';
 
@@ -33,17 +33,28 @@ export function completionsFile(): { path: string; remove: () => void } {
 }
 
 /**
- * An app whose build prints a line every half second for `buildSeconds`, then records in
- * `completions` that it ran to completion; its server starts listening `listenAfterMs` after it started.
+ * An app whose build prints a line every half second for `buildSeconds` (every build after its
+ * first, a retry, for `retryBuildSeconds` if given), then records in `completions` that it ran to
+ * completion; its server starts listening `listenAfterMs` after it started.
  */
-export function faultApp(apps: ReturnType<typeof tempApps>, completions: string, options: { buildSeconds: number; listenAfterMs?: number }): string {
+export function faultApp(
+  apps: ReturnType<typeof tempApps>,
+  completions: string,
+  options: { buildSeconds: number; retryBuildSeconds?: number; listenAfterMs?: number },
+): string {
+  const name = `faults-${randomBytes(3).toString('hex')}`;
+  // Created by the app's first build: a build that finds it there is a later one.
+  const started = join(dirname(completions), `${name}.started`);
   return apps.app({
     'package.json': JSON.stringify({
-      name: `faults-${randomBytes(3).toString('hex')}`,
+      name,
       version: '1.0.0',
       scripts: { build: 'node build.js', start: 'node server.js' },
     }),
-    'build.js': `const { appendFileSync, readFileSync } = require('node:fs');
+    'build.js': `const { appendFileSync, openSync, readFileSync } = require('node:fs');
+let first = true;
+try { openSync(${JSON.stringify(started)}, 'wx'); } catch { first = false; }
+const seconds = first ? ${options.buildSeconds} : ${options.retryBuildSeconds ?? options.buildSeconds};
 // Like a build that writes to files of its own, it does not stop when its output is closed.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 const ancestors = [];
@@ -54,7 +65,7 @@ for (let pid = process.ppid; pid > 1 && ancestors.length < 12; ) {
 let n = 0;
 const timer = setInterval(() => {
   console.log('building, step ' + ++n);
-  if (n < ${options.buildSeconds * 2}) return;
+  if (n < seconds * 2) return;
   clearInterval(timer);
   console.log('build finished');
   appendFileSync(${JSON.stringify(completions)}, JSON.stringify({ cwd: process.cwd(), ancestors }) + '\\n');

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_JOBS_AT_ONCE, stepStreams } from '#messaging';
 import {
   apiJson,
   deployOverSocket,
@@ -34,6 +37,12 @@ const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const ACK_WAIT_SECONDS = 4;
 /** How long the fixture's slow build prints for: longer than a builder's restart, so a build it left running is caught running. */
 const BUILD_SECONDS = 14;
+/** How long a retry of it prints for: the build it took over is stopped, not waited for. */
+const RETRY_BUILD_SECONDS = 2;
+/** A job nobody takes fails after this long (15 s by default; short here, the fault is the same). */
+const NO_WORKER_SECONDS = 3;
+/** A deployment's lease (30 s by default): a restarted orchestrator resumes once it ran out. */
+const LEASE_SECONDS = 6;
 /** How many deployments are sent at once to two builder replicas. */
 const AT_ONCE = 20;
 
@@ -55,7 +64,8 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
   const completions = completionsFile();
 
   const app = (options: { buildSeconds?: number; listenAfterMs?: number } = {}) =>
-    faultApp(apps, completions.path, { buildSeconds: BUILD_SECONDS, ...options });
+    faultApp(apps, completions.path, { buildSeconds: BUILD_SECONDS, retryBuildSeconds: RETRY_BUILD_SECONDS, ...options });
+  let nc: NatsConnection;
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'servergem-faults-'));
@@ -66,15 +76,19 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
         { natsUrl: NATS_URL, databaseUrl: TEST_DATABASE_URL, namespace: schema, home },
         {
           STEP_ACK_WAIT_SECONDS: String(ACK_WAIT_SECONDS),
+          STEP_NO_WORKER_SECONDS: String(NO_WORKER_SECONDS),
+          DEPLOYMENT_LEASE_SECONDS: String(LEASE_SECONDS),
           // Each deployment has a socket sending it and one watching it.
           SOCKETS_PER_ADDRESS: String(4 * AT_ONCE),
         },
       ),
       { without: ['analyzer'] },
     );
+    nc = await connectNats({ servers: NATS_URL });
   });
 
   afterAll(async () => {
+    await nc?.close();
     await sut?.stop();
     await removeInstallation(home);
     await dropSchema(schema);
@@ -107,6 +121,21 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
 
   const building = (events: StoredEvent[]) => events.some((e) => (e.logs ?? []).some((l) => l.includes('building, step 2')));
   const deployUntilBuilding = () => deployUntil(app(), building);
+
+  /**
+   * Starts another replica of a worker service (two in all) and resolves once it takes jobs: while
+   * both are idle, each has a pull per job slot waiting on the service's consumer.
+   */
+  async function startSecondReplica(name: string, service: 'builder' | 'deployer'): Promise<void> {
+    sut.start(name, service);
+    const jsm = await jetstreamManager(nc);
+    await expect
+      .poll(async () => (await jsm.consumers.info(stepStreams(schema).jobs, service).catch(() => null))?.num_waiting ?? 0, { timeout: 60_000, interval: 100 })
+      .toBeGreaterThanOrEqual(2 * DEFAULT_JOBS_AT_ONCE);
+  }
+
+  /** The build processes of a deployment still running on the machine. */
+  const buildsOf = (deploymentId: string) => processes('build.js').filter((p) => p.cwd.includes(`/${deploymentId}/`));
 
   const follow = (id: string) => followOn(sut, id);
   const expectWhole = (id: string, watch: Follower, live: boolean) => expectWholeOn(sut, id, watch, completions.path, live);
@@ -176,8 +205,7 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
   );
 
   it('two builder replicas, the busy one SIGKILLed mid-build: the other takes the job over, the build it left running is stopped, and the deployment goes live saying the step was retried', async () => {
-    sut.start('builder-2', 'builder');
-    await sleep(3000);
+    await startSecondReplica('builder-2', 'builder');
     const { deploymentId, ended, watch } = await deployUntilBuilding();
     const replicas = ['builder', 'builder-2'];
     const busy = replicas.find((name) => processes('build.js').some((p) => p.cwd.includes(`/${deploymentId}/`) && replicaOfPid(p.pid) === name));
@@ -189,6 +217,7 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
     // The build the killed replica left running was stopped by the one left.
     const survivor = replicas.find((name) => name !== busy)!;
     expect(sut.output.get(survivor)!.join('')).toContain('Stopped 1 build left running by a builder that is gone');
+    expect(buildsOf(deploymentId)).toEqual([]);
     console.log(`faults: a killed builder's build was taken over and live ${Math.round((Date.now() - killedAt) / 1000)} s after the kill`);
     // Leave one builder, under the usual name, for the next faults.
     if (busy === 'builder') {
@@ -227,6 +256,7 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
     expect(events.some((e) => /Retrying the build step/.test(e.message))).toBe(true);
     // The restarted builder stopped the build its predecessor left running, as it started.
     expect(sut.output.get('builder')!.slice(killed).join('')).toContain('Stopped 1 build left running by a builder that is gone');
+    expect(buildsOf(deploymentId)).toEqual([]);
     console.log(`faults: the restarted builder stopped the build left running ${((await reaped) / 1000).toFixed(1)} s after it was started`);
   });
 
@@ -278,8 +308,7 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
   });
 
   it(`${AT_ONCE} deployments at once with two builder replicas: all live, and each replica built some`, async () => {
-    sut.start('builder-2', 'builder');
-    await sleep(3000);
+    await startSecondReplica('builder-2', 'builder');
     const sources = Array.from({ length: AT_ONCE }, () => app({ buildSeconds: 2 }));
     const ended = sources.map((source) => deployOverSocket(sut, { repoUrl: source }, { timeoutMs: 150_000 }));
     const ids: string[] = [];
@@ -306,10 +335,7 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
 
   it('two builder replicas, the busy one frozen (SIGSTOP) mid-build and thawed once its job went to the other: the retry stops the build it left running, its late result is dropped, live', async () => {
     // Two replicas, as the fault before leaves them (or started here when that one is left out).
-    if (!sut.processes.has('builder-2')) {
-      sut.start('builder-2', 'builder');
-      await sleep(3000);
-    }
+    if (!sut.processes.has('builder-2')) await startSecondReplica('builder-2', 'builder');
     const { deploymentId, ended, watch } = await deployUntil(app({ buildSeconds: 10 }), building);
     const replicas = ['builder', 'builder-2'];
     const busy = replicas.find((name) => processes('build.js').some((p) => p.cwd.includes(`/${deploymentId}/`) && replicaOfPid(p.pid) === name))!;
@@ -327,6 +353,7 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
       sut.processes.get(busy)!.kill('SIGCONT');
     }
     await expectLive(await ended, deploymentId, watch);
+    expect(buildsOf(deploymentId)).toEqual([]);
     // The thawed replica's build failed (it was stopped) and its result was dropped: the one that took the job over decided.
     await expect
       .poll(() => sut.output.get(busy)!.join(''), { timeout: 15_000 })
@@ -334,8 +361,7 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
   });
 
   it('two deployer replicas, the busy one frozen (SIGSTOP) mid-deploy and thawed once its job went to the other: the retry stops the app it was starting, the thawed one changes nothing, one app process, live', async () => {
-    sut.start('deployer-2', 'deployer');
-    await sleep(3000);
+    await startSecondReplica('deployer-2', 'deployer');
     const { deploymentId, ended, watch } = await deployUntil(app({ buildSeconds: 1, listenAfterMs: 6000 }), (events) =>
       events.some((e) => e.stage === 'deploying'),
     );
