@@ -67,6 +67,27 @@ beforeEach(() => {
 });
 
 describe(ServicesPage.name, () => {
+  it('shows what a running local service uses, nothing for a stopped one, and the limits of a Cloud Run one', async () => {
+    const listed = answers['GET /api/services'];
+    answers['GET /api/services'] = {
+      services: [
+        { ...service, memoryBytes: 44_145_049, cpuSeconds: 1.34, processes: 2, uptimeSeconds: 300 },
+        { ...service, name: 'idle', state: 'stopped', status: 'stopped', pid: null, memoryBytes: null, cpuSeconds: null, processes: null, uptimeSeconds: null },
+        { ...service, name: 'cloud', target: 'cloudrun', url: 'https://cloud-x.a.run.app', limits: { cpu: '1', memory: '512Mi' } },
+      ],
+    };
+    try {
+      render(<ServicesPage accessToken="" navigate={vi.fn()} />);
+      await waitFor(() => expect(screen.getAllByTestId('service-row')).toHaveLength(3));
+      const [web, idle, cloud] = screen.getAllByTestId('service-row');
+      expect(web!.querySelector('[data-testid="service-usage"]')?.textContent).toBe('42.1 MB memory · 1.3 s CPU · 2 processes · up 5 min');
+      expect(idle!.querySelector('[data-testid="service-usage"]')).toBeNull();
+      expect(cloud!.querySelector('[data-testid="service-usage"]')?.textContent).toBe('limits 1 vCPU, 512Mi per instance · usage not measured on Cloud Run');
+    } finally {
+      answers['GET /api/services'] = listed;
+    }
+  });
+
   it('lists services, and per service its revisions, settings with secrets masked, and logs', async () => {
     const navigate = vi.fn();
     render(<ServicesPage accessToken="" selected="web" navigate={navigate} />);

@@ -5,6 +5,7 @@ import { servicesApi } from '../lib/services-api';
 import { CancelButton } from './CancelButton';
 import { LogView } from './LogView';
 import { RuntimeSettings, TrafficEditor } from './RuntimeSettings';
+import { ServiceUsage } from './ServiceUsage';
 
 export interface ServicesPageProps {
   accessToken: string;
@@ -56,6 +57,7 @@ export function ServicesPage({ accessToken, selected, navigate }: ServicesPagePr
                     {s.url}
                   </a>
                 )}
+                <ServiceUsage service={s} />
               </li>
             ))}
           </ul>
