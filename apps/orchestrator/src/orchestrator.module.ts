@@ -16,6 +16,7 @@ import { ServicesController } from './services/services.controller.js';
 import { ServicesRepository } from './services/services.repository.js';
 import { CancellationController } from './workflow/cancellation.controller.js';
 import { CancellationService } from './workflow/cancellation.js';
+import { Rollouts } from './workflow/rollouts.js';
 import { WorkflowService } from './workflow/workflow.service.js';
 
 /** Closes the pool once every handler has stopped. */
@@ -48,6 +49,7 @@ export class OrchestratorModule {
         DeploymentRedactors,
         DeploymentMetrics,
         EventLog,
+        Rollouts,
         WorkflowService,
         CancellationService,
         DeploymentStarter,

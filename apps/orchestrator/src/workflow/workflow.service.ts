@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { syncSecretsSubject, type buildSubject, type RequestOf, type ResponseOf, type ServiceSettings, type Stage } from '#contracts';
@@ -13,6 +12,8 @@ import { resumeState, transition, type WorkflowEvent } from './transitions.js';
 import type { ServiceEntity } from '../database/service.entity.js';
 import { ServicesRepository } from '../services/services.repository.js';
 import { checkEnv, missingEnvError } from '../services/settings-change.js';
+import { Abandoned } from './abandoned.js';
+import { Rollouts } from './rollouts.js';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config.js';
 
 /** How many times a deployment's run may be interrupted (its orchestrator gone) before it is given up. */
@@ -25,11 +26,6 @@ export const MAX_ATTEMPTS = 3;
 const STEP_ATTEMPT = 1;
 /** The states a step's result may still be applied in: a cancelled (or otherwise ended) deployment takes none. */
 const ACTIVE = In(['queued', 'running']);
-/** How often a deployment waiting for its service's rollout turn looks again. */
-const ROLLOUT_POLL_MS = 200;
-
-/** Thrown inside a run when its deployment was cancelled: the run stops and records nothing more. */
-class Abandoned extends Error {}
 
 /**
  * The deployment workflow, a state machine persisted in the deployments table:
@@ -49,7 +45,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   private sweeper: NodeJS.Timeout | undefined;
   private renewer: NodeJS.Timeout | undefined;
   private stopping = false;
-  /** How long a deployment's (and a rollout turn's) lease lasts; renewed, and swept for, every third of it. */
+  /** How long a deployment's lease lasts (a rollout turn's too, see `Rollouts`); renewed, and swept for, every third of it. */
   private readonly leaseSeconds: number;
 
   constructor(
@@ -59,6 +55,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     private readonly redactors: DeploymentRedactors,
     private readonly services: ServicesRepository,
     private readonly bus: MessageBus,
+    private readonly rollouts: Rollouts,
     @Inject(ORCHESTRATOR_CONFIG) config: Pick<OrchestratorConfig, 'DEPLOYMENT_LEASE_SECONDS'>,
   ) {
     this.leaseSeconds = config.DEPLOYMENT_LEASE_SECONDS;
@@ -195,10 +192,10 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       }
       stage = 'deploying';
       // One rollout at a time per service, with the settings newest in its turn: changes never go live out of order.
-      const releaseTurn = await this.rolloutTurn(d, service.id, stop);
+      const releaseTurn = await this.rollouts.turn(d, service.id, stop);
       try {
-        if (d.kind === 'settings') await this.servingBuild(d, service.id);
-        const rollout = await this.newestSettings(d, service.id, settings);
+        if (d.kind === 'settings') await this.rollouts.servingBuild(d, service.id);
+        const rollout = await this.rollouts.newestSettings(d, service.id, settings);
         const live = await step('deploy', {
           deploymentId: d.id,
           serviceName: d.serviceName!,
@@ -290,74 +287,6 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       } else await this.services.setTarget(service.id, d.target);
     }
     return service;
-  }
-
-  /**
-   * Waits for the service's rollout turn, then keeps it (renewed with the lease) until it is given
-   * back: while one deployment moves a service to a new revision, no other one does, so two
-   * settings changes made at once go live one after the other and the newest stays.
-   */
-  private async rolloutTurn(d: DeploymentEntity, serviceId: string, stop: AbortSignal): Promise<() => Promise<void>> {
-    let waiting = false;
-    while (!(await this.services.takeRolloutTurn(serviceId, d.id, this.leaseSeconds))) {
-      if (stop.aborted) throw new Abandoned();
-      if (!waiting) {
-        waiting = true;
-        await this.events.append(d.id, { stage: 'deploying', message: `Waiting for another deployment of ${d.serviceName} to finish its rollout` });
-      }
-      await new Promise((resolve) => setTimeout(resolve, ROLLOUT_POLL_MS));
-    }
-    const renew = setInterval(
-      () => void this.services.takeRolloutTurn(serviceId, d.id, this.leaseSeconds).catch(() => undefined),
-      (this.leaseSeconds / 3) * 1000,
-    );
-    renew.unref();
-    return async () => {
-      clearInterval(renew);
-      await this.services.releaseRolloutTurn(serviceId, d.id).catch(() => undefined);
-    };
-  }
-
-  /**
-   * A new revision of the same build is of the build that serves when its turn comes: a rebuild
-   * that went live while it waited (its build-time settings changed) is not undone by it.
-   */
-  private async servingBuild(d: DeploymentEntity, serviceId: string): Promise<void> {
-    const service = await this.services.byId(serviceId);
-    if (!service?.currentDeploymentId || service.currentDeploymentId === d.id) return;
-    const repo = this.db.getRepository(DeploymentEntity);
-    const serving = await repo.findOneBy({ id: service.currentDeploymentId });
-    if (!serving?.artifact || !serving.report || isDeepStrictEqual(serving.artifact, d.artifact)) return;
-    d.artifact = serving.artifact;
-    d.report = serving.report;
-    d.commitSha = serving.commitSha;
-    d.patches = serving.patches;
-    const result = await repo.update({ id: d.id, status: ACTIVE }, { artifact: d.artifact, report: d.report, commitSha: d.commitSha, patches: d.patches });
-    if (result.affected === 0) throw new Abandoned();
-    await this.events.append(d.id, {
-      stage: 'deploying',
-      message: `The build serving ${service.name} changed meanwhile (deployment ${serving.id}): this revision is of that build`,
-    });
-  }
-
-  /**
-   * The service's newest settings, read in the deployment's rollout turn: a change stored while
-   * this deployment was on its way rolls out with it, instead of being undone by it going live last.
-   */
-  private async newestSettings(d: DeploymentEntity, serviceId: string, settings: ServiceSettings): Promise<ServiceSettings> {
-    const service = await this.services.byId(serviceId);
-    if (!service || service.settingsVersion <= d.settingsVersion!) return settings;
-    const newer = await this.services.settings(service);
-    const env = checkEnv(d.report!, newer);
-    if (env.missing.length > 0) throw missingEnvError(service.name, d.repoUrl, env.missing);
-    const from = d.settingsVersion;
-    d.settingsVersion = service.settingsVersion;
-    await this.db.getRepository(DeploymentEntity).update({ id: d.id }, { settingsVersion: d.settingsVersion });
-    await this.events.append(d.id, {
-      stage: 'deploying',
-      message: `Settings version ${d.settingsVersion} of ${service.name} came in meanwhile: this revision has it (it includes version ${from})`,
-    });
-    return newer;
   }
 
   /**
