@@ -43,7 +43,7 @@ export class OrchestratorModule {
           useFactory: () => openDatabase(config.DATABASE_URL, config.DATABASE_SCHEMA),
         },
         DatabaseLifecycle,
-        // Opens sealed tokens and secrets to redact them from what is stored and to mask them; never to use them.
+        // Opens sealed tokens and secrets to redact them from what is stored, to mask them and to tell a changed one; never to use them.
         { provide: SecretBox, useFactory: () => new SecretBox(secretKey(config)) },
         ServicesRepository,
         DeploymentRedactors,

@@ -24,6 +24,9 @@ const deploys: { deploymentId: string; releaseDir: string; env: Record<string, s
 /** Deploys of these deployments wait until they are let go. */
 const held = new Map<string, () => void>();
 const holding = new Set<string>();
+/** Builds of these deployments wait until they are let go. */
+const heldBuilds = new Map<string, () => void>();
+const holdingBuilds = new Set<string>();
 
 @Controller()
 class FakeWorkers {
@@ -36,8 +39,9 @@ class FakeWorkers {
   }
 
   @MessagePattern(buildSubject.subject)
-  build(@Payload() req: RequestOf<typeof buildSubject>): ResponseOf<typeof buildSubject> {
+  async build(@Payload() req: RequestOf<typeof buildSubject>): Promise<ResponseOf<typeof buildSubject>> {
     builds.push(req);
+    if (holdingBuilds.has(req.deploymentId)) await new Promise<void>((release) => heldBuilds.set(req.deploymentId, release));
     const dir = `/releases/${req.deploymentId}`;
     return { artifact: { kind: 'local', releaseDir: dir, appDir: dir }, dockerfile: '', dockerignore: '' };
   }
@@ -65,7 +69,7 @@ describe(`${ServiceOperations.name}.changeSettings: runtime values roll out on t
   });
 
   afterAll(async () => {
-    for (const release of held.values()) release();
+    for (const release of [...held.values(), ...heldBuilds.values()]) release();
     await installation?.close();
   });
 
@@ -193,5 +197,26 @@ describe(`${ServiceOperations.name}.changeSettings: runtime values roll out on t
     );
     expect(await deployment(runtime.deploymentId!)).toMatchObject({ artifact: { releaseDir: `/releases/${rebuild.deploymentId}` } });
     await expect.poll(() => service('repo-app')).toMatchObject({ currentDeploymentId: runtime.deploymentId, rolloutDeploymentId: null });
+  });
+
+  it('a rebuild whose build-time values changed again while it was built, with the later rebuild live, is not rolled out', async () => {
+    const first = await sut.changeSettings('alice', 'repo-app', { buildEnv: { PUBLIC_COLOR: 'one' } });
+    holdingBuilds.add(first.deploymentId!);
+    await expect.poll(() => heldBuilds.has(first.deploymentId!)).toBe(true);
+    // Changed again while the first rebuild builds: the second builds and goes live with it.
+    const second = await sut.changeSettings('alice', 'repo-app', { buildEnv: { PUBLIC_COLOR: 'two' }, env: { MODE: 'second' } });
+    await live(second.deploymentId!);
+    expect(buildsOf(second.deploymentId!)[0]!.buildEnv).toEqual({ PUBLIC_COLOR: 'two' });
+
+    heldBuilds.get(first.deploymentId!)!();
+    await expect.poll(async () => (await deployment(first.deploymentId!)).status).toBe('cancelled');
+    // Its image has the old value: going live after the second would have brought it back.
+    expect(deploys.map((d) => d.deploymentId)).not.toContain(first.deploymentId);
+    expect(await deployment(first.deploymentId!)).toMatchObject({ errorCode: 'CANCELLED' });
+    expect((await messages(first.deploymentId!)).at(-1)).toBe(
+      `Superseded: build-time settings changed again while it was built (PUBLIC_COLOR), and deployment ${second.deploymentId} builds repo-app with them (settings version ${second.settings.version}, which includes version ${first.settings.version}); this build is not rolled out.`,
+    );
+    await expect.poll(() => service('repo-app')).toMatchObject({ currentDeploymentId: second.deploymentId, rolloutDeploymentId: null });
+    expect(await servingDir('repo-app')).toMatchObject({ releaseDir: `/releases/${second.deploymentId}` });
   });
 });

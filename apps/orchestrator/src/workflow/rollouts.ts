@@ -2,11 +2,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import type { ServiceSettings } from '#contracts';
+import { SecretBox } from '#common';
 import { DeploymentEntity } from '../database/deployment.entity.js';
-import { EventLog } from '../deployments/event-log.service.js';
+import { EventLog, storableText } from '../deployments/event-log.service.js';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config.js';
 import { ServicesRepository } from '../services/services.repository.js';
-import { checkEnv, missingEnvError } from '../services/settings-change.js';
+import { buildTimeChanges, checkEnv, missingEnvError } from '../services/settings-change.js';
 import { Abandoned } from './abandoned.js';
 
 /** How often a deployment waiting for its service's rollout turn looks again. */
@@ -16,7 +17,7 @@ const ACTIVE = In(['queued', 'running']);
 
 /**
  * A service rolls out one revision at a time: the turn, and what a deployment settles in it — the
- * build a same-build revision is of, the newest settings.
+ * build a same-build revision is of, whether a rebuild was superseded, the newest settings.
  */
 @Injectable()
 export class Rollouts {
@@ -27,6 +28,7 @@ export class Rollouts {
     private readonly db: DataSource,
     private readonly events: EventLog,
     private readonly services: ServicesRepository,
+    private readonly box: SecretBox,
     @Inject(ORCHESTRATOR_CONFIG) config: Pick<OrchestratorConfig, 'DEPLOYMENT_LEASE_SECONDS'>,
   ) {
     this.leaseSeconds = config.DEPLOYMENT_LEASE_SECONDS;
@@ -78,6 +80,52 @@ export class Rollouts {
       stage: 'deploying',
       message: `The build serving ${service.name} changed meanwhile (deployment ${serving.id}): this revision is of that build`,
     });
+  }
+
+  /**
+   * A rebuild whose build-time values were changed again while it was built, with a later build of
+   * the service live or on its way with them: its image is stale, and going live after that one
+   * would bring the old values back. It ends (cancelled, saying which deployment has its change
+   * too) instead. Returns whether it did.
+   */
+  async superseded(d: DeploymentEntity, serviceId: string, built: ServiceSettings): Promise<boolean> {
+    const service = await this.services.byId(serviceId);
+    if (!service || service.settingsVersion <= d.settingsVersion!) return false;
+    const stale = buildTimeChanges(built, await this.services.settings(service), (sealed) => this.open(sealed));
+    if (stale.length === 0) return false;
+    const later: { id: string }[] = await this.db.query(
+      `SELECT id FROM deployments
+        WHERE service_id = $1 AND id <> $2 AND kind <> 'settings' AND status IN ('queued', 'running', 'live')
+          AND created_at > (SELECT created_at FROM deployments WHERE id = $2)
+        ORDER BY created_at DESC LIMIT 1`,
+      [serviceId, d.id],
+    );
+    const next = later[0]?.id;
+    if (!next) return false;
+    const message = `Superseded: build-time settings changed again while it was built (${stale.join(', ')}), and deployment ${next} builds ${service.name} with them (settings version ${service.settingsVersion}, which includes version ${d.settingsVersion}); this build is not rolled out.`;
+    const hint = `Nothing to do: \`servergem services\` shows what serves; deployment ${next} is the one to follow.`;
+    const result = await this.db.getRepository(DeploymentEntity).update(
+      { id: d.id, status: ACTIVE },
+      {
+        status: 'cancelled',
+        errorCode: 'CANCELLED',
+        errorMessage: storableText(message),
+        errorHint: storableText(hint),
+        finishedAt: new Date(),
+        sealedToken: null,
+      },
+    );
+    if (result.affected === 0) throw new Abandoned();
+    await this.events.append(d.id, { stage: 'cancelled', message, outcome: { kind: 'error', stage: 'deploying', code: 'CANCELLED', message, hint } });
+    return true;
+  }
+
+  private open(sealed: string): string | null {
+    try {
+      return this.box.open(sealed);
+    } catch {
+      return null;
+    }
   }
 
   /**

@@ -195,6 +195,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       const releaseTurn = await this.rollouts.turn(d, service.id, stop);
       try {
         if (d.kind === 'settings') await this.rollouts.servingBuild(d, service.id);
+        if (d.kind === 'rebuild' && (await this.rollouts.superseded(d, service.id, settings))) return;
         const rollout = await this.rollouts.newestSettings(d, service.id, settings);
         const live = await step('deploy', {
           deploymentId: d.id,
