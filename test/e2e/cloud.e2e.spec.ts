@@ -266,6 +266,26 @@ describe('cloudrun target end to end: Cloud Build and Cloud Run (the official cl
     expect(await cli('logs', 'node-hello', '--tail', '5')).toContain(`${newest.revision} served by the CLI test`);
   });
 
+  it('shows no usage for a Cloud Run service (it needs Cloud Monitoring) but the limits from its settings: REST and servergem status', async () => {
+    type Listed = { name: string; memoryBytes: number | null; cpuSeconds: number | null; limits: { cpu: string | null; memory: string | null } | null };
+    const listed = async () => (await apiJson<{ services: Listed[] }>(sut, '/api/services')).services.find((s) => s.name === 'node-hello');
+    const status = async () =>
+      (
+        await run(process.execPath, [join(root, 'bin/servergem.js'), 'status', '--server', sut.url], {
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_TOKEN: sut.token },
+        })
+      ).stdout;
+    expect(await listed()).toMatchObject({ memoryBytes: null, cpuSeconds: null, limits: { cpu: null, memory: null } });
+    expect(await status()).toMatch(/^node-hello .* limit default +limit default /m);
+
+    await apiJson(sut, '/api/services/node-hello/settings', { method: 'PATCH', body: { cloudRun: { cpu: '2', memory: '1Gi' }, rollout: false } });
+    expect(await listed()).toMatchObject({ memoryBytes: null, cpuSeconds: null, limits: { cpu: '2', memory: '1Gi' } });
+    expect(await apiJson(sut, '/api/services/node-hello')).toMatchObject({ service: { memoryBytes: null, limits: { cpu: '2', memory: '1Gi' } } });
+    const table = await status();
+    expect(table).toMatch(/^node-hello .* limit 1Gi +limit 2 /m);
+    expect(table).toContain('Cloud Run usage is not measured (it needs Cloud Monitoring)');
+  });
+
   it('stops a Cloud Run service (manual scaling to zero), starts it again and deletes it, over REST', async () => {
     const path = (rest: string) => `/api/services/node-hello${rest}?target=cloudrun`;
     const state = () => apiJson<ServiceState>(sut, path(''));

@@ -71,7 +71,11 @@ export class ServicesController {
   ) {}
 
   @Get()
-  @Documented({ summary: 'Your services: target, URL, state, revision, settings version, last deployment', returns: ownedServicesListSubject })
+  @Documented({
+    summary:
+      'Your services: target, URL, state, revision, settings version, last deployment, and what a running local app uses (memoryBytes, cpuSeconds, processes, uptimeSeconds; Cloud Run: its limits)',
+    returns: ownedServicesListSubject,
+  })
   list(@Req() req: Owned) {
     return this.bus.request(ownedServicesListSubject, { owner: req.owner });
   }
