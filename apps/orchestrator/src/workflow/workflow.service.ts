@@ -85,13 +85,18 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
 
   private async claimAndRun(deploymentId: string): Promise<void> {
     if (this.stopping || this.running.has(deploymentId)) return;
+    // Taken before the claim is asked for: a second start meanwhile (a sweep, a start message)
+    // would claim it too, as the lease is this orchestrator's own, and run it twice.
+    const stop = new AbortController();
+    this.running.set(deploymentId, stop);
     const claimed = await this.claim(deploymentId).catch((error: unknown) => {
       this.logger.error(`Could not claim ${deploymentId}: ${String(error)}`);
       return null;
     });
-    if (!claimed) return;
-    const stop = new AbortController();
-    this.running.set(deploymentId, stop);
+    if (!claimed) {
+      this.running.delete(deploymentId);
+      return;
+    }
     try {
       await withLogContext({ deploymentId }, () => this.run(claimed, stop.signal));
     } finally {

@@ -77,6 +77,17 @@ describe(`${WorkflowService.name}: the lease, resuming and MAX_ATTEMPTS`, () => 
     expect(await messages(id)).not.toContain(expect.stringMatching(/Resuming/));
   });
 
+  it('runs a deployment once when one orchestrator is told to start it twice at once (a start and its own sweep)', async () => {
+    const id = await insert();
+    const [workflow] = workflows();
+    workflow!.start(id);
+    workflow!.start(id);
+    await expect.poll(async () => (await row(id)).status).toBe('live');
+    await expect.poll(async () => (await row(id)).leaseOwner).toBeNull();
+    expect((await row(id)).attempts).toBe(1);
+    expect(stepsOf(id)).toEqual(['analyze', 'build', 'deploy']);
+  });
+
   it('leaves alone a deployment whose lease another live orchestrator holds', async () => {
     const id = await insert({ status: 'running', leaseOwner: 'elsewhere:1', leaseExpiresAt: new Date(Date.now() + 3600_000), attempts: 1 });
     for (const w of workflows()) w.start(id);
