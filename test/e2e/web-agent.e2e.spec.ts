@@ -93,6 +93,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI: the chat’s replies and the Ser
     await page.reload();
     await page.locator('[data-testid="services-list"] [data-name="node-hello"]').waitFor({ timeout: 15_000 });
     await page.locator('[data-testid="service-detail"][data-name="node-hello"]').waitFor();
+    // What the running app uses, measured on the machine: memory and CPU time.
+    const usage = page.locator('[data-testid="services-list"] [data-name="node-hello"] [data-testid="service-usage"]');
+    await usage.waitFor({ timeout: 15_000 });
+    expect(await usage.textContent()).toMatch(/^\d+\.\d MB memory · \d+\.\d s CPU · \d+ process(es)? · up \d+/);
     await page.locator('[data-testid="rollback-button"]').first().waitFor({ timeout: 15_000 });
     const revisions = async () => (await apiJson<{ revisions: unknown[] }>(sut, '/api/services/node-hello/revisions')).revisions.length;
     const before = await revisions();
