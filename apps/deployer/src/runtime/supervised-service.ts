@@ -99,7 +99,6 @@ export class SupervisedService {
   summary(processes?: ProcessTable): ServiceSummary {
     const running = this.state.process !== null && isSameProcessAlive(this.state.process.pid, this.state.process.startTime);
     return {
-      ...(running ? usageOf(this.state.process!, processes ?? ProcessTable.read()) : NO_USAGE),
       name: this.state.name,
       url: this.url,
       status: this.state.desired === 'stopped' || !this.state.current ? 'stopped' : running ? 'running' : 'crashed',
@@ -107,6 +106,7 @@ export class SupervisedService {
       pid: running ? this.state.process!.pid : null,
       restarts: this.state.restarts,
       startedAt: running ? this.state.process!.startedAt : null,
+      ...(running ? usageOf(this.state.process!, processes ?? ProcessTable.read()) : NO_USAGE),
     };
   }
 
