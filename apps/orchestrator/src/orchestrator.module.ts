@@ -1,4 +1,5 @@
 import { Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { SecretBox, secretKey } from '#common';
 import { MessagingModule, transportSettings, type InProcessBus } from '#messaging';
@@ -9,6 +10,8 @@ import { DeploymentMetrics } from './deployments/deployment-metrics.js';
 import { DeploymentRedactors } from './deployments/deployment-redactors.js';
 import { DeploymentsController } from './deployments/deployments.controller.js';
 import { EventLog } from './deployments/event-log.service.js';
+import { InFlightInterceptor } from './lifecycle/in-flight.interceptor.js';
+import { InFlightWork } from './lifecycle/in-flight-work.js';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from './orchestrator.config.js';
 import { DeploymentStarter } from './services/deployment-starter.js';
 import { ServiceOperations } from './services/service-operations.js';
@@ -19,7 +22,7 @@ import { CancellationService } from './workflow/cancellation.js';
 import { Rollouts } from './workflow/rollouts.js';
 import { WorkflowService } from './workflow/workflow.service.js';
 
-/** Closes the pool once every handler has stopped. */
+/** Closes the pool once the work in hand has finished or stopped waiting (see `InFlightWork`). */
 @Injectable()
 class DatabaseLifecycle implements OnApplicationShutdown {
   constructor(private readonly db: DataSource) {}
@@ -43,6 +46,8 @@ export class OrchestratorModule {
           useFactory: () => openDatabase(config.DATABASE_URL, config.DATABASE_SCHEMA),
         },
         DatabaseLifecycle,
+        { provide: InFlightWork, useFactory: () => new InFlightWork() },
+        { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
         // Opens sealed tokens and secrets to redact them from what is stored, to mask them and to tell a changed one; never to use them.
         { provide: SecretBox, useFactory: () => new SecretBox(secretKey(config)) },
         ServicesRepository,

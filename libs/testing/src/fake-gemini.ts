@@ -8,6 +8,8 @@ export type FakeGeminiReply =
   | { kind: 'empty' }
   | { kind: 'error'; status: number; status_text: string; message: string }
   | { kind: 'hang' }
+  /** Another reply, sent once `until` settles: the client's request is in flight, as long as the test wants. */
+  | { kind: 'held'; until: Promise<unknown>; reply: FakeGeminiReply }
   /** A model turn asking for function calls: `functionCall` parts, as Gemini sends them. */
   | { kind: 'calls'; calls: FakeFunctionCall[] };
 
@@ -76,6 +78,11 @@ export class FakeGemini {
 
   static hang(): FakeGeminiReply {
     return { kind: 'hang' };
+  }
+
+  /** `reply`, sent only once `until` settles. */
+  static held(reply: FakeGeminiReply, until: Promise<unknown>): FakeGeminiReply {
+    return { kind: 'held', until, reply };
   }
 
   /** The model calls one function (or several, in one turn). */
@@ -147,13 +154,20 @@ export class FakeGemini {
 
     const next = this.queue.shift();
     if (!next) return this.fail(res, 400, 'FAILED_PRECONDITION', 'fake-gemini: no reply scripted for this request');
+    await this.answer(res, next, route[1]!, raw);
+  }
+
+  private async answer(res: ServerResponse, next: FakeGeminiReply, model: string, raw: string): Promise<void> {
     switch (next.kind) {
       case 'hang':
         return;
+      case 'held':
+        await next.until.catch(() => undefined);
+        return this.answer(res, next.reply, model, raw);
       case 'error':
         return this.fail(res, next.status, next.status_text, next.message);
       case 'empty':
-        return this.send(res, 200, { candidates: [], usageMetadata: usage(raw, ''), modelVersion: route[1] });
+        return this.send(res, 200, { candidates: [], usageMetadata: usage(raw, ''), modelVersion: model });
       case 'calls':
         return this.send(res, 200, {
           candidates: [
@@ -164,7 +178,7 @@ export class FakeGemini {
             },
           ],
           usageMetadata: usage(raw, JSON.stringify(next.calls)),
-          modelVersion: route[1],
+          modelVersion: model,
           responseId: `fake-${this.requests.length}`,
         });
       case 'json':
@@ -173,7 +187,7 @@ export class FakeGemini {
         return this.send(res, 200, {
           candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
           usageMetadata: usage(raw, text),
-          modelVersion: route[1],
+          modelVersion: model,
           responseId: `fake-${this.requests.length}`,
         });
       }

@@ -1,7 +1,8 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { DeploymentEvent } from '#contracts';
 import { countDeploymentsWith, deploymentSeconds, deploymentsFinished, eventsStored, logLinesStored, stageSeconds } from '#messaging';
+import { InFlightWork } from '../lifecycle/in-flight-work.js';
 
 const STATUSES = ['queued', 'running', 'live', 'failed', 'cancelled'] as const;
 
@@ -16,7 +17,11 @@ export class DeploymentMetrics implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(DeploymentMetrics.name);
   private release: (() => void) | undefined;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    // The module always provides it (a stop waits for the stage figures' query); a test may leave it out.
+    @Optional() private readonly work?: InFlightWork,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.release = countDeploymentsWith(() => this.byStatus());
@@ -31,7 +36,10 @@ export class DeploymentMetrics implements OnApplicationBootstrap, OnApplicationS
     eventsStored.inc();
     if (event.logs.length > 0) logLinesStored.inc(event.logs.length);
     if (event.outcome) {
-      void this.finished(event).catch((error: unknown) => this.logger.warn(`Could not measure the stages of ${event.deploymentId}: ${String(error)}`));
+      const measured = this.finished(event).catch((error: unknown) =>
+        this.logger.warn(`Could not measure the stages of ${event.deploymentId}: ${String(error)}`),
+      );
+      void (this.work ? this.work.track(`stage figures of ${event.deploymentId}`, measured) : measured);
     }
   }
 

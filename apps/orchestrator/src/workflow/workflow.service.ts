@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { syncSecretsSubject, type buildSubject, type RequestOf, type ResponseOf, type ServiceSettings, type Stage } from '#contracts';
 import { DomainError, redactError, serviceSlug } from '#common';
@@ -8,6 +8,7 @@ import { MessageBus, StepJobs, withLogContext, type STEP_SUBJECTS, type StepName
 import { DeploymentEntity } from '../database/deployment.entity.js';
 import { DeploymentRedactors } from '../deployments/deployment-redactors.js';
 import { EventLog, storableText } from '../deployments/event-log.service.js';
+import { InFlightWork } from '../lifecycle/in-flight-work.js';
 import { resumeState, transition, type WorkflowEvent } from './transitions.js';
 import type { ServiceEntity } from '../database/service.entity.js';
 import { ServicesRepository } from '../services/services.repository.js';
@@ -37,14 +38,13 @@ const ACTIVE = In(['queued', 'running']);
  * cancelled (see `CancellationService`), a result or failure that arrives late changes nothing.
  */
 @Injectable()
-export class WorkflowService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkflowService implements OnApplicationBootstrap {
   private readonly logger = new Logger(WorkflowService.name);
   private readonly me = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** The deployments this orchestrator works on, each with what stops waiting for its step. */
   private readonly running = new Map<string, AbortController>();
   private sweeper: NodeJS.Timeout | undefined;
   private renewer: NodeJS.Timeout | undefined;
-  private stopping = false;
   /** How long a deployment's lease lasts (a rollout turn's too, see `Rollouts`); renewed, and swept for, every third of it. */
   private readonly leaseSeconds: number;
 
@@ -57,8 +57,17 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     private readonly bus: MessageBus,
     private readonly rollouts: Rollouts,
     @Inject(ORCHESTRATOR_CONFIG) config: Pick<OrchestratorConfig, 'DEPLOYMENT_LEASE_SECONDS'>,
+    private readonly work: InFlightWork,
   ) {
     this.leaseSeconds = config.DEPLOYMENT_LEASE_SECONDS;
+    // A stop lets each run finish what it is storing, and stops it waiting for its step: the
+    // deployment's lease is given back, and it is resumed (here after a restart, or by another
+    // orchestrator) from its last stored step, the step's job waited for again.
+    work.onStop(() => {
+      clearInterval(this.sweeper);
+      clearInterval(this.renewer);
+      for (const stop of this.running.values()) stop.abort();
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -67,15 +76,10 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     setImmediate(() => void this.resumeAbandoned());
   }
 
-  onApplicationShutdown(): void {
-    this.stopping = true;
-    clearInterval(this.sweeper);
-    clearInterval(this.renewer);
-  }
-
-  /** Starts (or resumes) a deployment if no live orchestrator holds it. */
+  /** Starts (or resumes) a deployment if no live orchestrator holds it; once stopping, it is left for the next one. */
   start(deploymentId: string): void {
-    void this.claimAndRun(deploymentId);
+    if (this.work.stopping) return;
+    void this.work.track(`deployment ${deploymentId}`, this.claimAndRun(deploymentId));
   }
 
   /** The deployment was cancelled: if this orchestrator runs it, it stops waiting for its step now. */
@@ -84,7 +88,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async claimAndRun(deploymentId: string): Promise<void> {
-    if (this.stopping || this.running.has(deploymentId)) return;
+    if (this.work.stopping || this.running.has(deploymentId)) return;
     // Taken before the claim is asked for: a second start meanwhile (a sweep, a start message)
     // would claim it too, as the lease is this orchestrator's own, and run it twice.
     const stop = new AbortController();
@@ -350,7 +354,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async resumeAbandoned(): Promise<void> {
-    if (this.stopping) return;
+    if (this.work.stopping) return;
     const rows: { id: string }[] = await this.db
       .query(
         `SELECT id FROM deployments WHERE status IN ('queued', 'running') AND (lease_expires_at IS NULL OR lease_expires_at < now()) ORDER BY created_at LIMIT 20`,
