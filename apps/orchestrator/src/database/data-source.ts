@@ -43,16 +43,17 @@ export function createDataSource(url: string, schema: string): DataSource {
   });
 }
 
-/** Connects, creates the schema if needed and applies pending migrations under an advisory lock. */
+/** Connects, then creates the schema if needed and applies pending migrations, both under an advisory lock. */
 export async function openDatabase(url: string, schema: string): Promise<DataSource> {
   const dataSource = createDataSource(url, schema);
   await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
-    await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    // Under the lock too: two `CREATE SCHEMA IF NOT EXISTS` at once (replicas started together) can both insert it, and one fails.
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
+      await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       await dataSource.runMigrations({ transaction: 'each' });
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
