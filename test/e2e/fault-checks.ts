@@ -35,16 +35,18 @@ export function completionsFile(): { path: string; remove: () => void } {
 /**
  * An app whose build prints a line every half second for `buildSeconds` (every build after its
  * first, a retry, for `retryBuildSeconds` if given), then records in `completions` that it ran to
- * completion; its server starts listening `listenAfterMs` after it started.
+ * completion; its server starts listening `listenAfterMs` after it started (every start after its
+ * first, `retryListenAfterMs` if given).
  */
 export function faultApp(
   apps: ReturnType<typeof tempApps>,
   completions: string,
-  options: { buildSeconds: number; retryBuildSeconds?: number; listenAfterMs?: number },
+  options: { buildSeconds: number; retryBuildSeconds?: number; listenAfterMs?: number; retryListenAfterMs?: number },
 ): string {
   const name = `faults-${randomBytes(3).toString('hex')}`;
-  // Created by the app's first build: a build that finds it there is a later one.
+  // Created by the app's first build (and its server's first start): one that finds it there is a later one.
   const started = join(dirname(completions), `${name}.started`);
+  const serverStarted = join(dirname(completions), `${name}.server-started`);
   return apps.app({
     'package.json': JSON.stringify({
       name,
@@ -70,7 +72,10 @@ const timer = setInterval(() => {
   console.log('build finished');
   appendFileSync(${JSON.stringify(completions)}, JSON.stringify({ cwd: process.cwd(), ancestors }) + '\\n');
 }, 500);`,
-    'server.js': `setTimeout(() => require('node:http').createServer((q, r) => r.end('ok\\n')).listen(Number(process.env.PORT)), ${options.listenAfterMs ?? 0});`,
+    'server.js': `let first = true;
+try { require('node:fs').openSync(${JSON.stringify(serverStarted)}, 'wx'); } catch { first = false; }
+const after = first ? ${options.listenAfterMs ?? 0} : ${options.retryListenAfterMs ?? options.listenAfterMs ?? 0};
+setTimeout(() => require('node:http').createServer((q, r) => r.end('ok\\n')).listen(Number(process.env.PORT)), after);`,
   });
 }
 

@@ -37,7 +37,7 @@ const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const ACK_WAIT_SECONDS = 4;
 /** How long the fixture's slow build prints for: longer than a builder's restart, so a build it left running is caught running. */
 const BUILD_SECONDS = 14;
-/** How long a retry of it prints for: the build it took over is stopped, not waited for. */
+/** How long a retry of a build prints for: the build it took over is stopped, not waited for. */
 const RETRY_BUILD_SECONDS = 2;
 /** A job nobody takes fails after this long (15 s by default; short here, the fault is the same). */
 const NO_WORKER_SECONDS = 3;
@@ -64,7 +64,13 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
   const completions = completionsFile();
 
   const app = (options: { buildSeconds?: number; listenAfterMs?: number } = {}) =>
-    faultApp(apps, completions.path, { buildSeconds: BUILD_SECONDS, retryBuildSeconds: RETRY_BUILD_SECONDS, ...options });
+    faultApp(apps, completions.path, {
+      buildSeconds: BUILD_SECONDS,
+      retryBuildSeconds: Math.min(RETRY_BUILD_SECONDS, options.buildSeconds ?? BUILD_SECONDS),
+      // A retry's app answers at once: the one started before it is stopped, not waited for.
+      retryListenAfterMs: 0,
+      ...options,
+    });
   let nc: NatsConnection;
 
   beforeAll(async () => {
@@ -261,7 +267,8 @@ describe('distributed mode under faults: a crashed worker or orchestrator costs 
   });
 
   it('the orchestrator SIGKILLed mid-build and restarted: it resumes the deployment and it goes live', async () => {
-    const { deploymentId, ended, watch } = await deployUntilBuilding();
+    // Longer than the lease: the orchestrator resumes while the build still runs.
+    const { deploymentId, ended, watch } = await deployUntil(app({ buildSeconds: 10 }), building);
     await sut.kill('orchestrator');
     sut.start('orchestrator');
     const events = await expectLive(await ended, deploymentId, watch);

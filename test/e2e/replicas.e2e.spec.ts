@@ -165,7 +165,7 @@ describe('replicas: two gateways stream every event, two orchestrators never run
   }
 
   it('a deploy sent to gateway A is streamed by both gateways: each client sees every event once, in seq order, as stored; live', async () => {
-    const source = app(12);
+    const source = app(6);
     const jobsBefore = await jobsPublished();
     const ended = deployOverSocket(gatewayA, { repoUrl: source }, { timeoutMs: 90_000 });
     const [id] = await deploymentsOf([source]);
