@@ -31,7 +31,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI: the chat’s replies and the Ser
     home = mkdtempSync(join(tmpdir(), 'servergem-web-agent-e2e-'));
     profile = mkdtempSync(join(tmpdir(), 'servergem-chromium-'));
     sut = await startAllInOne(
-      { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: String(await freePort()), APP_START_TIMEOUT_SECONDS: '10' },
+      { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_HOME: home, PORT: String(await freePort()), APP_START_TIMEOUT_SECONDS: '5' },
       () => undefined,
     );
     // Two revisions of one service, so there is one to roll back to.
