@@ -64,7 +64,7 @@ export function App() {
         </div>
       </header>
       {route.page === 'services' && <ServicesPage accessToken={accessToken} selected={route.name} navigate={navigate} />}
-      {route.page === 'deployment' && <DeploymentPage id={route.id} accessToken={accessToken} />}
+      {route.page === 'deployment' && <DeploymentPage id={route.id} accessToken={accessToken} note={route.note} />}
       <main className="layout" hidden={route.page !== 'home'}>
         <div className="column">
           <DeployForm connected={connected} busy={awaitingReply} githubToken={githubToken} onGithubToken={saveGithubToken} onDeploy={send} socket={socket} />

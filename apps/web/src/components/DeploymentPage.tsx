@@ -3,8 +3,8 @@ import { getDeployment } from '../lib/api-client';
 import { fromStored, isFinished, type DeploymentState } from '../lib/deployment-state';
 import { DeploymentView } from './DeploymentView';
 
-/** `/deployments/:id`: one deployment from the server, read again until it ends (a reload shows it too). */
-export function DeploymentPage({ id, accessToken }: { id: string; accessToken: string }) {
+/** `/deployments/:id`: one deployment from the server, read again until it ends (a reload shows it too); `note` says what started it, when the page that did knows. */
+export function DeploymentPage({ id, accessToken, note }: { id: string; accessToken: string; note?: string }) {
   const [state, setState] = useState<DeploymentState | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
@@ -32,6 +32,11 @@ export function DeploymentPage({ id, accessToken }: { id: string; accessToken: s
       <div className="column column-wide">
         <section className="card" aria-labelledby="deployment-page-title">
           <h2 id="deployment-page-title">Deployment {id.slice(0, 8)}</h2>
+          {note && (
+            <p className="deployment-note" role="status" data-testid="deployment-note">
+              {note}
+            </p>
+          )}
           {error && <p className="chat-error">{error}</p>}
           {state && <DeploymentView deployment={state} testIdPrefix="deployment" accessToken={accessToken} />}
         </section>

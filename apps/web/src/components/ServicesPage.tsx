@@ -1,17 +1,20 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { OwnedService, ServiceRevision, ServiceSettingsView } from '#contracts';
 import { safeHttpUrl } from '../lib/format';
 import { servicesApi } from '../lib/services-api';
+import { settingsOutcome } from '../lib/settings-outcome';
 import { CancelButton } from './CancelButton';
 import { LogView } from './LogView';
 import { RuntimeSettings, TrafficEditor } from './RuntimeSettings';
 import { ServiceUsage } from './ServiceUsage';
+import { SettingsEditor } from './SettingsEditor';
 
 export interface ServicesPageProps {
   accessToken: string;
   /** The service opened (`/services/:name`). */
   selected?: string;
-  navigate: (path: string) => void;
+  /** Opens a page; `note` says on it what led there (e.g. why a deployment rebuilds). */
+  navigate: (path: string, note?: string) => void;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -74,7 +77,7 @@ export function ServicesPage({ accessToken, selected, navigate }: ServicesPagePr
 interface DetailProps {
   service: OwnedService;
   accessToken: string;
-  navigate: (path: string) => void;
+  navigate: (path: string, note?: string) => void;
   onChanged: () => void;
 }
 
@@ -105,13 +108,16 @@ function ServiceDetail({ service, accessToken, navigate, onChanged }: DetailProp
     };
   }, [name, accessToken, tick, service.revision, service.settingsVersion]);
 
-  const run = async (what: string, op: () => Promise<{ deploymentId?: string | null } | object>) => {
+  /** Runs an operation and follows the deployment it starts; `outcome` says what it did from its answer. */
+  const run = async <T extends object>(what: string, op: () => Promise<T>, outcome?: (result: T) => string) => {
     setSaid(`${what}…`);
     try {
-      const result = (await op()) as { deploymentId?: string | null };
-      setSaid(`${what}: done.`);
+      const result = await op();
+      const note = outcome?.(result);
+      setSaid(note ?? `${what}: done.`);
       onChanged();
-      if (result.deploymentId) navigate(`/deployments/${result.deploymentId}`);
+      const deploymentId = 'deploymentId' in result ? result.deploymentId : null;
+      if (typeof deploymentId === 'string') navigate(`/deployments/${deploymentId}`, note);
     } catch (e) {
       setSaid(`${what} failed: ${message(e)}`);
     }
@@ -213,8 +219,8 @@ function ServiceDetail({ service, accessToken, navigate, onChanged }: DetailProp
       {settings && (
         <SettingsEditor
           settings={settings}
-          onSave={(change) => run('Save settings', () => servicesApi.setEnv(name, accessToken, change))}
-          onUnset={(v) => run(`Remove ${v}`, () => servicesApi.unsetEnv(name, v, accessToken))}
+          onSave={(change) => run('Save settings', () => servicesApi.setEnv(name, accessToken, change), settingsOutcome)}
+          onUnset={(v) => run(`Remove ${v}`, () => servicesApi.unsetEnv(name, v, accessToken), settingsOutcome)}
         />
       )}
       {settings && (
@@ -224,7 +230,7 @@ function ServiceDetail({ service, accessToken, navigate, onChanged }: DetailProp
             key={settings.version}
             settings={settings}
             target={service.target}
-            onSave={(change) => run('Save settings', () => servicesApi.changeSettings(name, accessToken, change))}
+            onSave={(change) => run('Save settings', () => servicesApi.changeSettings(name, accessToken, change), settingsOutcome)}
           />
           {service.target === 'cloudrun' && revisions.length > 0 && (
             <TrafficEditor
@@ -240,96 +246,5 @@ function ServiceDetail({ service, accessToken, navigate, onChanged }: DetailProp
         <LogView lines={lines} label={`Logs of ${name}`} testId="service-logs" resetKey={name} />
       </section>
     </>
-  );
-}
-
-interface EditorProps {
-  settings: ServiceSettingsView;
-  onSave: (change: { env?: Record<string, string>; secrets?: Record<string, string> }) => void;
-  onUnset: (variable: string) => void;
-}
-
-/** The variables in clear (editable), the secrets as names with a masked tail (a new value can be set, never read). */
-function SettingsEditor({ settings, onSave, onUnset }: EditorProps) {
-  const [edits, setEdits] = useState<Record<string, string>>({});
-  const [newName, setNewName] = useState('');
-  const [newValue, setNewValue] = useState('');
-  const [secret, setSecret] = useState(false);
-
-  const save = (event: FormEvent) => {
-    event.preventDefault();
-    const env: Record<string, string> = Object.fromEntries(Object.entries(edits).filter(([k, v]) => settings.env[k] !== v));
-    const secrets: Record<string, string> = {};
-    if (newName.trim()) (secret ? secrets : env)[newName.trim()] = newValue;
-    if (!Object.keys(env).length && !Object.keys(secrets).length) return;
-    onSave({ ...(Object.keys(env).length ? { env } : {}), ...(Object.keys(secrets).length ? { secrets } : {}) });
-    setEdits({});
-    setNewName('');
-    setNewValue('');
-  };
-
-  return (
-    <section className="card" aria-labelledby="settings-title">
-      <h2 id="settings-title">Settings</h2>
-      <form data-testid="service-settings" onSubmit={save} className="service-settings">
-        <table>
-          <tbody>
-            {Object.entries(settings.env).map(([key, value]) => (
-              <tr key={key} data-testid="env-row" data-name={key}>
-                <th scope="row">
-                  <code>{key}</code>
-                </th>
-                <td>
-                  <input aria-label={`Value of ${key}`} value={edits[key] ?? value} onChange={(e) => setEdits({ ...edits, [key]: e.target.value })} />
-                </td>
-                <td>
-                  <button type="button" className="button-link" onClick={() => onUnset(key)}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-            {settings.secrets.map((s) => (
-              <tr key={s.name} data-testid="env-row" data-name={s.name} data-secret="true">
-                <th scope="row">
-                  <code>{s.name}</code>
-                </th>
-                <td>
-                  <span className="muted">{s.masked} (secret, write-only)</span>
-                </td>
-                <td>
-                  <button type="button" className="button-link" onClick={() => onUnset(s.name)}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <div className="service-settings-new">
-          <input aria-label="New variable name" data-testid="env-new-name" placeholder="NAME" value={newName} onChange={(e) => setNewName(e.target.value)} />
-          <input
-            aria-label="New variable value"
-            data-testid="env-new-value"
-            placeholder="value"
-            type={secret ? 'password' : 'text'}
-            autoComplete="off"
-            value={newValue}
-            onChange={(e) => setNewValue(e.target.value)}
-          />
-          <label>
-            <input type="checkbox" checked={secret} onChange={(e) => setSecret(e.target.checked)} /> secret
-          </label>
-          <button type="submit" className="button button-small" data-testid="env-save">
-            Save and roll out
-          </button>
-        </div>
-        {settings.startCommand && (
-          <p className="muted">
-            Start command: <code>{settings.startCommand}</code>
-          </p>
-        )}
-      </form>
-    </section>
   );
 }
