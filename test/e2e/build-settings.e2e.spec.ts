@@ -1,12 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentEvent, DeploymentSummary, OwnedService, ResponseOf, ServerMessage, ownedSettingsChangeSubject } from '#contracts';
 import { apiJson, connect, dropSchema, getText, gitRepoFrom, headOf, TEST_DATABASE_URL, uniqueSchema } from '#testing';
+import { writeBuiltValuesApp as writeApp, type BuiltValuesAnswer } from './built-values-app.js';
 import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
@@ -14,26 +15,6 @@ const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'bin/servergem.js');
 const run = promisify(execFile);
 const sha16 = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
-
-/**
- * An app whose build writes its build-time values into a file it serves (a stand-in for a bundler
- * inlining `VITE_*` or `NEXT_PUBLIC_*`), and which answers with one runtime variable too.
- */
-function writeApp(dir: string, release: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'built-values', scripts: { build: 'node build.js', start: 'node server.js' } }));
-  writeFileSync(
-    join(dir, 'build.js'),
-    "const { createHash } = require('node:crypto');\n" +
-      "const token = process.env.BUILD_TOKEN ?? '';\n" +
-      'require(\'node:fs\').writeFileSync(\'built.json\', JSON.stringify({ color: process.env.PUBLIC_COLOR ?? null, tokenSha256: token ? createHash("sha256").update(token).digest("hex").slice(0, 16) : null }));\n',
-  );
-  writeFileSync(
-    join(dir, 'server.js'),
-    "const built = JSON.parse(require('node:fs').readFileSync('built.json', 'utf8'));\n" +
-      `require('node:http').createServer((_req, res) => res.end(JSON.stringify({ ...built, release: '${release}', greeting: process.env.GREETING ?? null }))).listen(Number(process.env.PORT || 3000));\n`,
-  );
-}
 
 describe(
   'build-time settings: a change of one rebuilds the service at the commit it serves; runtime values stay on the same build',
@@ -67,8 +48,7 @@ describe(
     const lastDeployment = async () =>
       (await apiJson<{ services: OwnedService[] }>(server(), '/api/services')).services.find((s) => s.name === service)!.lastDeployment;
     const stagesOf = async (id: string) => new Set((await detail(id)).events.map((e) => e.stage));
-    const answer = async () =>
-      JSON.parse((await getText(url)).body) as { color: string | null; tokenSha256: string | null; release: string; greeting: string | null };
+    const answer = async () => JSON.parse((await getText(url)).body) as BuiltValuesAnswer;
 
     beforeAll(async () => {
       home = mkdtempSync(join(tmpdir(), 'servergem-build-settings-'));

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
-import { getDeployment } from '../lib/api-client';
+import { ApiError, getDeployment } from '../lib/api-client';
 import { fromStored, isFinished, type DeploymentState } from '../lib/deployment-state';
 import { DeploymentView } from './DeploymentView';
 
-/** `/deployments/:id`: one deployment from the server, read again until it ends (a reload shows it too); `note` says what started it, when the page that did knows. */
+/** `/deployments/:id`: one deployment from the server, read again until it ends, also after a read that failed on the way or on the server (a reload shows it too); `note` says what started it, when the page that did knows. */
 export function DeploymentPage({ id, accessToken, note }: { id: string; accessToken: string; note?: string }) {
   const [state, setState] = useState<DeploymentState | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -19,7 +19,12 @@ export function DeploymentPage({ id, accessToken, note }: { id: string; accessTo
         setError(null);
         if (!isFinished(next)) timer = window.setTimeout(() => setTick((t) => t + 1), 1000);
       },
-      (e: unknown) => !abort.signal.aborted && setError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => {
+        if (abort.signal.aborted) return;
+        setError(e instanceof Error ? e.message : String(e));
+        // A read that failed on the way or on the server (busy, restarting) is tried again: the deployment goes on meanwhile.
+        if (!(e instanceof ApiError) || e.status >= 500) timer = window.setTimeout(() => setTick((t) => t + 1), 3000);
+      },
     );
     return () => {
       abort.abort();
