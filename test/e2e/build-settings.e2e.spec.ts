@@ -1,19 +1,16 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentEvent, DeploymentSummary, OwnedService, ResponseOf, ServerMessage, ownedSettingsChangeSubject } from '#contracts';
-import { apiJson, connect, dropSchema, getText, gitRepoFrom, headOf, TEST_DATABASE_URL, uniqueSchema } from '#testing';
+import { apiJson, connect, dropSchema, getText, gitRepoFrom, headOf, TEST_DATABASE_URL, uniqueSchema, runCli } from '#testing';
 import { writeBuiltValuesApp as writeApp, type BuiltValuesAnswer } from './built-values-app.js';
 import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'bin/servergem.js');
-const run = promisify(execFile);
 const sha16 = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
 
 describe(
@@ -29,19 +26,7 @@ describe(
     let commit: string;
     const server = () => ({ url: sut.url, token: sut.token });
 
-    async function servergem(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-      try {
-        const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--server', sut.url], {
-          cwd: root,
-          timeout: 150_000,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_TOKEN: sut.token },
-        });
-        return { code: 0, stdout, stderr };
-      } catch (error) {
-        const e = error as { code: number; stdout: string; stderr: string };
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-      }
-    }
+    const servergem = (args: string[]) => runCli(root, [...args, '--server', sut.url], { env: { SERVERGEM_TOKEN: sut.token }, timeoutMs: 150_000 });
 
     const deployments = async () => (await apiJson<{ deployments: DeploymentSummary[] }>(server(), '/api/deployments?limit=200')).deployments;
     const detail = (id: string) => apiJson<{ deployment: DeploymentSummary; events: DeploymentEvent[] }>(server(), `/api/deployments/${id}`);

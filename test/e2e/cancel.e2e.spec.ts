@@ -1,9 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentError, DeploymentEvent, DeploymentSummary, ResponseOf, ServerMessage, ServiceSummary, cancelDeploymentSubject } from '#contracts';
 import {
@@ -22,14 +21,13 @@ import {
   type ServerUnderTest,
   uniqueSchema,
   TEST_DATABASE_URL,
+  runCli,
 } from '#testing';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 import { removeInstallation } from './stop-local-apps.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'bin/servergem.js');
 const fixture = join(root, 'test/fixtures/slow-build');
-const run = promisify(execFile);
 
 type CancelReply = ResponseOf<typeof cancelDeploymentSubject>;
 
@@ -130,19 +128,7 @@ describe('cancelling a running deployment on the local target', () => {
   let firstRevision: string;
   const asB = () => ({ url: sut.url, token: tokenB });
 
-  const servergem = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--server', sut.url], {
-        cwd: root,
-        timeout: 60_000,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_TOKEN: tokenA },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const servergem = (args: string[]) => runCli(root, [...args, '--server', sut.url], { env: { SERVERGEM_TOKEN: tokenA }, timeoutMs: 60_000 });
 
   /** The deployment's row and its events, as the owner reads them. */
   const deployment = (id: string) => apiJson<{ deployment: DeploymentSummary; events: DeploymentEvent[] }>(sut, `/api/deployments/${id}`);

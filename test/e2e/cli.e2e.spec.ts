@@ -1,31 +1,17 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, dropSchema, getText, uniqueSchema, TEST_DATABASE_URL } from '#testing';
+import { connect, dropSchema, getText, uniqueSchema, TEST_DATABASE_URL, runCli } from '#testing';
 import type { DeploymentUpdate } from '#contracts';
 import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'bin/servergem.js');
-const run = promisify(execFile);
 
-async function servergem(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      cwd,
-      timeout: 120_000,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const servergem = (args: string[], env: NodeJS.ProcessEnv = {}, cwd = root) => runCli(root, args, { env, cwd });
 
 describe('servergem CLI against a running server', () => {
   let server: AllInOne;

@@ -1,19 +1,15 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OwnedService } from '#contracts';
-import { apiFetch, apiJson, connect, dropSchema, getText, TEST_DATABASE_URL, uniqueSchema } from '#testing';
+import { apiFetch, apiJson, connect, dropSchema, getText, TEST_DATABASE_URL, uniqueSchema, runCli } from '#testing';
 import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'bin/servergem.js');
 const example = join(root, 'examples/node-hello');
-const run = promisify(execFile);
 const TOKEN_A = 'owner-a-' + randomBytes(16).toString('hex');
 const TOKEN_B = 'owner-b-' + randomBytes(16).toString('hex');
 
@@ -24,19 +20,7 @@ describe('services are owned: two access tokens, two owners', { timeout: 120_000
   const a = () => ({ url: sut.url, token: TOKEN_A });
   const b = () => ({ url: sut.url, token: TOKEN_B });
 
-  async function servergem(token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--server', sut.url], {
-        cwd: root,
-        timeout: 120_000,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_TOKEN: token },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const servergem = (token: string, args: string[]) => runCli(root, [...args, '--server', sut.url], { env: { SERVERGEM_TOKEN: token } });
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'servergem-owners-'));

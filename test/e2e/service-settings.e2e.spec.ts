@@ -1,20 +1,16 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentEvent, DeploymentSummary, OwnedService, ServerMessage, ServiceSettingsView } from '#contracts';
-import { apiFetch, apiJson, connect, dropSchema, getText, TEST_DATABASE_URL, uniqueSchema } from '#testing';
+import { apiFetch, apiJson, connect, dropSchema, getText, TEST_DATABASE_URL, uniqueSchema, runCli } from '#testing';
 import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const cli = join(root, 'bin/servergem.js');
 const example = join(root, 'examples/needs-api-key');
-const run = promisify(execFile);
 /** The secret whose clear value must appear nowhere. */
 const SECRET = `whsec-${randomBytes(18).toString('hex')}`;
 const sha16 = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
@@ -38,19 +34,7 @@ describe('service settings and secrets: MISSING_ENV, --env, env set of runtime v
   const server = () => ({ url: sut.url, token: sut.token });
   let url: string;
 
-  async function servergem(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--server', sut.url], {
-        cwd: root,
-        timeout: 120_000,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVERGEM_TOKEN: sut.token },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const servergem = (args: string[]) => runCli(root, [...args, '--server', sut.url], { env: { SERVERGEM_TOKEN: sut.token } });
 
   const deployments = async () => (await apiJson<{ deployments: DeploymentSummary[] }>(server(), '/api/deployments?limit=200')).deployments;
   const eventsOf = async (id: string) => (await apiJson<{ events: DeploymentEvent[] }>(server(), `/api/deployments/${id}`)).events;

@@ -19,3 +19,4 @@ export * from './host-path.js';
 export * from './fake-npm-registry.js';
 export * from './nats-server.js';
 export * from './analysis-report.js';
+export * from './cli.js';
