@@ -23,7 +23,8 @@ Usage:
   servergem eval-corpus <examples-dir> <expected.json> [--json]
                                                  score the analyzer against a peer's corpus
   servergem services [--json]                    your services: target, URL, state, revision, last deploy
-  servergem status [--json]                      your services as the runtime sees them: URL, state, pid
+  servergem status [--json]                      your services as the runtime sees them: URL, state, pid,
+                                                 and the memory and CPU time a running local app uses
   servergem env list <service>                   its variables (secrets masked)
   servergem env set <service> NAME=VALUE… [--secret] [--build]
                                                  set them: a new revision of the same build; --build (a
