@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientMessage, DeploymentError, ServerMessage } from '#contracts';
 import { FakeGemini, apiJson, connect, type TestSocket } from '#testing';
-import { stopLocalApps } from './stop-local-apps.js';
+import { removeInstallation } from './stop-local-apps.js';
 import { startAllInOne, type AllInOne } from '../../apps/cli/src/all-in-one.js';
 
 const examples = resolve(import.meta.dirname, '../../examples');
@@ -46,8 +46,7 @@ describe('chat agent over Socket.IO (all-in-one, deterministic planner)', () => 
 
   afterAll(async () => {
     await server?.stop();
-    await stopLocalApps(home);
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
   });
 
   it('understands a plain-English deploy, says what it understood, and streams the deployment to a live URL', async () => {
@@ -209,7 +208,7 @@ describe('chat agent over Socket.IO with Gemini configured (a local fake of the 
   afterAll(async () => {
     await server?.stop();
     await gemini.stop();
-    rmSync(home, { recursive: true, force: true });
+    await removeInstallation(home);
   });
 
   it('plans with function calling, and answers with the deterministic planner when the model fails', async () => {

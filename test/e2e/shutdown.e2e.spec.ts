@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeGemini, connect } from '#testing';
 import { startAllInOne } from '../../apps/cli/src/all-in-one.js';
+import { removeInstallation } from './stop-local-apps.js';
 
 /** Everything the process writes to its stdout and stderr (Nest's log lines among it) until `restore`. */
 function captureOutput(): { lines: string[]; restore: () => void } {
@@ -21,7 +22,7 @@ function captureOutput(): { lines: string[]; restore: () => void } {
 
 describe('stopping the all-in-one server while a chat message is being answered', () => {
   const home = mkdtempSync(join(tmpdir(), 'servergem-stop-'));
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => removeInstallation(home));
 
   it('lets the answer finish (it still reads and writes the database) before the database closes, and logs no error', { timeout: 60_000 }, async () => {
     const gemini = await FakeGemini.start('e2e-gemini-key');
