@@ -219,4 +219,22 @@ describe(`${ServiceOperations.name}.changeSettings: runtime values roll out on t
     await expect.poll(() => service('repo-app')).toMatchObject({ currentDeploymentId: second.deploymentId, rolloutDeploymentId: null });
     expect(await servingDir('repo-app')).toMatchObject({ releaseDir: `/releases/${second.deploymentId}` });
   });
+
+  it('a rebuild whose build-time values changed again while it was built, with nothing building them, goes live at its own version and says why', async () => {
+    const first = await sut.changeSettings('alice', 'repo-app', { buildEnv: { PUBLIC_COLOR: 'three' } });
+    holdingBuilds.add(first.deploymentId!);
+    await expect.poll(() => heldBuilds.has(first.deploymentId!)).toBe(true);
+    // Stored without a rollout of its own: nothing builds it.
+    const stored = await sut.changeSettings('alice', 'repo-app', { buildEnv: { PUBLIC_COLOR: 'four' } }, false);
+    expect(stored.deploymentId).toBeNull();
+
+    heldBuilds.get(first.deploymentId!)!();
+    await live(first.deploymentId!);
+    // Its image has `three`: it does not claim the version that says `four`.
+    expect(await deployment(first.deploymentId!)).toMatchObject({ settingsVersion: first.settings.version });
+    expect(await messages(first.deploymentId!)).toContain(
+      `Settings version ${stored.settings.version} of repo-app came in meanwhile with build-time settings this build does not have (PUBLIC_COLOR): this revision stays at version ${first.settings.version}; a rebuild brings them (\`servergem redeploy repo-app\`)`,
+    );
+    await expect.poll(() => service('repo-app')).toMatchObject({ currentDeploymentId: first.deploymentId, settingsVersion: stored.settings.version });
+  });
 });

@@ -130,12 +130,22 @@ export class Rollouts {
 
   /**
    * The service's newest settings, read in the deployment's rollout turn: a change stored while
-   * this deployment was on its way rolls out with it, instead of being undone by it going live last.
+   * this deployment was on its way rolls out with it, instead of being undone by it going live last
+   * — unless it changed build-time values, which this deployment's image was built without.
    */
   async newestSettings(d: DeploymentEntity, serviceId: string, settings: ServiceSettings): Promise<ServiceSettings> {
     const service = await this.services.byId(serviceId);
     if (!service || service.settingsVersion <= d.settingsVersion!) return settings;
     const newer = await this.services.settings(service);
+    // Build-time values are in the image: a newer version that changed them is not this build's to claim.
+    const unbuilt = buildTimeChanges(settings, newer, (sealed) => this.open(sealed));
+    if (unbuilt.length > 0) {
+      await this.events.append(d.id, {
+        stage: 'deploying',
+        message: `Settings version ${service.settingsVersion} of ${service.name} came in meanwhile with build-time settings this build does not have (${unbuilt.join(', ')}): this revision stays at version ${d.settingsVersion}; a rebuild brings them (\`servergem redeploy ${service.name}\`)`,
+      });
+      return settings;
+    }
     const env = checkEnv(d.report!, newer);
     if (env.missing.length > 0) throw missingEnvError(service.name, d.repoUrl, env.missing);
     const from = d.settingsVersion;
