@@ -176,16 +176,8 @@ export class ServiceOperations {
     if (!current.artifact) return none;
     const { deployment } = await this.starter.start(
       {
-        owner,
+        ...this.sourceServing(row, current),
         kind: 'settings',
-        repoUrl: current.repoUrl,
-        branch: current.branch,
-        appPath: current.appPath,
-        // Its build has them: the next rebuild or redeploy keeps them.
-        patches: current.patches ?? null,
-        target: row.target,
-        serviceId: row.id,
-        serviceName: row.name,
         commitSha: current.commitSha,
         report: current.report,
         artifact: current.artifact,
@@ -207,21 +199,23 @@ export class ServiceOperations {
     const also = runtime.length ? `, with ${runtime.join(', ')} too` : '';
     const { deployment } = await this.starter.start(
       {
-        owner: row.owner,
+        ...this.sourceServing(row, current),
         kind: 'rebuild',
-        repoUrl: current.repoUrl,
-        branch: current.branch,
-        appPath: current.appPath,
-        patches: current.patches ?? null,
-        target: row.target,
-        serviceId: row.id,
-        serviceName: row.name,
         settingsVersion: version,
         ...(sameCommit ? { commitSha: current.commitSha, report: current.report } : {}),
       },
       `Settings version ${version} of ${row.name}: build-time settings changed (${buildChanged.join(', ')}), so it is rebuilt ${from}${also} — a rebuild, not a new revision of the same build`,
     );
     return deployment;
+  }
+
+  /**
+   * What a new deployment of the service takes from the one serving: its source, and the fixes
+   * accepted for it (its build has them; the next rebuild or redeploy keeps them).
+   */
+  private sourceServing(row: ServiceEntity, current: DeploymentEntity) {
+    const { repoUrl, branch, appPath } = current;
+    return { owner: row.owner, repoUrl, branch, appPath, patches: current.patches ?? null, target: row.target, serviceId: row.id, serviceName: row.name };
   }
 
   /** The same source again: the commit it serves now (or, `latest`, the branch's newest), with the current settings. */
