@@ -166,7 +166,9 @@ export class ServiceOperations {
     const stored = { name, settings: settingsView(settings, version, (s) => this.open(s)), changed, buildChanged };
     const none = { ...stored, deploymentId: null, rolloutKind: null };
     if (!rollout || changed.length === 0) return none;
-    const current = row.currentDeploymentId ? await this.db.getRepository(DeploymentEntity).findOneBy({ id: row.currentDeploymentId }) : null;
+    // What serves now, read after the change: a deployment that went live meanwhile is the one to build on.
+    const servingId = (await this.services.byId(row.id))?.currentDeploymentId ?? null;
+    const current = servingId ? await this.db.getRepository(DeploymentEntity).findOneBy({ id: servingId }) : null;
     if (!current?.report) return none;
     const runtime = changed.filter((n) => !buildChanged.includes(n));
     if (buildChanged.length > 0) {
